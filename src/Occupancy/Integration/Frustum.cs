@@ -1,0 +1,94 @@
+using System;
+using System.Numerics;
+using Occupancy.Geometry;
+using Occupancy.Map;
+using Occupancy.Sensors;
+
+namespace Occupancy.Integration;
+
+/// <summary>
+/// The camera's viewing pyramid, cut at a far depth and a maximum range: which bricks it can touch.
+/// Planes are kept in the optical frame, where each brick is tested through its voxel-centre box.
+/// </summary>
+internal readonly struct Frustum
+{
+    private readonly Vector3 _left, _right, _top, _bottom;
+    private readonly float _zFar;
+    private readonly float _maxRange;
+
+    public Frustum(in PinholeIntrinsics k, in Pose3 pose, float zFar, float maxRange, double resolution)
+    {
+        _zFar = zFar;
+        _maxRange = maxRange;
+        // Image corners (pixel edges, not centres) at z = 1.
+        float u0 = (-0.5f - k.Cx) / k.Fx, u1 = (k.Width - 0.5f - k.Cx) / k.Fx;
+        float v0 = (-0.5f - k.Cy) / k.Fy, v1 = (k.Height - 0.5f - k.Cy) / k.Fy;
+        var c00 = new Vector3(u0, v0, 1);
+        var c10 = new Vector3(u1, v0, 1);
+        var c01 = new Vector3(u0, v1, 1);
+        var c11 = new Vector3(u1, v1, 1);
+        var inside = new Vector3((u0 + u1) * 0.5f, (v0 + v1) * 0.5f, 1);
+        _left = Inward(Vector3.Cross(c00, c01), inside);
+        _right = Inward(Vector3.Cross(c10, c11), inside);
+        _top = Inward(Vector3.Cross(c00, c10), inside);
+        _bottom = Inward(Vector3.Cross(c01, c11), inside);
+
+        // World box of the pyramid, intersected with the box of the range sphere.
+        Vector3 apex = pose.Position;
+        Vector3 min = apex, max = apex;
+        foreach (Vector3 c in (ReadOnlySpan<Vector3>)[c00, c10, c01, c11])
+        {
+            Vector3 w = pose.Transform(c * zFar);
+            min = Vector3.Min(min, w);
+            max = Vector3.Max(max, w);
+        }
+
+        min = Vector3.Max(min, apex - new Vector3(maxRange));
+        max = Vector3.Min(max, apex + new Vector3(maxRange));
+        double inv = 1.0 / resolution;
+        BrickMin = new VoxelKey(BrickOf(min.X, inv), BrickOf(min.Y, inv), BrickOf(min.Z, inv));
+        BrickMax = new VoxelKey(BrickOf(max.X, inv), BrickOf(max.Y, inv), BrickOf(max.Z, inv));
+    }
+
+    /// <summary>Smallest brick coordinate that may intersect (as a key of brick indices).</summary>
+    public VoxelKey BrickMin { get; }
+
+    /// <summary>Largest brick coordinate that may intersect.</summary>
+    public VoxelKey BrickMax { get; }
+
+    /// <summary>
+    /// False when no voxel centre of the brick can lie inside the pyramid, before the far plane and within range.
+    /// </summary>
+    /// <param name="origin">Optical-frame centre of the brick's voxel (0, 0, 0).</param>
+    /// <param name="stepX">Optical-frame step of one voxel along world x.</param>
+    /// <param name="stepY">Optical-frame step of one voxel along world y.</param>
+    /// <param name="stepZ">Optical-frame step of one voxel along world z.</param>
+    public bool Intersects(Vector3 origin, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
+    {
+        const float halfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
+        Vector3 center = origin + (halfSpan * (stepX + stepY + stepZ));
+        Vector3 ex = halfSpan * stepX, ey = halfSpan * stepY, ez = halfSpan * stepZ;
+        if (center.Z - (MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z)) > _zFar)
+        {
+            return false;
+        }
+
+        float radius = ex.Length() * MathF.Sqrt(3f);
+        if (center.Length() - radius > _maxRange)
+        {
+            return false;
+        }
+
+        return InsideHalfSpace(_left, center, ex, ey, ez) && InsideHalfSpace(_right, center, ex, ey, ez) &&
+               InsideHalfSpace(_top, center, ex, ey, ez) && InsideHalfSpace(_bottom, center, ex, ey, ez);
+    }
+
+    /// <summary>True when some part of the box lies on the inner side of the plane through the apex.</summary>
+    private static bool InsideHalfSpace(Vector3 n, Vector3 center, Vector3 ex, Vector3 ey, Vector3 ez) =>
+        Vector3.Dot(n, center) + MathF.Abs(Vector3.Dot(n, ex)) + MathF.Abs(Vector3.Dot(n, ey)) + MathF.Abs(Vector3.Dot(n, ez)) >= 0;
+
+    private static Vector3 Inward(Vector3 n, Vector3 inside) => Vector3.Dot(n, inside) < 0 ? -n : n;
+
+    private static int BrickOf(float coordinate, double inverseResolution) =>
+        (int)Math.Floor(coordinate * inverseResolution) >> VoxelKey.BrickShift;
+}

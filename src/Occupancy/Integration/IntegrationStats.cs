@@ -1,0 +1,14 @@
+namespace Occupancy.Integration;
+
+/// <summary>What one integration call did.</summary>
+/// <param name="Measurements">Points or pixels offered.</param>
+/// <param name="NoReturn">Measurements skipped as "no return": non-finite coordinates, or depth that is NaN, infinite or not positive.</param>
+/// <param name="OutOfMap">Points skipped because they lie outside the map's index range.</param>
+/// <param name="BeyondMaxRange">Measurements beyond the maximum range: they cleared space up to the maximum range and marked nothing.</param>
+/// <param name="OccupiedUpdates">Voxels that received a hit.</param>
+/// <param name="FreeUpdates">Voxels that received a miss.</param>
+public readonly record struct IntegrationStats(int Measurements, int NoReturn, int OutOfMap, int BeyondMaxRange, int OccupiedUpdates, int FreeUpdates)
+{
+    /// <summary>Voxels updated in all: <see cref="OccupiedUpdates"/> + <see cref="FreeUpdates"/>.</summary>
+    public int UpdatedVoxels => OccupiedUpdates + FreeUpdates;
+}

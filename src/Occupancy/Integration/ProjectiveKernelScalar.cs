@@ -1,0 +1,78 @@
+using System;
+using System.Runtime.CompilerServices;
+
+namespace Occupancy.Integration;
+
+/// <summary>
+/// The scalar reference of the projective update: one voxel at a time. The vector strategies must equal it bit for bit.
+/// </summary>
+internal sealed class ProjectiveKernelScalar : ProjectiveKernel
+{
+    public override string Name => "scalar";
+
+    public override bool IsSupported => true;
+
+    [SkipLocalsInit]
+    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth)
+    {
+        float fx = frame.Fx, fy = frame.Fy, cx = frame.Cx, cy = frame.Cy;
+        float width = frame.Width, height = frame.Height;
+        int stride = frame.Width;
+        float maxR2 = frame.MaxRangeSquared, band = frame.Band, minDepth = frame.MinDepth;
+        float hit = frame.Hit, miss = frame.Miss, lo = frame.ClampMin, hi = frame.ClampMax;
+        BrickProjection p = projection;
+        int updated = 0, hits = 0;
+        for (int iz = 0; iz < 8; iz++)
+        {
+            for (int iy = 0; iy < 8; iy++)
+            {
+                // Row origin: the same float expression as the vector strategies use.
+                float rowX = p.Origin.X + (iy * p.StepY.X) + (iz * p.StepZ.X);
+                float rowY = p.Origin.Y + (iy * p.StepY.Y) + (iz * p.StepZ.Y);
+                float rowZ = p.Origin.Z + (iy * p.StepY.Z) + (iz * p.StepZ.Z);
+                float* row = brick + (iz * 64) + (iy * 8);
+                for (int ix = 0; ix < 8; ix++)
+                {
+                    float x = rowX + (ix * p.StepX.X);
+                    float y = rowY + (ix * p.StepX.Y);
+                    float z = rowZ + (ix * p.StepX.Z);
+                    float r2 = (x * x) + (y * y) + (z * z);
+                    if (!(z > minDepth) || !(r2 <= maxR2))
+                    {
+                        continue;
+                    }
+
+                    float uf = MathF.Floor((fx * x / z) + cx + 0.5f);
+                    float vf = MathF.Floor((fy * y / z) + cy + 0.5f);
+                    if (!(uf >= 0f) || !(uf < width) || !(vf >= 0f) || !(vf < height))
+                    {
+                        continue;
+                    }
+
+                    float d = depth[((int)vf * stride) + (int)uf];
+                    if (!(d > 0f) || !(d <= float.MaxValue))
+                    {
+                        continue; // no return
+                    }
+
+                    bool beyond = d * d * r2 > maxR2 * z * z;
+                    float sd = d - z;
+                    bool free = beyond || sd > band;
+                    bool isHit = !free && sd >= -band;
+                    if (free | isHit)
+                    {
+                        float old = row[ix];
+                        float v = (float.IsNaN(old) ? 0f : old) + (isHit ? hit : miss);
+                        v = v < lo ? lo : v;
+                        v = v > hi ? hi : v;
+                        row[ix] = v;
+                        updated++;
+                        hits += isHit ? 1 : 0;
+                    }
+                }
+            }
+        }
+
+        return updated | (hits << 16);
+    }
+}

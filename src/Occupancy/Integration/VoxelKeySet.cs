@@ -1,0 +1,73 @@
+using System;
+using System.Runtime.CompilerServices;
+using Occupancy.Map;
+
+namespace Occupancy.Integration;
+
+/// <summary>
+/// A reusable open-addressing set of voxel keys with O(touched) clearing, for per-scan de-duplication.
+/// Its arrays persist between scans, so steady-state use allocates nothing.
+/// </summary>
+internal sealed class VoxelKeySet
+{
+    private VoxelKey[] _keys = new VoxelKey[1024];
+    private bool[] _used = new bool[1024];
+    private int[] _touched = new int[512];
+    private int _count;
+
+    public int Count => _count;
+
+    /// <summary>Adds a key; false when it was already present.</summary>
+    public bool Add(VoxelKey key)
+    {
+        if ((_count + 1) * 2 > _keys.Length)
+        {
+            Grow();
+        }
+
+        int mask = _keys.Length - 1;
+        int i = Hash(key) & mask;
+        while (_used[i])
+        {
+            if (_keys[i] == key)
+            {
+                return false;
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        _used[i] = true;
+        _keys[i] = key;
+        _touched[_count++] = i;
+        return true;
+    }
+
+    public void Clear()
+    {
+        for (int n = 0; n < _count; n++)
+        {
+            _used[_touched[n]] = false;
+        }
+
+        _count = 0;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Hash(VoxelKey k) => (int)(((uint)k.X * 73856093u) ^ ((uint)k.Y * 19349663u) ^ ((uint)k.Z * 83492791u)) & int.MaxValue;
+
+    private void Grow()
+    {
+        VoxelKey[] oldKeys = _keys;
+        int[] oldTouched = _touched;
+        int count = _count;
+        _keys = new VoxelKey[oldKeys.Length * 2];
+        _used = new bool[oldKeys.Length * 2];
+        _touched = new int[oldKeys.Length];
+        _count = 0;
+        for (int n = 0; n < count; n++)
+        {
+            Add(oldKeys[oldTouched[n]]);
+        }
+    }
+}

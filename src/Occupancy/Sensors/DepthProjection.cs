@@ -1,0 +1,56 @@
+using System;
+using System.Numerics;
+using Occupancy.Geometry;
+using Occupancy.Internal;
+
+namespace Occupancy.Sensors;
+
+/// <summary>Turns depth images into point clouds.</summary>
+public static class DepthProjection
+{
+    /// <summary>
+    /// Back-projects every pixel with a return into the world frame: p = pose · (z·(u − cx)/fx, z·(v − cy)/fy, z).
+    /// Pixels with no return (NaN, infinite, zero or negative depth) are skipped.
+    /// </summary>
+    /// <param name="depth">Depth along the optical axis, metres, row-major.</param>
+    /// <param name="intrinsics">Camera intrinsics.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    /// <param name="points">Receives the points; must hold at least as many as there are valid pixels (Width × Height is always enough).</param>
+    /// <returns>The number of points written.</returns>
+    /// <exception cref="ArgumentException">Buffer sizes do not match the intrinsics, or the pose is not finite.</exception>
+    public static int BackProject(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, Span<Vector3> points)
+    {
+        if (depth.Length != intrinsics.PixelCount || !intrinsics.IsValid)
+        {
+            ThrowHelper.BufferSize(nameof(depth), depth.Length, intrinsics.PixelCount, "the intrinsics");
+        }
+
+        if (!cameraPose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(cameraPose), "cameraPose must be finite.");
+        }
+
+        int count = 0;
+        int width = intrinsics.Width;
+        for (int v = 0; v < intrinsics.Height; v++)
+        {
+            for (int u = 0; u < width; u++)
+            {
+                float d = depth[(v * width) + u];
+                if (!(d > 0) || !float.IsFinite(d))
+                {
+                    continue;
+                }
+
+                if (count == points.Length)
+                {
+                    ThrowHelper.BufferSize(nameof(points), points.Length, count + 1, "the valid pixels");
+                }
+
+                points[count++] = cameraPose.Transform(intrinsics.RayThrough(u, v) * d);
+            }
+        }
+
+        return count;
+    }
+}

@@ -1,0 +1,60 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+using System.Threading.Tasks;
+using Occupancy.Geometry;
+using Occupancy.Internal;
+using Occupancy.Sensors;
+
+namespace Occupancy.Synthetic;
+
+/// <summary>
+/// Renders what a pinhole depth camera sees of a scene, by casting one analytic ray through each pixel centre.
+/// Depth is the z coordinate in the optical frame (z forward, x right, y down), metres; pixels that see nothing
+/// are NaN ("no return"). The pose maps the optical frame to the world frame.
+/// </summary>
+public static class DepthRenderer
+{
+    /// <summary>Renders a noise-free depth image.</summary>
+    /// <param name="scene">The scene.</param>
+    /// <param name="intrinsics">Camera intrinsics.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    /// <param name="depth">Receives Width × Height depths, row-major.</param>
+    /// <param name="maxDepth">Rays are not followed beyond this depth (metres); such pixels are NaN.</param>
+    /// <exception cref="ArgumentException">The buffer size does not match the intrinsics, or the pose is not finite.</exception>
+    public static void Render(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, float maxDepth = 100f)
+    {
+        ArgumentNullException.ThrowIfNull(scene);
+        if (depth.Length != intrinsics.PixelCount || !intrinsics.IsValid)
+        {
+            ThrowHelper.BufferSize(nameof(depth), depth.Length, intrinsics.PixelCount, string.Create(CultureInfo.InvariantCulture, $"a {intrinsics.Width}x{intrinsics.Height} image"));
+        }
+
+        if (!cameraPose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(cameraPose), string.Create(CultureInfo.InvariantCulture, $"cameraPose must be finite, but was {cameraPose}."));
+        }
+
+        ThrowHelper.ThrowIfNotPositiveFinite(maxDepth, nameof(maxDepth));
+        unsafe
+        {
+            fixed (float* pixels = depth)
+            {
+                float* p = pixels;
+                int width = intrinsics.Width;
+                PinholeIntrinsics k = intrinsics;
+                Pose3 pose = cameraPose;
+                // Rows are independent; rendering is test and sample infrastructure, not a per-frame library path.
+                Parallel.For(0, k.Height, row =>
+                {
+                    for (int u = 0; u < width; u++)
+                    {
+                        // Direction with optical z = 1, so the hit parameter is the depth itself.
+                        Vector3 direction = pose.Rotate(k.RayThrough(u, row));
+                        p[(row * width) + u] = scene.Raycast(pose.Position, direction, maxDepth, out float t, out _) ? t : float.NaN;
+                    }
+                });
+            }
+        }
+    }
+}
