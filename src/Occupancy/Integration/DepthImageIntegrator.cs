@@ -13,6 +13,9 @@ namespace Occupancy.Integration;
 /// within the maximum range, is projected into the image and updated from the pixel it lands in. It becomes free
 /// when the measured surface lies farther than the band behind it, or when the measurement is beyond the maximum
 /// range; it gets a hit when the surface is within the band of it; voxels behind the surface are untouched.
+/// In addition every voxel that holds a return (the pixel back-projected to a point, within the maximum range) gets
+/// a hit, and a hit wins over a miss within the frame: so a surface seen at a grazing angle, which crosses voxels away
+/// from their centres, is still marked, and the map agrees with ray casting the same frame.
 /// Only bricks that intersect the frustum are visited; bricks are allocated only when one of their voxels is updated.
 /// </summary>
 /// <remarks>
@@ -25,15 +28,25 @@ public sealed class DepthImageIntegrator
 {
     private readonly OccupancyMap _map;
     private readonly ProjectiveKernel _kernel;
+    private readonly ulong[] _noEndpoints = new ulong[EndpointWords];
     private float[] _scratch = NewScratch();
     private float[] _converted = [];
+
+    // Endpoint voxels of the frame being integrated: 512 bits per brick slot, the slots that have any, and per-slot
+    // flags (1: has endpoints, 2: updated by the frustum pass). Cleared through the touched list after each frame.
+    private ulong[] _endpoints = new ulong[256 * EndpointWords];
+    private byte[] _slotFlags = new byte[256];
+    private int[] _touched = new int[256];
+    private int _touchedCount;
+
+    private const int EndpointWords = OccupancyMap.BrickVoxels / 64;
 
     /// <summary>Creates an integrator for one map.</summary>
     /// <param name="map">The map to update.</param>
     /// <param name="maxRange">Maximum range in metres (Euclidean distance from the camera); beyond it nothing is updated.</param>
     /// <param name="hitBand">
     /// Half-width of the band around the measured depth in which a voxel is a hit, metres along the optical axis;
-    /// null for half a voxel diagonal (0.866 × resolution), which marks the voxels the surface passes through.
+    /// null for half a voxel (0.5 × resolution). Zero leaves only the voxels that hold a return as hits.
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="map"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A range or band is not finite and positive.</exception>
@@ -46,8 +59,12 @@ public sealed class DepthImageIntegrator
     {
         ArgumentNullException.ThrowIfNull(map);
         ThrowHelper.ThrowIfNotPositiveFinite(maxRange, nameof(maxRange));
-        float band = hitBand ?? (float)(0.5 * Math.Sqrt(3) * map.Resolution);
-        ThrowHelper.ThrowIfNotPositiveFinite(band, nameof(hitBand));
+        float band = hitBand ?? (float)(0.5 * map.Resolution);
+        if (!(band >= 0) || !float.IsFinite(band))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(hitBand), band, string.Create(CultureInfo.InvariantCulture, $"hitBand must be finite and at least zero, but was {band}."));
+        }
+
         _map = map;
         MaxRange = maxRange;
         HitBand = band;
@@ -146,8 +163,11 @@ public sealed class DepthImageIntegrator
             ClampMin = _map.SensorModel.ClampMinLogOdds, ClampMax = _map.SensorModel.ClampMaxLogOdds,
         };
 
-        // Far plane: nothing is updated behind the deepest return plus the band, nor beyond the maximum range.
-        float zFar = summary.AnyBeyondRange ? MaxRange : Math.Min(MaxRange, summary.MaxDepth + band);
+        // Endpoints first, so the frustum pass can let a voxel's hit win over its miss.
+        SplatEndpoints(depth, k, pose);
+
+        // Far plane: nothing is updated behind the deepest return plus the band (or the voxel holding it), nor beyond the maximum range.
+        float zFar = summary.AnyBeyondRange ? MaxRange : Math.Min(MaxRange, summary.MaxDepth + Math.Max(band, (float)res));
         var frustum = new Frustum(k, pose, zFar, MaxRange, res);
         Quaternion toCamera = Quaternion.Conjugate(pose.Rotation);
         Vector3 stepX = Vector3.Transform(new Vector3((float)res, 0, 0), toCamera);
@@ -158,6 +178,8 @@ public sealed class DepthImageIntegrator
         int hits = 0, updated = 0;
 
         fixed (float* depthPtr = depth)
+        fixed (ulong* endpoints = _endpoints)
+        fixed (ulong* noEndpoints = _noEndpoints)
         {
             for (int bz = frustum.BrickMin.Z; bz <= frustum.BrickMax.Z; bz++)
             {
@@ -181,16 +203,23 @@ public sealed class DepthImageIntegrator
                         int n;
                         if (slot >= 0)
                         {
+                            byte* mask = (byte*)noEndpoints;
+                            if (slot < _slotFlags.Length && _slotFlags[slot] != 0)
+                            {
+                                mask = (byte*)(endpoints + (slot * EndpointWords));
+                                _slotFlags[slot] |= 2;
+                            }
+
                             fixed (float* brick = _map.BrickAt(slot))
                             {
-                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr);
+                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr, mask);
                             }
                         }
                         else
                         {
                             fixed (float* brick = _scratch)
                             {
-                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr);
+                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr, (byte*)noEndpoints);
                             }
 
                             if ((n & 0xFFFF) > 0)
@@ -207,7 +236,98 @@ public sealed class DepthImageIntegrator
             }
         }
 
-        return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits, updated - hits);
+        int leftover = FinishEndpoints();
+        return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits + leftover, updated - hits);
+    }
+
+    /// <summary>Marks the voxel of every return within range, allocating its brick when needed.</summary>
+    private void SplatEndpoints(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose)
+    {
+        Vector3 origin = pose.Position;
+        float maxRange = MaxRange;
+        int width = k.Width;
+        int cachedX = int.MinValue, cachedY = 0, cachedZ = 0, slot = -1;
+        for (int v = 0; v < k.Height; v++)
+        {
+            ReadOnlySpan<float> row = depth.Slice(v * width, width);
+            for (int u = 0; u < width; u++)
+            {
+                float d = row[u];
+                if (!(d > 0f) || !(d <= float.MaxValue))
+                {
+                    continue;
+                }
+
+                Vector3 p = DepthProjection.PixelToWorld(u, v, d, k, pose);
+                if (!((p - origin).Length() <= maxRange) || !_map.TryGetKey(p, out VoxelKey key))
+                {
+                    continue;
+                }
+
+                int bx = key.BrickX, by = key.BrickY, bz = key.BrickZ;
+                if (bx != cachedX || by != cachedY || bz != cachedZ)
+                {
+                    slot = _map.GetOrAddBrick(bx, by, bz);
+                    cachedX = bx;
+                    cachedY = by;
+                    cachedZ = bz;
+                    if (slot >= _slotFlags.Length)
+                    {
+                        int size = Math.Max(_slotFlags.Length * 2, slot + 1);
+                        Array.Resize(ref _slotFlags, size);
+                        Array.Resize(ref _endpoints, size * EndpointWords);
+                    }
+
+                    if (_slotFlags[slot] == 0)
+                    {
+                        _slotFlags[slot] = 1;
+                        if (_touchedCount == _touched.Length)
+                        {
+                            Array.Resize(ref _touched, _touchedCount * 2);
+                        }
+
+                        _touched[_touchedCount++] = slot;
+                    }
+                }
+
+                int local = key.LocalIndex;
+                _endpoints[(slot * EndpointWords) + (local >> 6)] |= 1UL << local;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Gives a hit to endpoint voxels in bricks the frustum pass did not visit (their centres lie outside the
+    /// frustum), then clears the per-frame marks. Returns the number of such hits.
+    /// </summary>
+    private int FinishEndpoints()
+    {
+        SensorModel model = _map.SensorModel;
+        int hits = 0;
+        for (int n = 0; n < _touchedCount; n++)
+        {
+            int slot = _touched[n];
+            Span<ulong> mask = _endpoints.AsSpan(slot * EndpointWords, EndpointWords);
+            if ((_slotFlags[slot] & 2) == 0)
+            {
+                float[] brick = _map.BrickAt(slot);
+                for (int w = 0; w < EndpointWords; w++)
+                {
+                    for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                    {
+                        int local = (w * 64) + BitOperations.TrailingZeroCount(bits);
+                        brick[local] = OccupancyMap.ApplyUpdate(brick[local], model.HitLogOdds, model.ClampMinLogOdds, model.ClampMaxLogOdds);
+                        hits++;
+                    }
+                }
+            }
+
+            mask.Clear();
+            _slotFlags[slot] = 0;
+        }
+
+        _touchedCount = 0;
+        return hits;
     }
 
     private static float[] NewScratch()

@@ -53,8 +53,16 @@ internal abstract class ProjectiveKernel
     /// Updates the 512 voxels of one brick (x fastest, then y, then z; NaN is unknown) from a depth image of
     /// <see cref="ProjectiveFrame.Width"/> × <see cref="ProjectiveFrame.Height"/> metres along the optical axis.
     /// </summary>
+    /// <param name="brick">The brick's 512 log-odds.</param>
+    /// <param name="projection">Where the brick's voxel centres are in the optical frame.</param>
+    /// <param name="frame">Camera and sensor-model constants.</param>
+    /// <param name="depth">The depth image, metres.</param>
+    /// <param name="endpointMask">
+    /// 64 bytes, one per brick row (byte iz·8 + iy, bit ix): voxels that hold a back-projected return of this frame.
+    /// They get a hit whatever their own pixel says, as the endpoint voxel of a ray does in ray casting.
+    /// </param>
     /// <returns>The number of voxels updated, plus the number of those that got a hit shifted left by 16 bits.</returns>
-    public abstract unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth);
+    public abstract unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask);
 
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
     public static IReadOnlyList<ProjectiveKernel> All { get; } = [new ProjectiveKernelScalar(), new ProjectiveKernelVector128(), new ProjectiveKernelVector256()];

@@ -13,7 +13,7 @@ internal sealed class ProjectiveKernelScalar : ProjectiveKernel
     public override bool IsSupported => true;
 
     [SkipLocalsInit]
-    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth)
+    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)
     {
         float fx = frame.Fx, fy = frame.Fy, cx = frame.Cx, cy = frame.Cy;
         float width = frame.Width, height = frame.Height;
@@ -31,34 +31,35 @@ internal sealed class ProjectiveKernelScalar : ProjectiveKernel
                 float rowY = p.Origin.Y + (iy * p.StepY.Y) + (iz * p.StepZ.Y);
                 float rowZ = p.Origin.Z + (iy * p.StepY.Z) + (iz * p.StepZ.Z);
                 float* row = brick + (iz * 64) + (iy * 8);
+                int rowEndpoints = endpointMask[(iz * 8) + iy];
                 for (int ix = 0; ix < 8; ix++)
                 {
+                    bool endpoint = ((rowEndpoints >> ix) & 1) != 0;
+                    bool free = false, isHit = false;
                     float x = rowX + (ix * p.StepX.X);
                     float y = rowY + (ix * p.StepX.Y);
                     float z = rowZ + (ix * p.StepX.Z);
                     float r2 = (x * x) + (y * y) + (z * z);
-                    if (!(z > minDepth) || !(r2 <= maxR2))
+                    if (z > minDepth && r2 <= maxR2)
                     {
-                        continue;
+                        float uf = MathF.Floor((fx * x / z) + cx + 0.5f);
+                        float vf = MathF.Floor((fy * y / z) + cy + 0.5f);
+                        if (uf >= 0f && uf < width && vf >= 0f && vf < height)
+                        {
+                            float d = depth[((int)vf * stride) + (int)uf];
+                            if (d > 0f && d <= float.MaxValue)
+                            {
+                                bool beyond = d * d * r2 > maxR2 * z * z;
+                                float sd = d - z;
+                                free = beyond || sd > band;
+                                isHit = !free && sd >= -band;
+                            }
+                        }
                     }
 
-                    float uf = MathF.Floor((fx * x / z) + cx + 0.5f);
-                    float vf = MathF.Floor((fy * y / z) + cy + 0.5f);
-                    if (!(uf >= 0f) || !(uf < width) || !(vf >= 0f) || !(vf < height))
-                    {
-                        continue;
-                    }
-
-                    float d = depth[((int)vf * stride) + (int)uf];
-                    if (!(d > 0f) || !(d <= float.MaxValue))
-                    {
-                        continue; // no return
-                    }
-
-                    bool beyond = d * d * r2 > maxR2 * z * z;
-                    float sd = d - z;
-                    bool free = beyond || sd > band;
-                    bool isHit = !free && sd >= -band;
+                    // A voxel holding an endpoint of this frame is a hit, and a hit wins over a miss.
+                    isHit |= endpoint;
+                    free &= !endpoint;
                     if (free | isHit)
                     {
                         float old = row[ix];

@@ -15,7 +15,7 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
     public override bool IsSupported => Vector128.IsHardwareAccelerated;
 
     [SkipLocalsInit]
-    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth)
+    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)
     {
         BrickProjection p = projection;
         int updated = 0;
@@ -28,8 +28,9 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
                 float rowY = p.Origin.Y + (iy * p.StepY.Y) + (iz * p.StepZ.Y);
                 float rowZ = p.Origin.Z + (iy * p.StepY.Z) + (iz * p.StepZ.Z);
                 float* row = brick + (iz * 64) + (iy * 8);
-                updated += Half(row, rowX, rowY, rowZ, lanes.X0, lanes.Y0, lanes.Z0, in lanes, depth);
-                updated += Half(row + 4, rowX, rowY, rowZ, lanes.X1, lanes.Y1, lanes.Z1, in lanes, depth);
+                int rowEndpoints = endpointMask[(iz * 8) + iy];
+                updated += Half(row, rowX, rowY, rowZ, lanes.X0, lanes.Y0, lanes.Z0, rowEndpoints & 15, in lanes, depth);
+                updated += Half(row + 4, rowX, rowY, rowZ, lanes.X1, lanes.Y1, lanes.Z1, rowEndpoints >> 4, in lanes, depth);
             }
         }
 
@@ -37,7 +38,7 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static unsafe int Half(float* row, float rowX, float rowY, float rowZ, Vector128<float> laneX, Vector128<float> laneY, Vector128<float> laneZ, in Lanes c, float* depth)
+    private static unsafe int Half(float* row, float rowX, float rowY, float rowZ, Vector128<float> laneX, Vector128<float> laneY, Vector128<float> laneZ, int endpoints, in Lanes c, float* depth)
     {
         Vector128<float> x = Vector128.Create(rowX) + laneX;
         Vector128<float> y = Vector128.Create(rowY) + laneY;
@@ -48,10 +49,12 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
         Vector128<float> vf = Vector128.Floor((c.Fy * y / z) + c.Cy + c.Half);
         valid &= Vector128.GreaterThanOrEqual(uf, Vector128<float>.Zero) & Vector128.LessThan(uf, c.Width)
                & Vector128.GreaterThanOrEqual(vf, Vector128<float>.Zero) & Vector128.LessThan(vf, c.Height);
-        if (valid == Vector128<float>.Zero)
+        if (valid == Vector128<float>.Zero && endpoints == 0)
         {
             return 0;
         }
+
+        Vector128<float> endpoint = Vector128.Equals(Vector128.Create(endpoints) & c.LaneBits, c.LaneBits).AsSingle();
 
         Vector128<int> index = ((Vector128.ConvertToInt32(vf) * c.Stride) + Vector128.ConvertToInt32(uf)) & valid.AsInt32();
         Vector128<float> d = Vector128.Create(depth[index[0]], depth[index[1]], depth[index[2]], depth[index[3]]) & valid;
@@ -59,7 +62,8 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
         Vector128<float> beyond = Vector128.GreaterThan(d * d * r2, c.MaxR2 * z * z);
         Vector128<float> sd = d - z;
         Vector128<float> free = ok & (beyond | Vector128.GreaterThan(sd, c.Band));
-        Vector128<float> isHit = Vector128.AndNot(ok, free) & Vector128.GreaterThanOrEqual(sd, c.MinusBand);
+        Vector128<float> isHit = (Vector128.AndNot(ok, free) & Vector128.GreaterThanOrEqual(sd, c.MinusBand)) | endpoint;
+        free = Vector128.AndNot(free, endpoint);
         Vector128<float> update = free | isHit;
         if (update == Vector128<float>.Zero)
         {
@@ -79,7 +83,7 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
     {
         public readonly Vector128<float> X0, Y0, Z0, X1, Y1, Z1;
         public readonly Vector128<float> Fx, Fy, Cx, Cy, Width, Height, MaxR2, Band, MinusBand, MinDepth, Hit, Miss, Lo, Hi, Half, MaxValue;
-        public readonly Vector128<int> Stride;
+        public readonly Vector128<int> Stride, LaneBits;
 
         public Lanes(System.Numerics.Vector3 stepX, in ProjectiveFrame f)
         {
@@ -98,6 +102,7 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
             Width = Vector128.Create((float)f.Width);
             Height = Vector128.Create((float)f.Height);
             Stride = Vector128.Create(f.Width);
+            LaneBits = Vector128.Create(1, 2, 4, 8);
             MaxR2 = Vector128.Create(f.MaxRangeSquared);
             Band = Vector128.Create(f.Band);
             MinusBand = Vector128.Create(-f.Band);

@@ -16,7 +16,7 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
     public override bool IsSupported => Vector256.IsHardwareAccelerated;
 
     [SkipLocalsInit]
-    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth)
+    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)
     {
         BrickProjection p = projection;
         var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
@@ -31,6 +31,7 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
         Vector256<float> lo = Vector256.Create(frame.ClampMin), hi = Vector256.Create(frame.ClampMax);
         Vector256<float> half = Vector256.Create(0.5f), maxValue = Vector256.Create(float.MaxValue);
         bool hardwareGather = Avx2.IsSupported;
+        var laneBits = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
         int updated = 0, hits = 0;
         for (int iz = 0; iz < 8; iz++)
         {
@@ -48,10 +49,13 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
                 Vector256<float> vf = Vector256.Floor((fy * y / z) + cy + half);
                 valid &= Vector256.GreaterThanOrEqual(uf, Vector256<float>.Zero) & Vector256.LessThan(uf, width)
                        & Vector256.GreaterThanOrEqual(vf, Vector256<float>.Zero) & Vector256.LessThan(vf, height);
-                if (valid == Vector256<float>.Zero)
+                int rowEndpoints = endpointMask[(iz * 8) + iy];
+                if (valid == Vector256<float>.Zero && rowEndpoints == 0)
                 {
                     continue;
                 }
+
+                Vector256<float> endpoint = Vector256.Equals(Vector256.Create(rowEndpoints) & laneBits, laneBits).AsSingle();
 
                 Vector256<int> index = ((Vector256.ConvertToInt32(vf) * stride) + Vector256.ConvertToInt32(uf)) & valid.AsInt32();
                 Vector256<float> d = hardwareGather
@@ -61,7 +65,8 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
                 Vector256<float> beyond = Vector256.GreaterThan(d * d * r2, maxR2 * z * z);
                 Vector256<float> sd = d - z;
                 Vector256<float> free = ok & (beyond | Vector256.GreaterThan(sd, band));
-                Vector256<float> isHit = Vector256.AndNot(ok, free) & Vector256.GreaterThanOrEqual(sd, minusBand);
+                Vector256<float> isHit = (Vector256.AndNot(ok, free) & Vector256.GreaterThanOrEqual(sd, minusBand)) | endpoint;
+                free = Vector256.AndNot(free, endpoint);
                 Vector256<float> update = free | isHit;
                 if (update == Vector256<float>.Zero)
                 {

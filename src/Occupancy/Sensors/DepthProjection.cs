@@ -47,10 +47,23 @@ public static class DepthProjection
                     ThrowHelper.BufferSize(nameof(points), points.Length, count + 1, "the valid pixels");
                 }
 
-                points[count++] = cameraPose.Transform(intrinsics.RayThrough(u, v) * d);
+                points[count++] = PixelToWorld(u, v, d, intrinsics, cameraPose);
             }
         }
 
         return count;
     }
+
+    /// <summary>
+    /// The world point seen at pixel (u, v) with depth d: pose · (d·(u − cx)/fx, d·(v − cy)/fy, d). Every back-projection
+    /// in the library goes through this one expression, so that the same pixel always lands in the same voxel.
+    /// </summary>
+    /// <param name="u">Pixel column.</param>
+    /// <param name="v">Pixel row.</param>
+    /// <param name="depth">Depth along the optical axis, metres.</param>
+    /// <param name="intrinsics">Camera intrinsics.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public static Vector3 PixelToWorld(int u, int v, float depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose) =>
+        cameraPose.Transform(intrinsics.RayThrough(u, v) * depth);
 }

@@ -1,0 +1,188 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Numerics;
+using System.Runtime.Intrinsics;
+using Occupancy.Integration;
+using Occupancy.Map;
+using Occupancy.Queries;
+using Occupancy.Sensors;
+using Occupancy.Synthetic;
+using Xunit;
+
+namespace Occupancy.Tests.Integration;
+
+/// <summary>
+/// Every SIMD kernel against its scalar twin. CI runs this suite three times: by default, with DOTNET_EnableAVX2=0
+/// and with DOTNET_EnableHWIntrinsic=0, so each width is exercised where it is the one in use.
+/// </summary>
+public class KernelIdentityTests
+{
+    public static TheoryData<string> SupportedKernels()
+    {
+        var data = new TheoryData<string>();
+        foreach (ProjectiveKernel k in ProjectiveKernel.All.Where(k => k.IsSupported))
+        {
+            data.Add(k.Name);
+        }
+
+        return data;
+    }
+
+    [Fact]
+    public void The_hardware_legs_select_the_expected_kernel()
+    {
+        string expected = Vector256.IsHardwareAccelerated ? "vector256" : Vector128.IsHardwareAccelerated ? "vector128" : "scalar";
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OCCUPANCY_KERNEL")))
+        {
+            Assert.Equal(expected, ProjectiveKernel.Best.Name);
+        }
+
+        TestContext.Current.TestOutputHelper?.WriteLine($"kernel {ProjectiveKernel.Best.Name}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedKernels))]
+    public unsafe void Projective_kernel_equals_scalar_on_random_bricks(string name)
+    {
+        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel scalar = ProjectiveKernel.All[0];
+        var random = new Random(99);
+        const int width = 97, height = 61; // odd sizes: no row or lane alignment to lean on
+        var depth = new float[width * height];
+        for (int i = 0; i < depth.Length; i++)
+        {
+            int kind = random.Next(20);
+            depth[i] = kind switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => 0f,
+                3 => -1f,
+                4 => 50f, // beyond the range
+                _ => 0.2f + (random.NextSingle() * 4f),
+            };
+        }
+
+        var frame = new ProjectiveFrame
+        {
+            Fx = 60.5f, Fy = 58.25f, Cx = 47.3f, Cy = 31.1f, Width = width, Height = height, MaxRangeSquared = 16f, Band = 0.09f, MinDepth = 1e-4f,
+            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
+        };
+        for (int trial = 0; trial < 400; trial++)
+        {
+            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+            float res = 0.02f + (random.NextSingle() * 0.2f);
+            var projection = new BrickProjection(
+                new Vector3((random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() * 4) - 0.5f),
+                Vector3.Transform(new Vector3(res, 0, 0), rotation),
+                Vector3.Transform(new Vector3(0, res, 0), rotation),
+                Vector3.Transform(new Vector3(0, 0, res), rotation));
+            float[] a = RandomBrick(random), b = (float[])a.Clone();
+            var endpoints = new byte[64];
+            if (trial % 2 == 1)
+            {
+                random.NextBytes(endpoints); // half the trials with endpoint voxels, anywhere in the brick
+                for (int i = 0; i < endpoints.Length; i++)
+                {
+                    endpoints[i] &= (byte)random.Next(256);
+                }
+            }
+
+            int na, nb;
+            fixed (float* pa = a, pb = b, pd = depth)
+            fixed (byte* pe = endpoints)
+            {
+                na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
+                nb = kernel.IntegrateBrick(pb, projection, frame, pd, pe);
+            }
+
+            Assert.Equal(na, nb);
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedKernels))]
+    public void Projective_kernel_builds_the_same_room_as_scalar(string name)
+    {
+        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        var expected = new OccupancyMap(StandardRoom.Resolution);
+        var actual = new OccupancyMap(StandardRoom.Resolution);
+        var scalarIntegrator = new DepthImageIntegrator(expected, StandardRoom.MaxRange, null, ProjectiveKernel.All[0]);
+        var integrator = new DepthImageIntegrator(actual, StandardRoom.MaxRange, null, kernel);
+        for (int i = 0; i < StandardRoom.FrameCount; i += 3)
+        {
+            scalarIntegrator.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+            integrator.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(expected), TestData.Snapshot(actual));
+    }
+
+    [Fact]
+    public void Depth_summary_equals_scalar_for_every_width_from_1_to_40()
+    {
+        var random = new Random(17);
+        for (int width = 1; width <= 40; width++)
+        {
+            int height = 1 + random.Next(7);
+            var k = new PinholeIntrinsics(width, height, 20f + random.NextSingle(), 21f, width / 2f, height / 2f);
+            var depth = new float[width * height];
+            for (int i = 0; i < depth.Length; i++)
+            {
+                depth[i] = random.Next(6) switch { 0 => float.NaN, 1 => -2f, 2 => float.PositiveInfinity, _ => random.NextSingle() * 8 };
+            }
+
+            Assert.Equal(DepthSummary.ComputeScalar(depth, k, 5f), DepthSummary.Compute(depth, k, 5f));
+        }
+    }
+
+    [Fact]
+    public void Voxel_count_kernels_equal_scalar_on_odd_and_brick_sizes()
+    {
+        var random = new Random(23);
+        foreach (int length in new[] { 0, 8, 16, 24, 64, 512, 1024 })
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                values[i] = random.Next(4) == 0 ? float.NaN : (random.NextSingle() * 6) - 3;
+            }
+
+            (int Known, int Occupied) expected = VoxelCountKernel.CountScalar(values, 0f);
+            if (Vector128.IsHardwareAccelerated)
+            {
+                Assert.Equal(expected, VoxelCountKernel.CountVector128(values, 0f));
+            }
+
+            if (Vector256.IsHardwareAccelerated)
+            {
+                Assert.Equal(expected, VoxelCountKernel.CountVector256(values, 0f));
+            }
+
+            Assert.Equal(expected, VoxelCountKernel.Count(values, 0f));
+        }
+
+        foreach (int odd in new[] { 1, 7, 9, 15, 17, 63 })
+        {
+            var values = new float[odd];
+            values.AsSpan().Fill(1f);
+            Assert.Equal((odd, odd), VoxelCountKernel.Count(values, 0f));
+        }
+    }
+
+    private static float[] RandomBrick(Random random)
+    {
+        var brick = new float[512];
+        for (int i = 0; i < brick.Length; i++)
+        {
+            brick[i] = random.Next(3) == 0 ? float.NaN : (random.NextSingle() * 5.5f) - 2f;
+        }
+
+        return brick;
+    }
+}

@@ -1,0 +1,284 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using Occupancy.Geometry;
+using Occupancy.Integration;
+using Occupancy.Map;
+using Xunit;
+
+namespace Occupancy.Tests.Integration;
+
+public class PointCloudIntegratorTests
+{
+    private static readonly SensorModel Model = SensorModel.Default;
+
+    /// <summary>
+    /// A box face at x = 2.03 m, y in [−0.45, 0.45], z in [−0.25, 0.35], sampled every centimetre, seen from the centre
+    /// of voxel (0, 0, 0) at 0.1 m. Analytically: the hits are exactly the 10 × 7 voxels of layer x = 20 that the face
+    /// crosses; every voxel whose centre lies inside the viewing pyramid (origin to face) is free unless hit; no voxel
+    /// clear of the pyramid is touched.
+    /// </summary>
+    [Fact]
+    public void One_box_face_from_one_pose_gives_the_analytic_occupied_and_free_voxels()
+    {
+        var map = new OccupancyMap(0.1);
+        var origin = new Vector3(0.05f, 0.05f, 0.05f);
+        var points = new List<Vector3>();
+        for (int iy = 0; iy <= 90; iy++)
+        {
+            for (int iz = 0; iz <= 60; iz++)
+            {
+                points.Add(new Vector3(2.03f, -0.45f + (iy * 0.01f), -0.25f + (iz * 0.01f)));
+            }
+        }
+
+        IntegrationStats stats = new PointCloudIntegrator(map).Integrate(points.ToArray(), origin);
+        Assert.Equal(70, stats.OccupiedUpdates);
+
+        var expectedOccupied = new HashSet<VoxelKey>();
+        for (int y = -5; y <= 4; y++)
+        {
+            for (int z = -3; z <= 3; z++)
+            {
+                expectedOccupied.Add(new VoxelKey(20, y, z));
+            }
+        }
+
+        Dictionary<VoxelKey, float> snapshot = TestData.Snapshot(map);
+        foreach ((VoxelKey key, float l) in snapshot)
+        {
+            if (expectedOccupied.Contains(key))
+            {
+                Assert.Equal(Model.HitLogOdds, l); // one hit, no miss: the hit wins within the scan
+            }
+            else
+            {
+                Assert.Equal(Model.MissLogOdds, l); // one miss, however many rays crossed it
+                Assert.True(TouchesPyramid(map, key, origin), $"free voxel {key} lies clear of the viewing pyramid");
+            }
+        }
+
+        foreach (VoxelKey key in expectedOccupied)
+        {
+            Assert.Equal(VoxelState.Occupied, map.GetState(key));
+        }
+
+        // Completeness: every voxel whose centre is strictly inside the pyramid is known.
+        int inside = 0;
+        for (int x = 0; x <= 20; x++)
+        {
+            for (int y = -6; y <= 6; y++)
+            {
+                for (int z = -4; z <= 5; z++)
+                {
+                    var key = new VoxelKey(x, y, z);
+                    if (!expectedOccupied.Contains(key) && CentreInsidePyramid(map.CenterOf(key), origin))
+                    {
+                        inside++;
+                        Assert.Equal(VoxelState.Free, map.GetState(key));
+                    }
+                }
+            }
+        }
+
+        Assert.True(inside > 300, $"only {inside} voxel centres inside the pyramid: the test geometry is wrong");
+    }
+
+    private static bool CentreInsidePyramid(Vector3 c, Vector3 o)
+    {
+        double s = (c.X - o.X) / (2.03 - o.X);
+        if (s <= 0 || s >= 1)
+        {
+            return false;
+        }
+
+        double y = o.Y + ((c.Y - o.Y) / s), z = o.Z + ((c.Z - o.Z) / s);
+        return y > -0.45 && y < 0.45 && z > -0.25 && z < 0.35 && c.X < 2.0;
+    }
+
+    /// <summary>Conservative: true unless the voxel lies entirely outside one face plane of the pyramid.</summary>
+    private static bool TouchesPyramid(OccupancyMap map, VoxelKey k, Vector3 o)
+    {
+        double r = map.Resolution;
+        double[] xs = [k.X * r, (k.X + 1) * r], ys = [k.Y * r, (k.Y + 1) * r], zs = [k.Z * r, (k.Z + 1) * r];
+        // Pyramid = {o + s (q − o) : s in [0, 1], q on the face}; test each side plane with all 8 corners.
+        (double y, double z)[] face = [(-0.45, -0.25), (0.45, -0.25), (0.45, 0.35), (-0.45, 0.35)];
+        for (int e = 0; e < 4; e++)
+        {
+            var a = new Vector3(2.03f - o.X, (float)face[e].y - o.Y, (float)face[e].z - o.Z);
+            var b = new Vector3(2.03f - o.X, (float)face[(e + 1) % 4].y - o.Y, (float)face[(e + 1) % 4].z - o.Z);
+            Vector3 n = Vector3.Cross(a, b);
+            var inner = new Vector3(2.03f - o.X, 0.05f - o.Y, 0.05f - o.Z);
+            if (Vector3.Dot(n, inner) < 0)
+            {
+                n = -n;
+            }
+
+            bool anyInside = false;
+            foreach (double x in xs)
+            {
+                foreach (double y in ys)
+                {
+                    foreach (double z in zs)
+                    {
+                        anyInside |= (n.X * (x - o.X)) + (n.Y * (y - o.Y)) + (n.Z * (z - o.Z)) >= -1e-9;
+                    }
+                }
+            }
+
+            if (!anyInside)
+            {
+                return false;
+            }
+        }
+
+        return xs[0] <= 2.03;
+    }
+
+    [Fact]
+    public void Points_beyond_max_range_clear_up_to_it_and_mark_nothing()
+    {
+        var map = new OccupancyMap(0.1);
+        var origin = new Vector3(0.05f, 0.05f, 0.05f);
+        IntegrationStats stats = new PointCloudIntegrator(map, maxRange: 2f).Integrate([new Vector3(10.05f, 0.05f, 0.05f)], origin);
+        Assert.Equal(1, stats.BeyondMaxRange);
+        Assert.Equal(0, stats.OccupiedUpdates);
+        Assert.Equal(20, stats.FreeUpdates); // voxels 0..19; the clipped end at x = 2.05 lies in voxel 20, which is not cleared
+        for (int x = 0; x < 20; x++)
+        {
+            Assert.Equal(VoxelState.Free, map.GetState(new VoxelKey(x, 0, 0)));
+        }
+
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(20, 0, 0)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(100, 0, 0)));
+    }
+
+    [Fact]
+    public void Within_a_scan_a_hit_wins_and_each_voxel_is_updated_once()
+    {
+        var map = new OccupancyMap(0.1);
+        var origin = new Vector3(0.05f, 0.05f, 0.05f);
+        // The first ray ends in voxel 5; the second passes through it to voxel 9; the third repeats the second.
+        var integrator = new PointCloudIntegrator(map);
+        integrator.Integrate([new Vector3(0.55f, 0.05f, 0.05f), new Vector3(0.95f, 0.05f, 0.05f), new Vector3(0.96f, 0.06f, 0.04f)], origin);
+        Assert.Equal(Model.HitLogOdds, map.GetLogOdds(new VoxelKey(5, 0, 0)));
+        Assert.Equal(Model.HitLogOdds, map.GetLogOdds(new VoxelKey(9, 0, 0)));
+        Assert.Equal(Model.MissLogOdds, map.GetLogOdds(new VoxelKey(3, 0, 0)));
+        Assert.Equal(Model.MissLogOdds, map.GetLogOdds(new VoxelKey(7, 0, 0)));
+
+        // Across scans the updates add up: a miss in scan 2 after a hit in scan 1.
+        integrator.Integrate([new Vector3(0.95f, 0.05f, 0.05f)], origin);
+        Assert.Equal(Model.HitLogOdds + Model.MissLogOdds, map.GetLogOdds(new VoxelKey(5, 0, 0)));
+    }
+
+    [Fact]
+    public void Bookkeeping_neither_wraps_nor_skips_over_many_scans()
+    {
+        // A model whose clamps are far away, so that every one of 70 000 scans must show in the log-odds.
+        var model = new SensorModel(hitProbability: 0.500_01, missProbability: 0.499_99, clampMinProbability: 1e-6, clampMaxProbability: 1 - 1e-6);
+        var map = new OccupancyMap(0.1, model);
+        var integrator = new PointCloudIntegrator(map);
+        var origin = new Vector3(0.05f, 0.05f, 0.05f);
+        Vector3[] scanA = [new Vector3(0.35f, 0.05f, 0.05f)];
+        Vector3[] scanB = [new Vector3(0.25f, 0.05f, 0.05f)];
+        float free = float.NaN, flip = float.NaN;
+        for (int i = 0; i < 70_000; i++)
+        {
+            // Voxel 1 is always free; voxel 2 alternates between free (scan A) and hit (scan B).
+            integrator.Integrate(i % 2 == 0 ? scanA : scanB, origin);
+            free = OccupancyMap.ApplyUpdate(free, model.MissLogOdds, model.ClampMinLogOdds, model.ClampMaxLogOdds);
+            flip = OccupancyMap.ApplyUpdate(flip, i % 2 == 0 ? model.MissLogOdds : model.HitLogOdds, model.ClampMinLogOdds, model.ClampMaxLogOdds);
+        }
+
+        Assert.Equal(free, map.GetLogOdds(new VoxelKey(1, 0, 0)));
+        Assert.Equal(flip, map.GetLogOdds(new VoxelKey(2, 0, 0)));
+        Assert.True(free < -0.5f);
+    }
+
+    [Fact]
+    public void Discretized_mode_equals_exact_mode_on_the_distinct_endpoint_voxel_centres()
+    {
+        var random = new Random(3);
+        var origin = new Vector3(0.1f, -0.2f, 1.0f);
+        var points = new Vector3[5000];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = new Vector3(2f + random.NextSingle(), -1f + (2 * random.NextSingle()), random.NextSingle() * 2);
+        }
+
+        var discretized = new OccupancyMap(0.1);
+        new PointCloudIntegrator(discretized, 3f, PointCloudMode.Discretized).Integrate(points, origin);
+
+        var oracle = new OccupancyMap(0.1);
+        var centres = new List<Vector3>();
+        var seen = new HashSet<VoxelKey>();
+        foreach (Vector3 p in points)
+        {
+            if (seen.Add(oracle.KeyOf(p)))
+            {
+                centres.Add(oracle.CenterOf(oracle.KeyOf(p)));
+            }
+        }
+
+        new PointCloudIntegrator(oracle, 3f).Integrate(centres.ToArray(), origin);
+        TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(discretized));
+    }
+
+    [Fact]
+    public void Sensor_frame_input_equals_world_frame_input()
+    {
+        var pose = new Pose3(new Vector3(1, 2, 0.5f), Quaternion.CreateFromYawPitchRoll(0.3f, -0.2f, 0.1f));
+        var random = new Random(5);
+        var local = new Vector3[2000];
+        var world = new Vector3[local.Length];
+        for (int i = 0; i < local.Length; i++)
+        {
+            local[i] = new Vector3(random.NextSingle() * 4, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f);
+            world[i] = pose.Transform(local[i]);
+        }
+
+        var a = new OccupancyMap(0.05);
+        var b = new OccupancyMap(0.05);
+        new PointCloudIntegrator(a).Integrate(local, pose);
+        new PointCloudIntegrator(b).Integrate(world, pose.Position);
+        TestData.AssertSameMap(TestData.Snapshot(b), TestData.Snapshot(a));
+    }
+
+    [Fact]
+    public void Non_finite_points_are_counted_as_no_return_and_skipped()
+    {
+        var map = new OccupancyMap(0.1);
+        IntegrationStats stats = new PointCloudIntegrator(map).Integrate(
+            [new Vector3(float.NaN, 0, 0), new Vector3(1, float.PositiveInfinity, 0), new Vector3(0.55f, 0.05f, 0.05f), new Vector3(5e6f, 0, 0)],
+            new Vector3(0.05f, 0.05f, 0.05f));
+        Assert.Equal(2, stats.NoReturn);
+        Assert.Equal(1, stats.OutOfMap);
+        Assert.Equal(1, stats.OccupiedUpdates);
+        Assert.Equal(5, stats.FreeUpdates);
+    }
+
+    [Fact]
+    public void Rejected_calls_name_the_parameter_and_leave_the_map_unchanged()
+    {
+        var map = new OccupancyMap(0.1);
+        var integrator = new PointCloudIntegrator(map);
+        integrator.Integrate([new Vector3(1, 1, 1)], Vector3.Zero);
+        Dictionary<VoxelKey, float> before = TestData.Snapshot(map);
+
+        Vector3[] points = [new Vector3(2, 2, 2)];
+        Assert.Equal("sensorOrigin", Assert.Throws<ArgumentException>(() => integrator.Integrate(points, new Vector3(float.NaN, 0, 0))).ParamName);
+        Assert.Equal("sensorOrigin", Assert.Throws<ArgumentException>(() => integrator.Integrate(points, new Vector3(1e7f, 0, 0))).ParamName);
+        Assert.Equal("sensorPose", Assert.Throws<ArgumentException>(() => integrator.Integrate(points, new Pose3(Vector3.Zero, new Quaternion(0, 0, 0, 0)))).ParamName);
+        Assert.Equal("sensorPose", Assert.Throws<ArgumentException>(() => integrator.Integrate(points, new Pose3(new Vector3(0, float.PositiveInfinity, 0), Quaternion.Identity))).ParamName);
+        TestData.AssertSameMap(before, TestData.Snapshot(map));
+
+        Assert.Equal("maxRange", Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudIntegrator(map, 0f)).ParamName);
+        Assert.Equal("maxRange", Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudIntegrator(map, float.NaN)).ParamName);
+        Assert.Equal("mode", Assert.Throws<ArgumentOutOfRangeException>(() => new PointCloudIntegrator(map, 1f, (PointCloudMode)7)).ParamName);
+        Assert.Throws<ArgumentNullException>(() => new PointCloudIntegrator(null!));
+        Assert.Equal("resolution", Assert.Throws<ArgumentOutOfRangeException>(() => new OccupancyMap(0)).ParamName);
+        Assert.Equal("resolution", Assert.Throws<ArgumentOutOfRangeException>(() => new OccupancyMap(-0.1)).ParamName);
+        Assert.Equal("resolution", Assert.Throws<ArgumentOutOfRangeException>(() => new OccupancyMap(double.NaN)).ParamName);
+        Assert.Equal("resolution", Assert.Throws<ArgumentOutOfRangeException>(() => new OccupancyMap(2)).ParamName);
+    }
+}

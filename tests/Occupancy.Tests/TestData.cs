@@ -1,0 +1,53 @@
+using System;
+using System.Collections.Generic;
+using System.Numerics;
+using Occupancy.Map;
+using Occupancy.Queries;
+using Occupancy.Synthetic;
+
+namespace Occupancy.Tests;
+
+/// <summary>Shared, lazily built inputs: the standard room's scene and depth frames are rendered once per test run.</summary>
+internal static class TestData
+{
+    private static readonly Lazy<Scene> LazyRoom = new(() => StandardRoom.CreateScene());
+    private static readonly Lazy<float[][]> LazyFrames = new(() =>
+    {
+        var frames = new float[StandardRoom.FrameCount][];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            frames[i] = new float[StandardRoom.Intrinsics.PixelCount];
+            StandardRoom.RenderDepth(LazyRoom.Value, i, frames[i]);
+        }
+
+        return frames;
+    });
+
+    public static Scene Room => LazyRoom.Value;
+
+    public static float[][] RoomFrames => LazyFrames.Value;
+
+    /// <summary>Every observed voxel of a map with its exact log-odds bits: a snapshot to compare maps with.</summary>
+    public static Dictionary<VoxelKey, float> Snapshot(OccupancyMap map)
+    {
+        var all = new Dictionary<VoxelKey, float>();
+        var everywhere = new Occupancy.Geometry.Aabb(new Vector3(-1e5f), new Vector3(1e5f));
+        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        {
+            all.Add(v.Key, v.LogOdds);
+        }
+
+        return all;
+    }
+
+    /// <summary>Asserts that two snapshots hold the same voxels with bit-identical log-odds.</summary>
+    public static void AssertSameMap(Dictionary<VoxelKey, float> expected, Dictionary<VoxelKey, float> actual)
+    {
+        Xunit.Assert.Equal(expected.Count, actual.Count);
+        foreach ((VoxelKey key, float value) in expected)
+        {
+            Xunit.Assert.True(actual.TryGetValue(key, out float other), $"voxel {key} missing");
+            Xunit.Assert.Equal(BitConverter.SingleToInt32Bits(value), BitConverter.SingleToInt32Bits(other));
+        }
+    }
+}
