@@ -12,7 +12,9 @@ using Occupancy.Outputs;
 using Occupancy.Queries;
 using Occupancy.Synthetic;
 using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats.Png;
 using SixLabors.ImageSharp.PixelFormats;
+using SixLabors.ImageSharp.Processing;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -58,9 +60,13 @@ Console.WriteLine($"  ray +x from (0, 0, 1.2) {ray.Outcome} at {ray.Distance:F2}
 
 // 4. A top-down picture: obstacles between 0.1 m and 2.9 m high, free floor, unknown.
 TopDownView view = TopDownView.Render(map, new Aabb(new Vector3(-5.2f, -5.2f, 0.1f), new Vector3(5.2f, 5.2f, 2.9f)));
-using (var image = Image.LoadPixelData<Rgb24>(view.Rgb.Span, view.Width, view.Height))
+// ImageSharp 2.1.13 is pinned and confined to PNG: a configuration holding the PNG module alone.
+var png = new Configuration(new PngConfigurationModule());
+using (var image = Image.LoadPixelData<Rgb24>(png, view.Rgb.Span, view.Width, view.Height))
 {
+    // Three pixels per voxel column, without smoothing, so single voxels stay visible.
+    image.Mutate(c => c.Resize(view.Width * 3, view.Height * 3, KnownResamplers.NearestNeighbor));
     image.SaveAsPng(output);
 }
 
-Console.WriteLine($"  top-down view     {Path.GetFullPath(output)} ({view.Width}x{view.Height} px)");
+Console.WriteLine($"  top-down view     {Path.GetFullPath(output)} ({view.Width * 3}x{view.Height * 3} px, 3 px per 5 cm column)");
