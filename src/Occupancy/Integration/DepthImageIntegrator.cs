@@ -1,6 +1,8 @@
 using System;
 using System.Globalization;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
 using Occupancy.Map;
@@ -22,24 +24,29 @@ namespace Occupancy.Integration;
 /// Depth is the z coordinate in the camera's optical frame (z forward, x right, y down), in metres, row-major with
 /// <see cref="PinholeIntrinsics.Width"/> pixels per row. Zero, negative, NaN and infinite depths are "no return":
 /// counted and skipped. The camera pose maps the optical frame to the world frame (metres, z up).
-/// Buffers are kept between calls, so steady-state integration allocates nothing. Not thread-safe.
+/// A frame is spread over <see cref="MaxDegreeOfParallelism"/> cores (bricks are independent); the result does not
+/// depend on the number of threads. Buffers are kept between calls, so steady-state integration allocates nothing.
+/// One call at a time per integrator.
 /// </remarks>
 public sealed class DepthImageIntegrator
 {
+    private const int EndpointWords = OccupancyMap.BrickVoxels / 64;
+    private const int WordsPerSlot = EndpointWords + 1; // the endpoint mask, then a flags word
+    private const ulong HasEndpoints = 1, Visited = 2;
+    private const int RowsPerJob = 8;
+    private const int BricksPerJob = 4;
+
     private readonly OccupancyMap _map;
     private readonly ProjectiveKernel _kernel;
+    private readonly SlotWords _endpoints = new(WordsPerSlot);
     private readonly ulong[] _noEndpoints = new ulong[EndpointWords];
-    private float[] _scratch = NewScratch();
+    private readonly Worker[] _workers;
+    private readonly SplatJob _splatJob;
+    private readonly BrickJob _brickJob;
+    private Candidate[] _candidates = new Candidate[1024];
+    private int _candidateCount;
     private float[] _converted = [];
-
-    // Endpoint voxels of the frame being integrated: 512 bits per brick slot, the slots that have any, and per-slot
-    // flags (1: has endpoints, 2: updated by the frustum pass). Cleared through the touched list after each frame.
-    private ulong[] _endpoints = new ulong[256 * EndpointWords];
-    private byte[] _slotFlags = new byte[256];
-    private int[] _touched = new int[256];
-    private int _touchedCount;
-
-    private const int EndpointWords = OccupancyMap.BrickVoxels / 64;
+    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>Creates an integrator for one map.</summary>
     /// <param name="map">The map to update.</param>
@@ -49,7 +56,7 @@ public sealed class DepthImageIntegrator
     /// null for half a voxel (0.5 × resolution). Zero leaves only the voxels that hold a return as hits.
     /// </param>
     /// <exception cref="ArgumentNullException"><paramref name="map"/> is null.</exception>
-    /// <exception cref="ArgumentOutOfRangeException">A range or band is not finite and positive.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The range is not finite and positive, or the band is negative or not finite.</exception>
     public DepthImageIntegrator(OccupancyMap map, float maxRange, float? hitBand = null)
         : this(map, maxRange, hitBand, ProjectiveKernel.Best)
     {
@@ -69,6 +76,14 @@ public sealed class DepthImageIntegrator
         MaxRange = maxRange;
         HitBand = band;
         _kernel = kernel;
+        _workers = new Worker[WorkerPool.Shared.WorkerCount];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new Worker();
+        }
+
+        _splatJob = new SplatJob(this);
+        _brickJob = new BrickJob(this);
     }
 
     /// <summary>The map this integrator updates.</summary>
@@ -82,6 +97,18 @@ public sealed class DepthImageIntegrator
 
     /// <summary>Name of the instruction-set strategy in use (scalar, vector128 or vector256).</summary>
     public string KernelName => _kernel.Name;
+
+    /// <summary>Most threads one frame may use (the calling thread included); defaults to the number of logical cores.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _maxDegreeOfParallelism = value;
+        }
+    }
 
     /// <summary>Integrates a 16-bit depth image, such as a RealSense or Kinect frame or a TUM RGB-D PNG.</summary>
     /// <param name="depth">Depth in units of <paramref name="metresPerUnit"/>, row-major; 0 is no return.</param>
@@ -153,6 +180,11 @@ public sealed class DepthImageIntegrator
             return new IntegrationStats(depth.Length, depth.Length, 0, 0, 0, 0);
         }
 
+        foreach (Worker w in _workers)
+        {
+            w.Reset();
+        }
+
         double res = _map.Resolution;
         float band = HitBand;
         var frame = new ProjectiveFrame
@@ -162,178 +194,301 @@ public sealed class DepthImageIntegrator
             Hit = _map.SensorModel.HitLogOdds, Miss = _map.SensorModel.MissLogOdds,
             ClampMin = _map.SensorModel.ClampMinLogOdds, ClampMax = _map.SensorModel.ClampMaxLogOdds,
         };
-
-        // Endpoints first, so the frustum pass can let a voxel's hit win over its miss.
-        SplatEndpoints(depth, k, pose);
-
-        // Far plane: nothing is updated behind the deepest return plus the band (or the voxel holding it), nor beyond the maximum range.
-        float zFar = summary.AnyBeyondRange ? MaxRange : Math.Min(MaxRange, summary.MaxDepth + Math.Max(band, (float)res));
-        var frustum = new Frustum(k, pose, zFar, MaxRange, res);
-        Quaternion toCamera = Quaternion.Conjugate(pose.Rotation);
-        Vector3 stepX = Vector3.Transform(new Vector3((float)res, 0, 0), toCamera);
-        Vector3 stepY = Vector3.Transform(new Vector3(0, (float)res, 0), toCamera);
-        Vector3 stepZ = Vector3.Transform(new Vector3(0, 0, (float)res), toCamera);
-        Vector3 cameraPosition = pose.Position;
-        int brickSize = VoxelKey.BrickSize;
-        int hits = 0, updated = 0;
+        var projector = new BackProjector(k, pose);
 
         fixed (float* depthPtr = depth)
-        fixed (ulong* endpoints = _endpoints)
         fixed (ulong* noEndpoints = _noEndpoints)
         {
-            for (int bz = frustum.BrickMin.Z; bz <= frustum.BrickMax.Z; bz++)
+            // 1. Endpoints first, so the brick pass can let a voxel's hit win over its miss.
+            _splatJob.Start(depthPtr, k, projector, pose.Position);
+            WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
+
+            // 2. The bricks that meet the frustum: behind the deepest return plus the band (or the voxel holding it)
+            //    nothing is updated, nor beyond the maximum range.
+            float zFar = summary.AnyBeyondRange ? MaxRange : Math.Min(MaxRange, summary.MaxDepth + Math.Max(band, (float)res));
+            Quaternion toCamera = Quaternion.Conjugate(pose.Rotation);
+            Vector3 stepX = Vector3.Transform(new Vector3((float)res, 0, 0), toCamera);
+            Vector3 stepY = Vector3.Transform(new Vector3(0, (float)res, 0), toCamera);
+            Vector3 stepZ = Vector3.Transform(new Vector3(0, 0, (float)res), toCamera);
+            CollectCandidates(new Frustum(k, pose, zFar, MaxRange, res), pose.Position, toCamera, stepX, stepY, stepZ);
+
+            // 3. Each brick projected into the image, in parallel.
+            _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, stepX, stepY, stepZ);
+            WorkerPool.Shared.Run(_brickJob, (_candidateCount + BricksPerJob - 1) / BricksPerJob, _maxDegreeOfParallelism);
+        }
+
+        int hits = 0, updated = 0;
+        foreach (Worker w in _workers)
+        {
+            for (int i = 0; i < w.NewBrickCount; i++)
             {
-                for (int by = frustum.BrickMin.Y; by <= frustum.BrickMax.Y; by++)
-                {
-                    for (int bx = frustum.BrickMin.X; bx <= frustum.BrickMax.X; bx++)
-                    {
-                        // Centre of voxel (0, 0, 0) of the brick, relative to the camera, in double for large worlds.
-                        var relative = new Vector3(
-                            (float)(((bx * brickSize) + 0.5) * res - cameraPosition.X),
-                            (float)(((by * brickSize) + 0.5) * res - cameraPosition.Y),
-                            (float)(((bz * brickSize) + 0.5) * res - cameraPosition.Z));
-                        Vector3 origin = Vector3.Transform(relative, toCamera);
-                        if (!frustum.Intersects(origin, stepX, stepY, stepZ))
-                        {
-                            continue;
-                        }
-
-                        var projection = new BrickProjection(origin, stepX, stepY, stepZ);
-                        int slot = _map.FindBrick(bx, by, bz);
-                        int n;
-                        if (slot >= 0)
-                        {
-                            byte* mask = (byte*)noEndpoints;
-                            if (slot < _slotFlags.Length && _slotFlags[slot] != 0)
-                            {
-                                mask = (byte*)(endpoints + (slot * EndpointWords));
-                                _slotFlags[slot] |= 2;
-                            }
-
-                            fixed (float* brick = _map.BrickAt(slot))
-                            {
-                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr, mask);
-                            }
-                        }
-                        else
-                        {
-                            fixed (float* brick = _scratch)
-                            {
-                                n = _kernel.IntegrateBrick(brick, projection, frame, depthPtr, (byte*)noEndpoints);
-                            }
-
-                            if ((n & 0xFFFF) > 0)
-                            {
-                                _map.AdoptBrick(bx, by, bz, _scratch);
-                                _scratch = NewScratch();
-                            }
-                        }
-
-                        updated += n & 0xFFFF;
-                        hits += n >> 16;
-                    }
-                }
+                Candidate c = _candidates[w.NewBrickCandidates[i]];
+                _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]);
+                w.NewBricks[i] = null!;
             }
+
+            hits += w.Hits;
+            updated += w.Updated;
         }
 
         int leftover = FinishEndpoints();
         return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits + leftover, updated - hits);
     }
 
-    /// <summary>Marks the voxel of every return within range, allocating its brick when needed.</summary>
-    private void SplatEndpoints(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose)
+    private void CollectCandidates(in Frustum frustum, Vector3 cameraPosition, Quaternion toCamera, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
     {
-        Vector3 origin = pose.Position;
-        float maxRange = MaxRange;
-        int width = k.Width;
-        int cachedX = int.MinValue, cachedY = 0, cachedZ = 0, slot = -1;
-        for (int v = 0; v < k.Height; v++)
+        double res = _map.Resolution;
+        int brickSize = VoxelKey.BrickSize;
+        _candidateCount = 0;
+        for (int bz = frustum.BrickMin.Z; bz <= frustum.BrickMax.Z; bz++)
         {
-            ReadOnlySpan<float> row = depth.Slice(v * width, width);
-            for (int u = 0; u < width; u++)
+            for (int by = frustum.BrickMin.Y; by <= frustum.BrickMax.Y; by++)
             {
-                float d = row[u];
-                if (!(d > 0f) || !(d <= float.MaxValue))
+                for (int bx = frustum.BrickMin.X; bx <= frustum.BrickMax.X; bx++)
                 {
-                    continue;
-                }
-
-                Vector3 p = DepthProjection.PixelToWorld(u, v, d, k, pose);
-                if (!((p - origin).Length() <= maxRange) || !_map.TryGetKey(p, out VoxelKey key))
-                {
-                    continue;
-                }
-
-                int bx = key.BrickX, by = key.BrickY, bz = key.BrickZ;
-                if (bx != cachedX || by != cachedY || bz != cachedZ)
-                {
-                    slot = _map.GetOrAddBrick(bx, by, bz);
-                    cachedX = bx;
-                    cachedY = by;
-                    cachedZ = bz;
-                    if (slot >= _slotFlags.Length)
+                    // Centre of voxel (0, 0, 0) of the brick, relative to the camera, in double for large worlds.
+                    var relative = new Vector3(
+                        (float)((((bx * brickSize) + 0.5) * res) - cameraPosition.X),
+                        (float)((((by * brickSize) + 0.5) * res) - cameraPosition.Y),
+                        (float)((((bz * brickSize) + 0.5) * res) - cameraPosition.Z));
+                    Vector3 origin = Vector3.Transform(relative, toCamera);
+                    if (frustum.Intersects(origin, stepX, stepY, stepZ))
                     {
-                        int size = Math.Max(_slotFlags.Length * 2, slot + 1);
-                        Array.Resize(ref _slotFlags, size);
-                        Array.Resize(ref _endpoints, size * EndpointWords);
-                    }
-
-                    if (_slotFlags[slot] == 0)
-                    {
-                        _slotFlags[slot] = 1;
-                        if (_touchedCount == _touched.Length)
+                        if (_candidateCount == _candidates.Length)
                         {
-                            Array.Resize(ref _touched, _touchedCount * 2);
+                            Array.Resize(ref _candidates, _candidateCount * 2);
                         }
 
-                        _touched[_touchedCount++] = slot;
+                        _candidates[_candidateCount++] = new Candidate(bx, by, bz, origin);
                     }
                 }
-
-                int local = key.LocalIndex;
-                _endpoints[(slot * EndpointWords) + (local >> 6)] |= 1UL << local;
             }
         }
     }
 
     /// <summary>
-    /// Gives a hit to endpoint voxels in bricks the frustum pass did not visit (their centres lie outside the
+    /// Gives a hit to endpoint voxels in bricks the brick pass did not visit (their centres lie outside the
     /// frustum), then clears the per-frame marks. Returns the number of such hits.
     /// </summary>
     private int FinishEndpoints()
     {
         SensorModel model = _map.SensorModel;
         int hits = 0;
-        for (int n = 0; n < _touchedCount; n++)
+        foreach (Worker w in _workers)
         {
-            int slot = _touched[n];
-            Span<ulong> mask = _endpoints.AsSpan(slot * EndpointWords, EndpointWords);
-            if ((_slotFlags[slot] & 2) == 0)
+            for (int n = 0; n < w.TouchedCount; n++)
             {
-                float[] brick = _map.BrickAt(slot);
-                for (int w = 0; w < EndpointWords; w++)
+                int slot = w.Touched[n];
+                Span<ulong> words = MemoryMarshalSlot(slot);
+                if ((words[EndpointWords] & Visited) == 0)
                 {
-                    for (ulong bits = mask[w]; bits != 0; bits &= bits - 1)
+                    float[] brick = _map.BrickAt(slot);
+                    for (int i = 0; i < EndpointWords; i++)
                     {
-                        int local = (w * 64) + BitOperations.TrailingZeroCount(bits);
-                        brick[local] = OccupancyMap.ApplyUpdate(brick[local], model.HitLogOdds, model.ClampMinLogOdds, model.ClampMaxLogOdds);
-                        hits++;
+                        for (ulong bits = words[i]; bits != 0; bits &= bits - 1)
+                        {
+                            int local = (i * 64) + BitOperations.TrailingZeroCount(bits);
+                            brick[local] = OccupancyMap.ApplyUpdate(brick[local], model.HitLogOdds, model.ClampMinLogOdds, model.ClampMaxLogOdds);
+                            hits++;
+                        }
                     }
                 }
-            }
 
-            mask.Clear();
-            _slotFlags[slot] = 0;
+                words.Clear();
+            }
         }
 
-        _touchedCount = 0;
         return hits;
     }
 
-    private static float[] NewScratch()
+    private Span<ulong> MemoryMarshalSlot(int slot) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref _endpoints.Words(slot), WordsPerSlot);
+
+    private readonly record struct Candidate(int X, int Y, int Z, Vector3 Origin);
+
+    /// <summary>Marks the voxel of every return within range, a block of image rows per index.</summary>
+    private sealed unsafe class SplatJob(DepthImageIntegrator owner) : ParallelJob
     {
-        var scratch = GC.AllocateUninitializedArray<float>(OccupancyMap.BrickVoxels);
-        scratch.AsSpan().Fill(float.NaN);
-        return scratch;
+        private float* _depth;
+        private PinholeIntrinsics _k;
+        private BackProjector _projector;
+        private Vector3 _origin;
+
+        public void Start(float* depth, in PinholeIntrinsics k, in BackProjector projector, Vector3 origin)
+        {
+            _depth = depth;
+            _k = k;
+            _projector = projector;
+            _origin = origin;
+        }
+
+        public override void Execute(int index, int worker)
+        {
+            Worker w = owner._workers[worker];
+            OccupancyMap map = owner._map;
+            SlotWords endpoints = owner._endpoints;
+            float maxRange = owner.MaxRange;
+            int width = _k.Width;
+            int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
+            VoxelKey last = new(int.MinValue, 0, 0);
+            int cachedX = int.MinValue, cachedY = 0, cachedZ = 0;
+            ref ulong words = ref Unsafe.NullRef<ulong>();
+            for (int v = index * RowsPerJob; v < rowEnd; v++)
+            {
+                float* row = _depth + (v * width);
+                for (int u = 0; u < width; u++)
+                {
+                    float d = row[u];
+                    if (!(d > 0f) || !(d <= float.MaxValue))
+                    {
+                        continue;
+                    }
+
+                    Vector3 p = _projector.PixelToWorld(u, v, d);
+                    if (!((p - _origin).Length() <= maxRange) || !map.TryGetKey(p, out VoxelKey key) || key == last)
+                    {
+                        continue; // beyond range, outside the map, or the same voxel as the pixel before
+                    }
+
+                    last = key;
+                    int bx = key.BrickX, by = key.BrickY, bz = key.BrickZ;
+                    if (bx != cachedX || by != cachedY || bz != cachedZ)
+                    {
+                        int slot = map.GetOrAddBrick(bx, by, bz);
+                        words = ref endpoints.Words(slot);
+                        cachedX = bx;
+                        cachedY = by;
+                        cachedZ = bz;
+                        ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
+                        if ((Volatile.Read(ref flags) & HasEndpoints) == 0 && (Interlocked.Or(ref flags, HasEndpoints) & HasEndpoints) == 0)
+                        {
+                            w.Touch(slot);
+                        }
+                    }
+
+                    int local = key.LocalIndex;
+                    ref ulong word = ref Unsafe.Add(ref words, local >> 6);
+                    ulong bit = 1UL << local;
+                    if ((word & bit) == 0)
+                    {
+                        Interlocked.Or(ref word, bit);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Runs the projective kernel on a few candidate bricks per index.</summary>
+    private sealed unsafe class BrickJob(DepthImageIntegrator owner) : ParallelJob
+    {
+        private float* _depth;
+        private byte* _noEndpoints;
+        private ProjectiveFrame _frame;
+        private Vector3 _stepX, _stepY, _stepZ;
+
+        public void Start(float* depth, byte* noEndpoints, in ProjectiveFrame frame, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
+        {
+            _depth = depth;
+            _noEndpoints = noEndpoints;
+            _frame = frame;
+            _stepX = stepX;
+            _stepY = stepY;
+            _stepZ = stepZ;
+        }
+
+        public override void Execute(int index, int worker)
+        {
+            Worker w = owner._workers[worker];
+            OccupancyMap map = owner._map;
+            ProjectiveKernel kernel = owner._kernel;
+            int end = Math.Min(owner._candidateCount, (index + 1) * BricksPerJob);
+            for (int i = index * BricksPerJob; i < end; i++)
+            {
+                Candidate c = owner._candidates[i];
+                var projection = new BrickProjection(c.Origin, _stepX, _stepY, _stepZ);
+                int slot = map.FindBrick(c.X, c.Y, c.Z);
+                int n;
+                if (slot >= 0)
+                {
+                    ref ulong words = ref owner._endpoints.Words(slot);
+                    ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
+                    bool hasEndpoints = (Volatile.Read(ref flags) & HasEndpoints) != 0;
+                    if (hasEndpoints)
+                    {
+                        Interlocked.Or(ref flags, Visited);
+                    }
+
+                    fixed (float* brick = map.BrickAt(slot))
+                    fixed (ulong* mask = &words)
+                    {
+                        n = kernel.IntegrateBrick(brick, projection, _frame, _depth, hasEndpoints ? (byte*)mask : _noEndpoints);
+                    }
+                }
+                else
+                {
+                    float[] scratch = w.Scratch;
+                    fixed (float* brick = scratch)
+                    {
+                        n = kernel.IntegrateBrick(brick, projection, _frame, _depth, _noEndpoints);
+                    }
+
+                    if ((n & 0xFFFF) > 0)
+                    {
+                        w.KeepScratch(i);
+                    }
+                }
+
+                w.Updated += n & 0xFFFF;
+                w.Hits += n >> 16;
+            }
+        }
+    }
+
+    /// <summary>One thread's share of a frame.</summary>
+    private sealed class Worker
+    {
+        public int[] Touched = new int[256];
+        public int TouchedCount;
+        public int[] NewBrickCandidates = new int[64];
+        public float[][] NewBricks = new float[64][];
+        public int NewBrickCount;
+        public int Updated;
+        public int Hits;
+        public float[] Scratch = NewScratch();
+
+        public void Reset()
+        {
+            TouchedCount = NewBrickCount = Updated = Hits = 0;
+        }
+
+        public void Touch(int slot)
+        {
+            if (TouchedCount == Touched.Length)
+            {
+                Array.Resize(ref Touched, TouchedCount * 2);
+            }
+
+            Touched[TouchedCount++] = slot;
+        }
+
+        /// <summary>The scratch brick received updates: keep it as candidate <paramref name="candidate"/>'s new brick.</summary>
+        public void KeepScratch(int candidate)
+        {
+            if (NewBrickCount == NewBricks.Length)
+            {
+                Array.Resize(ref NewBricks, NewBrickCount * 2);
+                Array.Resize(ref NewBrickCandidates, NewBrickCount * 2);
+            }
+
+            NewBricks[NewBrickCount] = Scratch;
+            NewBrickCandidates[NewBrickCount++] = candidate;
+            Scratch = NewScratch();
+        }
+
+        private static float[] NewScratch()
+        {
+            var scratch = GC.AllocateUninitializedArray<float>(OccupancyMap.BrickVoxels);
+            scratch.AsSpan().Fill(float.NaN);
+            return scratch;
+        }
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
 using Occupancy.Map;
@@ -16,23 +17,28 @@ namespace Occupancy.Integration;
 /// Points are in the world frame (metres, right-handed, z up) unless a sensor pose is given.
 /// </summary>
 /// <remarks>
-/// Per-scan bookkeeping is two bit planes per brick (free seen, hit seen), cleared through the lists of voxels that
-/// were touched, so nothing wraps or goes stale however many scans are integrated. All buffers are kept between
-/// calls: in steady state an integration allocates nothing. Not thread-safe.
+/// A scan is spread over <see cref="MaxDegreeOfParallelism"/> cores: rays are traced in parallel, each voxel's
+/// first touch claimed with an interlocked bit (two bit planes per brick: free seen, hit seen), then the claimed
+/// voxels are updated in parallel. The result does not depend on the number of threads. The bit planes are cleared
+/// through the claim lists, so nothing wraps or goes stale however many scans are integrated. Buffers are kept
+/// between calls: in steady state an integration allocates nothing. One call at a time per integrator.
 /// </remarks>
 public sealed class PointCloudIntegrator
 {
     private const int WordsPerBrick = 2 * OccupancyMap.BrickVoxels / 64;
     private const int HitPlane = OccupancyMap.BrickVoxels / 64;
+    private const int PointsPerJob = 2048;
 
     private readonly OccupancyMap _map;
     private readonly VoxelKeySet _endpoints = new();
-    private ulong[] _marks = new ulong[256 * WordsPerBrick];
-    private int[] _freeList = new int[4096];
-    private int[] _hitList = new int[4096];
+    private readonly SlotWords _marks = new(WordsPerBrick);
+    private readonly Worker[] _workers;
+    private readonly MarkJob _markJob;
+    private readonly ApplyJob _applyFree;
+    private readonly ApplyJob _applyHits;
     private Vector3[] _transformed = [];
-    private int _freeCount;
-    private int _hitCount;
+    private Vector3[] _unique = [];
+    private int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>Creates an integrator for one map.</summary>
     /// <param name="map">The map to update.</param>
@@ -56,6 +62,15 @@ public sealed class PointCloudIntegrator
         _map = map;
         MaxRange = maxRange;
         Mode = mode;
+        _workers = new Worker[WorkerPool.Shared.WorkerCount];
+        for (int i = 0; i < _workers.Length; i++)
+        {
+            _workers[i] = new Worker(this);
+        }
+
+        _markJob = new MarkJob(this);
+        _applyFree = new ApplyJob(this, hits: false);
+        _applyHits = new ApplyJob(this, hits: true);
     }
 
     /// <summary>The map this integrator updates.</summary>
@@ -66,6 +81,18 @@ public sealed class PointCloudIntegrator
 
     /// <summary>Exact or discretized ray casting.</summary>
     public PointCloudMode Mode { get; }
+
+    /// <summary>Most threads one scan may use (the calling thread included); defaults to the number of logical cores.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int MaxDegreeOfParallelism
+    {
+        get => _maxDegreeOfParallelism;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            _maxDegreeOfParallelism = value;
+        }
+    }
 
     /// <summary>
     /// Integrates a point cloud given in the sensor frame, with the sensor's pose in the world frame.
@@ -100,7 +127,7 @@ public sealed class PointCloudIntegrator
     /// <param name="sensorOrigin">Origin of every ray, world frame, metres.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The origin is not finite or lies outside the map; the map is then unchanged.</exception>
-    public IntegrationStats Integrate(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
+    public unsafe IntegrationStats Integrate(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
     {
         ThrowHelper.ThrowIfNotFinite(sensorOrigin, nameof(sensorOrigin));
         if (!_map.TryGetKey(sensorOrigin, out VoxelKey originKey))
@@ -108,168 +135,261 @@ public sealed class PointCloudIntegrator
             ThrowHelper.Argument(nameof(sensorOrigin), string.Create(CultureInfo.InvariantCulture, $"sensorOrigin {sensorOrigin} lies outside the map."));
         }
 
-        int noReturn = 0, outOfMap = 0, beyond = 0;
-        float maxRange = MaxRange;
-        bool discretize = Mode == PointCloudMode.Discretized;
-        _brickX = int.MinValue;
-        for (int i = 0; i < points.Length; i++)
+        foreach (Worker w in _workers)
         {
-            Vector3 p = points[i];
+            w.Reset();
+        }
+
+        ReadOnlySpan<Vector3> rays = points;
+        if (Mode == PointCloudMode.Discretized)
+        {
+            rays = Discretize(points, _workers[0]);
+        }
+
+        fixed (Vector3* p = rays)
+        {
+            _markJob.Start(p, rays.Length, sensorOrigin, originKey);
+            WorkerPool.Shared.Run(_markJob, (rays.Length + PointsPerJob - 1) / PointsPerJob, _maxDegreeOfParallelism);
+        }
+
+        // Misses first, while the hit bits still tell which voxels a hit claims; then the hits.
+        WorkerPool.Shared.Run(_applyFree, _workers.Length, _maxDegreeOfParallelism);
+        WorkerPool.Shared.Run(_applyHits, _workers.Length, _maxDegreeOfParallelism);
+
+        int noReturn = 0, outOfMap = 0, beyond = 0, occupied = 0, free = 0;
+        foreach (Worker w in _workers)
+        {
+            noReturn += w.NoReturn;
+            outOfMap += w.OutOfMap;
+            beyond += w.Beyond;
+            occupied += w.HitCount;
+            free += w.Applied;
+        }
+
+        return new IntegrationStats(points.Length, noReturn, outOfMap, beyond, occupied, free);
+    }
+
+    /// <summary>One ray per distinct endpoint voxel, cast to the voxel centre (OctoMap's discretize).</summary>
+    private ReadOnlySpan<Vector3> Discretize(ReadOnlySpan<Vector3> points, Worker counts)
+    {
+        if (_unique.Length < points.Length)
+        {
+            _unique = new Vector3[points.Length];
+        }
+
+        int n = 0;
+        foreach (Vector3 p in points)
+        {
             if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
             {
-                noReturn++;
-                continue;
+                counts.NoReturn++;
             }
-
-            if (!_map.TryGetKey(p, out VoxelKey endKey))
+            else if (!_map.TryGetKey(p, out VoxelKey key))
             {
-                outOfMap++;
-                continue;
+                counts.OutOfMap++;
             }
-
-            if (discretize)
+            else if (_endpoints.Add(key))
             {
-                if (!_endpoints.Add(endKey))
-                {
-                    continue;
-                }
-
-                p = _map.CenterOf(endKey);
-            }
-
-            Vector3 d = p - sensorOrigin;
-            float length = d.Length();
-            if (length <= maxRange)
-            {
-                MarkRay(sensorOrigin, p, originKey, endKey);
-                MarkHit(endKey);
-            }
-            else
-            {
-                beyond++;
-                Vector3 clipped = sensorOrigin + (d / length * maxRange);
-                if (_map.TryGetKey(clipped, out VoxelKey clippedKey))
-                {
-                    MarkRay(sensorOrigin, clipped, originKey, clippedKey);
-                }
+                _unique[n++] = _map.CenterOf(key);
             }
         }
 
         _endpoints.Clear();
-        (int occupied, int free) = Apply();
-        return new IntegrationStats(points.Length, noReturn, outOfMap, beyond, occupied, free);
+        return _unique.AsSpan(0, n);
     }
 
-    // Brick cache: consecutive voxels of a ray mostly share a brick, so the hash lookup runs once per brick crossed.
-    private int _brickX, _brickY, _brickZ, _brickSlot;
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int SlotOf(int x, int y, int z)
+    /// <summary>Traces a share of the rays and claims the voxels they touch.</summary>
+    private sealed unsafe class MarkJob(PointCloudIntegrator owner) : ParallelJob
     {
-        int bx = x >> VoxelKey.BrickShift, by = y >> VoxelKey.BrickShift, bz = z >> VoxelKey.BrickShift;
-        if (bx != _brickX || by != _brickY || bz != _brickZ)
+        private Vector3* _points;
+        private int _count;
+        private Vector3 _origin;
+        private VoxelKey _originKey;
+
+        public void Start(Vector3* points, int count, Vector3 origin, VoxelKey originKey)
         {
-            _brickSlot = LookUpSlot(bx, by, bz);
-            _brickX = bx;
-            _brickY = by;
-            _brickZ = bz;
+            _points = points;
+            _count = count;
+            _origin = origin;
+            _originKey = originKey;
         }
 
-        return _brickSlot;
-    }
-
-    private int LookUpSlot(int bx, int by, int bz)
-    {
-        int slot = _map.GetOrAddBrick(bx, by, bz);
-        if ((slot + 1) * WordsPerBrick > _marks.Length)
+        public override void Execute(int index, int worker)
         {
-            Array.Resize(ref _marks, Math.Max(_marks.Length * 2, (slot + 1) * WordsPerBrick));
-        }
-
-        return slot;
-    }
-
-    private void MarkRay(Vector3 origin, Vector3 end, VoxelKey originKey, VoxelKey endKey)
-    {
-        var walk = new VoxelTraversal(origin, end, _map.InverseResolution, originKey, endKey);
-        ulong[] marks = _marks;
-        while (!walk.IsLast)
-        {
-            int slot = SlotOf(walk.X, walk.Y, walk.Z);
-            marks = _marks;
-            int local = walk.Current.LocalIndex;
-            ref ulong word = ref marks[(slot * WordsPerBrick) + (local >> 6)];
-            ulong bit = 1UL << local;
-            if ((word & bit) == 0)
+            Worker w = owner._workers[worker];
+            OccupancyMap map = owner._map;
+            float maxRange = owner.MaxRange;
+            int end = Math.Min(_count, (index + 1) * PointsPerJob);
+            for (int i = index * PointsPerJob; i < end; i++)
             {
-                word |= bit;
-                Push(ref _freeList, ref _freeCount, (slot << 9) | local);
+                Vector3 p = _points[i];
+                if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+                {
+                    w.NoReturn++;
+                    continue;
+                }
+
+                if (!map.TryGetKey(p, out VoxelKey endKey))
+                {
+                    w.OutOfMap++;
+                    continue;
+                }
+
+                Vector3 d = p - _origin;
+                float length = d.Length();
+                if (length <= maxRange)
+                {
+                    w.MarkRay(_origin, p, _originKey, endKey);
+                    w.MarkHit(endKey);
+                }
+                else
+                {
+                    w.Beyond++;
+                    Vector3 clipped = _origin + (d / length * maxRange);
+                    if (map.TryGetKey(clipped, out VoxelKey clippedKey))
+                    {
+                        w.MarkRay(_origin, clipped, _originKey, clippedKey);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Applies one worker's claimed misses (skipping voxels hit in this scan) or hits, clearing their bits.</summary>
+    private sealed class ApplyJob(PointCloudIntegrator owner, bool hits) : ParallelJob
+    {
+        public override void Execute(int index, int worker)
+        {
+            Worker source = owner._workers[index];
+            OccupancyMap map = owner._map;
+            SensorModel model = map.SensorModel;
+            float lo = model.ClampMinLogOdds, hi = model.ClampMaxLogOdds;
+            float delta = hits ? model.HitLogOdds : model.MissLogOdds;
+            int[] list = hits ? source.Hits : source.Free;
+            int count = hits ? source.HitCount : source.FreeCount;
+            int plane = hits ? HitPlane : 0;
+            int applied = 0;
+            for (int n = 0; n < count; n++)
+            {
+                int entry = list[n];
+                int slot = entry >> 9, local = entry & 511;
+                ref ulong words = ref owner._marks.Words(slot);
+                ulong bit = 1UL << local;
+                Interlocked.And(ref Unsafe.Add(ref words, plane + (local >> 6)), ~bit);
+                if (!hits && (Volatile.Read(ref Unsafe.Add(ref words, HitPlane + (local >> 6))) & bit) != 0)
+                {
+                    continue; // hit in this scan: the hit wins
+                }
+
+                ref float v = ref map.BrickAt(slot)[local];
+                v = OccupancyMap.ApplyUpdate(v, delta, lo, hi);
+                applied++;
             }
 
-            walk.Advance();
-        }
-    }
-
-    private void MarkHit(VoxelKey key)
-    {
-        int slot = SlotOf(key.X, key.Y, key.Z);
-        int local = key.LocalIndex;
-        ref ulong word = ref _marks[(slot * WordsPerBrick) + HitPlane + (local >> 6)];
-        ulong bit = 1UL << local;
-        if ((word & bit) == 0)
-        {
-            word |= bit;
-            Push(ref _hitList, ref _hitCount, (slot << 9) | local);
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Push(ref int[] list, ref int count, int entry)
-    {
-        if (count == list.Length)
-        {
-            Array.Resize(ref list, list.Length * 2);
-        }
-
-        list[count++] = entry;
-    }
-
-    /// <summary>Applies the scan: misses to free voxels not hit in this scan, hits to hit voxels; clears the marks.</summary>
-    private (int Occupied, int Free) Apply()
-    {
-        SensorModel model = _map.SensorModel;
-        float hit = model.HitLogOdds, miss = model.MissLogOdds, lo = model.ClampMinLogOdds, hi = model.ClampMaxLogOdds;
-        ulong[] marks = _marks;
-        int free = 0;
-        for (int n = 0; n < _freeCount; n++)
-        {
-            int entry = _freeList[n];
-            int slot = entry >> 9, local = entry & 511;
-            int word = (slot * WordsPerBrick) + (local >> 6);
-            ulong bit = 1UL << local;
-            marks[word] &= ~bit;
-            if ((marks[word + HitPlane] & bit) != 0)
+            if (!hits)
             {
-                continue;
+                source.Applied = applied;
+            }
+        }
+    }
+
+    /// <summary>One thread's share of a scan: its claim lists, counters and brick cache.</summary>
+    private sealed class Worker(PointCloudIntegrator owner)
+    {
+        public int[] Free = new int[4096];
+        public int[] Hits = new int[1024];
+        public int FreeCount;
+        public int HitCount;
+        public int NoReturn;
+        public int OutOfMap;
+        public int Beyond;
+        public int Applied;
+
+        // Brick cache: consecutive voxels of a ray mostly share a brick, so the hash lookup runs once per brick crossed.
+        private int _brickX = int.MinValue, _brickY, _brickZ, _slot;
+
+        public void Reset()
+        {
+            FreeCount = HitCount = NoReturn = OutOfMap = Beyond = Applied = 0;
+            _brickX = int.MinValue; // bricks may have been removed since the last scan
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private int SlotOf(int bx, int by, int bz)
+        {
+            if (bx != _brickX || by != _brickY || bz != _brickZ)
+            {
+                _slot = owner._map.GetOrAddBrick(bx, by, bz);
+                _brickX = bx;
+                _brickY = by;
+                _brickZ = bz;
             }
 
-            ref float v = ref _map.BrickAt(slot)[local];
-            v = OccupancyMap.ApplyUpdate(v, miss, lo, hi);
-            free++;
+            return _slot;
         }
 
-        for (int n = 0; n < _hitCount; n++)
+        public void MarkRay(Vector3 origin, Vector3 end, VoxelKey originKey, VoxelKey endKey)
         {
-            int entry = _hitList[n];
-            int slot = entry >> 9, local = entry & 511;
-            marks[(slot * WordsPerBrick) + HitPlane + (local >> 6)] &= ~(1UL << local);
-            ref float v = ref _map.BrickAt(slot)[local];
-            v = OccupancyMap.ApplyUpdate(v, hit, lo, hi);
+            var walk = new VoxelTraversal(origin, end, owner._map.InverseResolution, originKey, endKey);
+            if (walk.IsLast)
+            {
+                return;
+            }
+
+            SlotWords marks = owner._marks;
+            int slot = SlotOf(walk.X >> VoxelKey.BrickShift, walk.Y >> VoxelKey.BrickShift, walk.Z >> VoxelKey.BrickShift);
+            ref ulong words = ref marks.Words(slot);
+            int slotBase = slot << 9;
+            int bx = _brickX, by = _brickY, bz = _brickZ;
+            do
+            {
+                int x = walk.X, y = walk.Y, z = walk.Z;
+                int nbx = x >> VoxelKey.BrickShift, nby = y >> VoxelKey.BrickShift, nbz = z >> VoxelKey.BrickShift;
+                if (((nbx ^ bx) | (nby ^ by) | (nbz ^ bz)) != 0)
+                {
+                    slot = SlotOf(nbx, nby, nbz);
+                    words = ref marks.Words(slot);
+                    slotBase = slot << 9;
+                    bx = nbx;
+                    by = nby;
+                    bz = nbz;
+                }
+
+                int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
+                ref ulong word = ref Unsafe.Add(ref words, local >> 6);
+                ulong bit = 1UL << local;
+                // Most voxels near the sensor are crossed by many rays: test before paying for the interlocked claim.
+                if ((word & bit) == 0 && (Interlocked.Or(ref word, bit) & bit) == 0)
+                {
+                    Push(ref Free, ref FreeCount, slotBase | local);
+                }
+
+                walk.Step();
+            }
+            while (!walk.IsLast);
         }
 
-        int occupied = _hitCount;
-        _freeCount = 0;
-        _hitCount = 0;
-        return (occupied, free);
+        public void MarkHit(VoxelKey key)
+        {
+            int slot = SlotOf(key.BrickX, key.BrickY, key.BrickZ);
+            int local = key.LocalIndex;
+            ref ulong word = ref Unsafe.Add(ref owner._marks.Words(slot), HitPlane + (local >> 6));
+            ulong bit = 1UL << local;
+            if ((word & bit) == 0 && (Interlocked.Or(ref word, bit) & bit) == 0)
+            {
+                Push(ref Hits, ref HitCount, (slot << 9) | local);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Push(ref int[] list, ref int count, int entry)
+        {
+            if (count == list.Length)
+            {
+                Array.Resize(ref list, list.Length * 2);
+            }
+
+            list[count++] = entry;
+        }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Threading;
 
 namespace Occupancy.Map;
 
@@ -9,44 +10,37 @@ namespace Occupancy.Map;
 /// deletion (no tombstones), so lookups stay short however many bricks come and go. Keys are non-negative; −1 marks
 /// an empty bucket.
 /// </summary>
+/// <remarks>
+/// <see cref="Find"/> is safe to call while one other thread runs <see cref="Add"/> (the integrators look bricks up on
+/// all cores and add them under a lock): a bucket's slot is written before its key, and growth publishes a complete
+/// new bucket array. <see cref="Remove"/> and <see cref="Clear"/> need exclusive access.
+/// </remarks>
 internal sealed class BrickTable
 {
     private const long Empty = -1;
-    private long[] _keys;
-    private int[] _slots;
-    private int _mask;
-    private int _shift;
+    private Buckets _buckets;
 
-    public BrickTable(int initialCapacity = 1024)
-    {
-        int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, initialCapacity));
-        _keys = NewKeys(capacity);
-        _slots = new int[capacity];
-        _mask = capacity - 1;
-        _shift = 64 - BitOperations.Log2((uint)capacity);
-    }
+    public BrickTable(int initialCapacity = 1024) =>
+        _buckets = new Buckets((int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, initialCapacity)));
 
     public int Count { get; private set; }
 
-    public long MemoryBytes => ((long)_keys.Length * sizeof(long)) + ((long)_slots.Length * sizeof(int));
-
-    /// <summary>Fibonacci hashing: multiply by 2^64/φ and keep the top bits; spreads neighbouring bricks well.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int Bucket(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> _shift);
+    public long MemoryBytes => (long)_buckets.Keys.Length * (sizeof(long) + sizeof(int));
 
     /// <summary>The slot of a brick, or −1 when the brick does not exist.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Find(long key)
     {
-        long[] keys = _keys;
-        int mask = _mask;
-        int i = Bucket(key);
+        Buckets b = Volatile.Read(ref _buckets);
+        long[] keys = b.Keys;
+        int mask = keys.Length - 1;
+        int i = b.Bucket(key);
         while (true)
         {
-            long k = keys[i];
+            long k = Volatile.Read(ref keys[i]);
             if (k == key)
             {
-                return _slots[i];
+                return b.Slots[i];
             }
 
             if (k == Empty)
@@ -58,24 +52,35 @@ internal sealed class BrickTable
         }
     }
 
-    /// <summary>Inserts a key that is known to be absent.</summary>
+    /// <summary>Inserts a key that is known to be absent. One writer at a time.</summary>
     public void Add(long key, int slot)
     {
-        if ((Count + 1) * 2 > _keys.Length)
+        if ((Count + 1) * 2 > _buckets.Keys.Length)
         {
-            Grow();
+            var grown = new Buckets(_buckets.Keys.Length * 2);
+            long[] oldKeys = _buckets.Keys;
+            for (int i = 0; i < oldKeys.Length; i++)
+            {
+                if (oldKeys[i] != Empty)
+                {
+                    grown.Insert(oldKeys[i], _buckets.Slots[i]);
+                }
+            }
+
+            Volatile.Write(ref _buckets, grown);
         }
 
-        Insert(_keys, _slots, key, slot);
+        _buckets.Insert(key, slot);
         Count++;
     }
 
-    /// <summary>Removes a key; returns its slot or −1 when absent.</summary>
+    /// <summary>Removes a key; returns its slot or −1 when absent. Needs exclusive access.</summary>
     public int Remove(long key)
     {
-        long[] keys = _keys;
-        int mask = _mask;
-        int i = Bucket(key);
+        Buckets b = _buckets;
+        long[] keys = b.Keys;
+        int mask = keys.Length - 1;
+        int i = b.Bucket(key);
         while (keys[i] != key)
         {
             if (keys[i] == Empty)
@@ -86,7 +91,7 @@ internal sealed class BrickTable
             i = (i + 1) & mask;
         }
 
-        int slot = _slots[i];
+        int slot = b.Slots[i];
         // Backward-shift deletion: pull later entries of the probe run into the hole when that keeps them reachable.
         int hole = i;
         int j = i;
@@ -99,12 +104,12 @@ internal sealed class BrickTable
                 break;
             }
 
-            int home = Bucket(k);
+            int home = b.Bucket(k);
             bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
             if (movable)
             {
                 keys[hole] = k;
-                _slots[hole] = _slots[j];
+                b.Slots[hole] = b.Slots[j];
                 hole = j;
             }
         }
@@ -114,46 +119,42 @@ internal sealed class BrickTable
         return slot;
     }
 
+    /// <summary>Empties the table. Needs exclusive access.</summary>
     public void Clear()
     {
-        Array.Fill(_keys, Empty);
+        Array.Fill(_buckets.Keys, Empty);
         Count = 0;
     }
 
-    private void Grow()
+    private sealed class Buckets
     {
-        long[] oldKeys = _keys;
-        int[] oldSlots = _slots;
-        int capacity = oldKeys.Length * 2;
-        _keys = NewKeys(capacity);
-        _slots = new int[capacity];
-        _mask = capacity - 1;
-        _shift = 64 - BitOperations.Log2((uint)capacity);
-        for (int i = 0; i < oldKeys.Length; i++)
+        public readonly long[] Keys;
+        public readonly int[] Slots;
+        private readonly int _shift;
+
+        public Buckets(int capacity)
         {
-            if (oldKeys[i] != Empty)
+            Keys = new long[capacity];
+            Array.Fill(Keys, Empty);
+            Slots = new int[capacity];
+            _shift = 64 - BitOperations.Log2((uint)capacity);
+        }
+
+        /// <summary>Fibonacci hashing: multiply by 2^64/φ and keep the top bits; spreads neighbouring bricks well.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public int Bucket(long key) => (int)((ulong)key * 0x9E3779B97F4A7C15UL >> _shift);
+
+        public void Insert(long key, int slot)
+        {
+            int mask = Keys.Length - 1;
+            int i = Bucket(key);
+            while (Keys[i] != Empty)
             {
-                Insert(_keys, _slots, oldKeys[i], oldSlots[i]);
+                i = (i + 1) & mask;
             }
+
+            Slots[i] = slot;
+            Volatile.Write(ref Keys[i], key); // publish the key only once its slot is in place
         }
-    }
-
-    private void Insert(long[] keys, int[] slots, long key, int slot)
-    {
-        int i = Bucket(key);
-        while (keys[i] != Empty)
-        {
-            i = (i + 1) & _mask;
-        }
-
-        keys[i] = key;
-        slots[i] = slot;
-    }
-
-    private static long[] NewKeys(int capacity)
-    {
-        var keys = new long[capacity];
-        Array.Fill(keys, Empty);
-        return keys;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
 
@@ -20,7 +21,10 @@ namespace Occupancy.Map;
 /// brick memory (1 KiB instead of 2 KiB), but the projective kernel is bound by the depth gather, not by the brick
 /// load/store, and memory is already far below OctoMap's for the same map (see the benchmarks and README).
 /// </para>
-/// <para>Instances are not thread-safe: integrate and query from one thread at a time.</para>
+/// <para>
+/// Instances are not thread-safe: integrate and query from one thread at a time. (The integrators themselves spread
+/// one frame over all cores; that is internal and safe.)
+/// </para>
 /// </remarks>
 public sealed partial class OccupancyMap
 {
@@ -42,6 +46,7 @@ public sealed partial class OccupancyMap
     internal const int BytesPerBrick = (BrickVoxels * sizeof(float)) + 24 + 8 + 8;
 
     private readonly BrickTable _table = new();
+    private readonly object _addLock = new();
     private float[]?[] _bricks = new float[]?[256];
     private long[] _brickKeys = new long[256];
     private int[] _freeSlots = new int[64];
@@ -254,7 +259,7 @@ public sealed partial class OccupancyMap
 
     /// <summary>The voxel array of a slot (512 log-odds, x fastest, then y, then z; NaN is unknown).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal float[] BrickAt(int slot) => _bricks[slot]!;
+    internal float[] BrickAt(int slot) => Volatile.Read(ref _bricks)[slot]!;
 
     /// <summary>Brick coordinate of a slot.</summary>
     internal (int X, int Y, int Z) BrickCoordinateAt(int slot) => VoxelKey.UnpackBrick(_brickKeys[slot]);
@@ -262,7 +267,10 @@ public sealed partial class OccupancyMap
     /// <summary>True when the slot holds a brick.</summary>
     internal bool IsSlotUsed(int slot) => _bricks[slot] is not null;
 
-    /// <summary>The slot of a brick, allocating an all-unknown brick when it does not exist.</summary>
+    /// <summary>
+    /// The slot of a brick, allocating an all-unknown brick when it does not exist. Safe to call from several
+    /// threads at once, also together with <see cref="FindBrick"/> and <see cref="BrickAt"/> (lookups take no lock).
+    /// </summary>
     internal int GetOrAddBrick(int bx, int by, int bz)
     {
         long packed = VoxelKey.PackBrick(bx, by, bz);
@@ -272,14 +280,30 @@ public sealed partial class OccupancyMap
             return slot;
         }
 
-        var voxels = GC.AllocateUninitializedArray<float>(BrickVoxels);
-        voxels.AsSpan().Fill(float.NaN);
-        return AddBrick(packed, voxels);
+        lock (_addLock)
+        {
+            slot = _table.Find(packed);
+            if (slot >= 0)
+            {
+                return slot;
+            }
+
+            var voxels = GC.AllocateUninitializedArray<float>(BrickVoxels);
+            voxels.AsSpan().Fill(float.NaN);
+            return AddBrick(packed, voxels);
+        }
     }
 
     /// <summary>Adds a brick that is known to be absent, taking ownership of <paramref name="voxels"/>.</summary>
-    internal int AdoptBrick(int bx, int by, int bz, float[] voxels) => AddBrick(VoxelKey.PackBrick(bx, by, bz), voxels);
+    internal int AdoptBrick(int bx, int by, int bz, float[] voxels)
+    {
+        lock (_addLock)
+        {
+            return AddBrick(VoxelKey.PackBrick(bx, by, bz), voxels);
+        }
+    }
 
+    /// <summary>Stores a brick and publishes it: the arrays first, its key in the table last.</summary>
     private int AddBrick(long packed, float[] voxels)
     {
         int slot;
@@ -292,8 +316,12 @@ public sealed partial class OccupancyMap
             slot = _slotHighWater++;
             if (slot == _bricks.Length)
             {
-                Array.Resize(ref _bricks, slot * 2);
-                Array.Resize(ref _brickKeys, slot * 2);
+                float[]?[] bricks = _bricks;
+                Array.Resize(ref bricks, slot * 2);
+                long[] keys = _brickKeys;
+                Array.Resize(ref keys, slot * 2);
+                Volatile.Write(ref _brickKeys, keys);
+                Volatile.Write(ref _bricks, bricks);
             }
         }
 

@@ -32,6 +32,7 @@ public static class DepthProjection
 
         int count = 0;
         int width = intrinsics.Width;
+        var projector = new BackProjector(intrinsics, cameraPose);
         for (int v = 0; v < intrinsics.Height; v++)
         {
             for (int u = 0; u < width; u++)
@@ -47,7 +48,7 @@ public static class DepthProjection
                     ThrowHelper.BufferSize(nameof(points), points.Length, count + 1, "the valid pixels");
                 }
 
-                points[count++] = PixelToWorld(u, v, d, intrinsics, cameraPose);
+                points[count++] = projector.PixelToWorld(u, v, d);
             }
         }
 
@@ -65,5 +66,5 @@ public static class DepthProjection
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public static Vector3 PixelToWorld(int u, int v, float depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose) =>
-        cameraPose.Transform(intrinsics.RayThrough(u, v) * depth);
+        new BackProjector(intrinsics, cameraPose).PixelToWorld(u, v, depth);
 }

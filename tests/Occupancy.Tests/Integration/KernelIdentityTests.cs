@@ -186,3 +186,44 @@ public class KernelIdentityTests
         return brick;
     }
 }
+
+/// <summary>Parallel integration gives the same map, bit for bit, whatever the number of threads.</summary>
+public class ParallelIntegrationTests
+{
+    [Fact]
+    public void Depth_integration_does_not_depend_on_the_thread_count()
+    {
+        var one = new OccupancyMap(StandardRoom.Resolution);
+        var many = new OccupancyMap(StandardRoom.Resolution);
+        var a = new DepthImageIntegrator(one, StandardRoom.MaxRange) { MaxDegreeOfParallelism = 1 };
+        var b = new DepthImageIntegrator(many, StandardRoom.MaxRange) { MaxDegreeOfParallelism = 64 };
+        for (int i = 0; i < StandardRoom.FrameCount; i += 4)
+        {
+            IntegrationStats sa = a.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+            IntegrationStats sb = b.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+            Assert.Equal(sa, sb);
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
+    }
+
+    [Theory]
+    [InlineData(PointCloudMode.Exact)]
+    [InlineData(PointCloudMode.Discretized)]
+    public void Point_cloud_integration_does_not_depend_on_the_thread_count(PointCloudMode mode)
+    {
+        var one = new OccupancyMap(StandardRoom.Resolution);
+        var many = new OccupancyMap(StandardRoom.Resolution);
+        var a = new PointCloudIntegrator(one, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = 1 };
+        var b = new PointCloudIntegrator(many, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = 64 };
+        var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
+        for (int i = 1; i < StandardRoom.FrameCount; i += 5)
+        {
+            int n = DepthProjection.BackProject(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i), cloud);
+            Assert.Equal(a.Integrate(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position), b.Integrate(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
+        Assert.Throws<ArgumentOutOfRangeException>(() => a.MaxDegreeOfParallelism = 0);
+    }
+}

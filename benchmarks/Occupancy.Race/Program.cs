@@ -1,0 +1,348 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Occupancy.Integration;
+using Occupancy.Map;
+using Occupancy.Queries;
+using Occupancy.Sensors;
+using Occupancy.Synthetic;
+
+namespace Occupancy.Race;
+
+/// <summary>
+/// Our side of the race against OctoMap (see benchmarks/compare-octomap.sh):
+///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
+///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
+/// </summary>
+public static class Program
+{
+    private const int QueryCount = 100_000;
+    private const int RayCount = 10_000;
+
+    public static int Main(string[] args)
+    {
+        CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+        if (args.Length == 2 && args[0] == "export")
+        {
+            Export(args[1]);
+            return 0;
+        }
+
+        if (args.Length == 5 && args[0] == "run")
+        {
+            return Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]);
+        }
+
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json");
+        return 2;
+    }
+
+    private static float[][] RenderRoom()
+    {
+        Scene room = StandardRoom.CreateScene();
+        var frames = new float[StandardRoom.FrameCount][];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            frames[i] = new float[StandardRoom.Intrinsics.PixelCount];
+            StandardRoom.RenderDepth(room, i, frames[i]);
+        }
+
+        return frames;
+    }
+
+    private static void Export(string path)
+    {
+        float[][] depth = RenderRoom();
+        var file = new ScanFile { Resolution = StandardRoom.Resolution, MaxRange = StandardRoom.MaxRange, Queries = new Vector3[QueryCount], Rays = new (Vector3, Vector3, float)[RayCount] };
+        var buffer = new Vector3[StandardRoom.Intrinsics.PixelCount];
+        for (int i = 0; i < depth.Length; i++)
+        {
+            int n = DepthProjection.BackProject(depth[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i), buffer);
+            file.Frames.Add((StandardRoom.CameraPose(i).Position, buffer.AsSpan(0, n).ToArray()));
+        }
+
+        var random = new Random(42);
+        for (int i = 0; i < QueryCount; i++)
+        {
+            file.Queries[i] = new Vector3((random.NextSingle() * 10) - 5, (random.NextSingle() * 10) - 5, random.NextSingle() * 3);
+        }
+
+        for (int i = 0; i < RayCount; i++)
+        {
+            float a = random.NextSingle() * 2 * MathF.PI;
+            var origin = new Vector3(StandardRoom.PathRadius * MathF.Cos(a), StandardRoom.PathRadius * MathF.Sin(a), 0.5f + (random.NextSingle() * 2));
+            var direction = Vector3.Normalize(new Vector3(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, (random.NextSingle() - 0.5f) * 0.5f));
+            file.Rays[i] = (origin, direction, 10f);
+        }
+
+        file.Write(path);
+        Console.WriteLine($"wrote {path}: {file.Frames.Count} frames, {file.Frames.Sum(f => (long)f.Points.Length)} points, {QueryCount} queries, {RayCount} rays");
+    }
+
+    private static int Run(string scanPath, string octomapPrefix, int repetitions, string outPath)
+    {
+        ScanFile scans = ScanFile.Read(scanPath);
+        JsonNode octomap = JsonNode.Parse(File.ReadAllText(octomapPrefix + ".json"))!;
+        Dictionary<(int, int, int), byte> octomapVoxels = VoxelFile.Read(octomapPrefix + ".voxels.bin");
+        float[][] depth = RenderRoom();
+        float maxRange = (float)scans.MaxRange;
+        int frames = scans.Frames.Count;
+        var results = new JsonObject();
+        var table = new List<(string What, double Ours, double Theirs, string Unit, double Target, bool HigherIsBetter)>();
+
+        // Integration: each repetition builds a fresh map from all frames; the median of the repetitions is reported.
+        var modes = new (string Name, Func<int, OccupancyMap> Build)[]
+        {
+            ("exact", threads => BuildFromClouds(scans, maxRange, PointCloudMode.Exact, threads)),
+            ("discretized", threads => BuildFromClouds(scans, maxRange, PointCloudMode.Discretized, threads)),
+            ("projective", threads => BuildFromDepth(depth, scans.Resolution, maxRange, threads)),
+        };
+        var maps = new Dictionary<string, OccupancyMap>();
+        double octoFull = octomap["insert_full"]!["median_ms_per_frame"]!.GetValue<double>();
+        double octoDiscrete = octomap["insert_discretized"]!["median_ms_per_frame"]!.GetValue<double>();
+        foreach ((string name, Func<int, OccupancyMap> build) in modes)
+        {
+            var mode = new JsonObject();
+            foreach (int threads in new[] { 1, Environment.ProcessorCount })
+            {
+                build(threads); // warm-up: JIT and tiering
+                var ms = new List<double>();
+                OccupancyMap? map = null;
+                for (int r = 0; r < repetitions; r++)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    map = build(threads);
+                    ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
+                }
+
+                mode[$"threads_{threads}"] = new JsonObject { ["ms_per_frame"] = ToJson(ms), ["median_ms_per_frame"] = Median(ms) };
+                maps[name] = map!;
+                if (threads == Environment.ProcessorCount && threads > 1)
+                {
+                    double one = mode["threads_1"]!["median_ms_per_frame"]!.GetValue<double>();
+                    mode["speedup_all_cores_vs_one"] = one / Median(ms);
+                }
+            }
+
+            mode["allocated_bytes_per_frame_steady_state"] = SteadyStateAllocation(name, scans, depth, maxRange);
+            mode["memory_bytes"] = maps[name].MemoryBytes;
+            VoxelCounts counts = maps[name].CountVoxels();
+            mode["known_voxels"] = counts.Known;
+            mode["occupied_voxels"] = counts.Occupied;
+            mode["agreement_with_octomap_full"] = Agreement(maps[name], octomapVoxels);
+            results[name] = mode;
+        }
+
+        // Queries on the exact map (the one that matches OctoMap's full insertPointCloud).
+        OccupancyMap exactMap = maps["exact"];
+        var states = new VoxelState[scans.Queries.Length];
+        double lookupNs = TimePerItem(() => exactMap.GetStates(scans.Queries, states), scans.Queries.Length);
+        double singleNs = TimePerItem(() =>
+        {
+            int occupied = 0;
+            foreach (Vector3 q in scans.Queries)
+            {
+                occupied += exactMap.GetState(q) == VoxelState.Occupied ? 1 : 0;
+            }
+
+            GC.KeepAlive(occupied);
+        }, scans.Queries.Length);
+        int rayHits = 0;
+        double rayNs = TimePerItem(() =>
+        {
+            rayHits = 0;
+            foreach ((Vector3 o, Vector3 d, float r) in scans.Rays)
+            {
+                rayHits += exactMap.CastRay(o, d, r, UnknownPolicy.TreatAsFree).IsHit ? 1 : 0;
+            }
+        }, scans.Rays.Length);
+        results["lookup_batched_ns"] = lookupNs;
+        results["lookup_single_ns"] = singleNs;
+        results["cast_ray_ns"] = rayNs;
+        results["cast_ray_hits"] = rayHits;
+
+        double octoLookup = octomap["lookup"]!["median_ns_per_lookup"]!.GetValue<double>();
+        double octoRay = octomap["cast_ray"]!["median_ns_per_ray"]!.GetValue<double>();
+        double octoMemory = octomap["map_full"]!["memory_usage_bytes"]!.GetValue<double>();
+        string all = $"threads_{Environment.ProcessorCount}";
+        double Ms(string mode, string threads) => results[mode]![threads]!["median_ms_per_frame"]!.GetValue<double>();
+        table.Add(("point cloud, exact vs OctoMap insertPointCloud (ms/frame)", Ms("exact", all), octoFull, "x faster", 20, true));
+        table.Add(("point cloud, exact, 1 thread (ms/frame)", Ms("exact", "threads_1"), octoFull, "x faster", 0, true));
+        table.Add(("point cloud, discretized vs OctoMap discretized (ms/frame)", Ms("discretized", all), octoDiscrete, "x faster", 20, true));
+        table.Add(("point cloud, discretized, 1 thread (ms/frame)", Ms("discretized", "threads_1"), octoDiscrete, "x faster", 0, true));
+        table.Add(("depth image, projective vs OctoMap full (ms/frame)", Ms("projective", all), octoFull, "x faster", 500, true));
+        table.Add(("depth image, projective, 1 thread (ms/frame)", Ms("projective", "threads_1"), octoFull, "x faster", 0, true));
+        table.Add(("point lookup, batched vs search (ns)", lookupNs, octoLookup, "x faster", 20, true));
+        table.Add(("point lookup, one call each vs search (ns)", singleNs, octoLookup, "x faster", 0, true));
+        table.Add(("ray cast to first occupied vs castRay (ns)", rayNs, octoRay, "x faster", 10, true));
+        table.Add(("memory of the exact map vs memoryUsage() (MiB)", exactMap.MemoryBytes / 1048576.0, octoMemory / 1048576.0, "x smaller", 1, true));
+
+        var ratios = new JsonArray();
+        Console.WriteLine();
+        Console.WriteLine($"{"what",-62} {"Occupancy",12} {"OctoMap",12} {"ratio",14} {"target",8}");
+        foreach ((string what, double ours, double theirs, string unit, double target, _) in table)
+        {
+            double ratio = theirs / ours;
+            string verdict = target <= 0 ? "" : ratio >= target ? "met" : "MISSED";
+            Console.WriteLine($"{what,-62} {ours,12:F3} {theirs,12:F3} {ratio,8:F1} {unit,-9} {(target > 0 ? $">= {target}" : ""),-6} {verdict}");
+            ratios.Add(new JsonObject { ["what"] = what, ["occupancy"] = ours, ["octomap"] = theirs, ["ratio"] = ratio, ["unit"] = unit, ["target"] = target, ["met"] = target <= 0 || ratio >= target });
+        }
+
+        Console.WriteLine();
+        foreach (string mode in new[] { "exact", "discretized", "projective" })
+        {
+            JsonNode m = results[mode]!;
+            Console.WriteLine($"agreement with OctoMap full, {mode,-12}: {m["agreement_with_octomap_full"]!.GetValue<double>():P3}   " +
+                $"cores speed-up {m["speedup_all_cores_vs_one"]?.GetValue<double>() ?? 1:F2}x   steady-state allocation {m["allocated_bytes_per_frame_steady_state"]!.GetValue<double>():F0} B/frame");
+        }
+
+        var summary = new JsonObject
+        {
+            ["date_utc"] = DateTime.UtcNow.ToString("O"),
+            ["machine"] = Machine(),
+            ["scan_file"] = scanPath,
+            ["repetitions"] = repetitions,
+            ["frames"] = frames,
+            ["points"] = scans.Frames.Sum(f => (long)f.Points.Length),
+            ["resolution"] = scans.Resolution,
+            ["max_range"] = scans.MaxRange,
+            ["occupancy"] = results,
+            ["octomap"] = octomap.DeepClone(),
+            ["ratios"] = ratios,
+        };
+        File.WriteAllText(outPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Console.WriteLine($"\nwrote {outPath}");
+        return 0;
+    }
+
+    private static OccupancyMap BuildFromClouds(ScanFile scans, float maxRange, PointCloudMode mode, int threads)
+    {
+        var map = new OccupancyMap(scans.Resolution);
+        var integrator = new PointCloudIntegrator(map, maxRange, mode) { MaxDegreeOfParallelism = threads };
+        foreach ((Vector3 origin, Vector3[] points) in scans.Frames)
+        {
+            integrator.Integrate(points, origin);
+        }
+
+        return map;
+    }
+
+    private static OccupancyMap BuildFromDepth(float[][] depth, double resolution, float maxRange, int threads)
+    {
+        var map = new OccupancyMap(resolution);
+        var integrator = new DepthImageIntegrator(map, maxRange) { MaxDegreeOfParallelism = threads };
+        for (int i = 0; i < depth.Length; i++)
+        {
+            integrator.Integrate(depth[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+        }
+
+        return map;
+    }
+
+    /// <summary>Bytes allocated per frame when the map already holds the room (all threads, all frames once more).</summary>
+    private static double SteadyStateAllocation(string mode, ScanFile scans, float[][] depth, float maxRange)
+    {
+        var map = new OccupancyMap(scans.Resolution);
+        Action<int> integrate;
+        if (mode == "projective")
+        {
+            var d = new DepthImageIntegrator(map, maxRange);
+            integrate = i => d.Integrate(depth[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+        }
+        else
+        {
+            var p = new PointCloudIntegrator(map, maxRange, mode == "exact" ? PointCloudMode.Exact : PointCloudMode.Discretized);
+            integrate = i => p.Integrate(scans.Frames[i].Points, scans.Frames[i].Origin);
+        }
+
+        for (int pass = 0; pass < 2; pass++)
+        {
+            for (int i = 0; i < depth.Length; i++)
+            {
+                integrate(i);
+            }
+        }
+
+        long before = GC.GetTotalAllocatedBytes(precise: true);
+        for (int i = 0; i < depth.Length; i++)
+        {
+            integrate(i);
+        }
+
+        return (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)depth.Length;
+    }
+
+    /// <summary>Share of the voxels known to either map that both classify the same (unknown, free, occupied).</summary>
+    private static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
+    {
+        long union = 0, same = 0;
+        var everywhere = new Occupancy.Geometry.Aabb(new Vector3(-1e4f), new Vector3(1e4f));
+        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        {
+            union++;
+            byte ours = v.State == VoxelState.Occupied ? (byte)2 : (byte)1;
+            same += octomap.TryGetValue((v.Key.X, v.Key.Y, v.Key.Z), out byte theirs) && theirs == ours ? 1 : 0;
+        }
+
+        foreach (((int x, int y, int z), _) in octomap)
+        {
+            union += map.GetState(new VoxelKey(x, y, z)) == VoxelState.Unknown ? 1 : 0;
+        }
+
+        return (double)same / union;
+    }
+
+    private static double TimePerItem(Action action, int items)
+    {
+        action();
+        var samples = new List<double>();
+        for (int r = 0; r < 5; r++)
+        {
+            int passes = 0;
+            long start = Stopwatch.GetTimestamp();
+            do
+            {
+                action();
+                passes++;
+            }
+            while (Stopwatch.GetElapsedTime(start).TotalMilliseconds < 50);
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds * 1e6 / ((double)passes * items));
+        }
+
+        return Median(samples);
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        int n = sorted.Count;
+        return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
+    }
+
+    private static JsonArray ToJson(List<double> values) => new(values.Select(v => (JsonNode)v).ToArray());
+
+    private static JsonObject Machine()
+    {
+        string cpu = "unknown";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException)
+        {
+        }
+
+        return new JsonObject
+        {
+            ["cpu"] = cpu,
+            ["logical_cores"] = Environment.ProcessorCount,
+            ["os"] = RuntimeInformation.OSDescription,
+            ["runtime"] = RuntimeInformation.FrameworkDescription,
+            ["avx2"] = System.Runtime.Intrinsics.X86.Avx2.IsSupported,
+            ["kernel"] = new DepthImageIntegrator(new OccupancyMap(0.1), 1f).KernelName,
+        };
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The race against OctoMap, reproducible by anyone on Debian/Ubuntu with the .NET 10 SDK:
+#   1. installs liboctomap-dev if missing and builds our C++ harness against it (benchmarks/octomap);
+#   2. exports the standard room's 20 scans (sensor origin + world points), 100k query points and 10k rays to one
+#      binary file (format: benchmarks/Occupancy.Race/ScanFile.cs) so that both sides integrate the same input;
+#   3. runs OctoMap, then Occupancy, REPS times each (default 3), reporting medians;
+#   4. measures agreement with OctoMap's full insertPointCloud voxel by voxel;
+#   5. prints a table and writes OUT/race.json (every figure, every ratio, the machine).
+# Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to benchmarks/results)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+out="${1:-$root/benchmarks/results}"
+reps="${REPS:-3}"
+mkdir -p "$out"
+start=$(date +%s)
+
+bash "$root/benchmarks/octomap/build.sh"
+dotnet build "$root/benchmarks/Occupancy.Race/Occupancy.Race.csproj" -c Release -nologo -v quiet >/dev/null
+race=(dotnet "$root/benchmarks/Occupancy.Race/bin/Release/net10.0/Occupancy.Race.dll")
+
+"${race[@]}" export "$out/standard-room.scan.bin"
+echo "== OctoMap 1.9.7 ($reps repetitions)"
+"$root/benchmarks/octomap/bin/octomap_race" "$out/standard-room.scan.bin" "$reps" "$out/octomap"
+echo "== Occupancy ($reps repetitions)"
+"${race[@]}" run "$out/standard-room.scan.bin" "$out/octomap" "$reps" "$out/race.json"
+echo "finished in $(( $(date +%s) - start )) s"

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Builds the OctoMap side of the benchmark race.
+# Usage: benchmarks/octomap/build.sh [OUT]   (default OUT: benchmarks/octomap/bin/octomap_race)
+# Installs Debian's liboctomap-dev (OctoMap 1.9.7) if missing. Idempotent; quiet on success.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OUT="${1:-${OUT:-$HERE/bin/octomap_race}}"
+
+if ! dpkg -s liboctomap-dev >/dev/null 2>&1; then
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  log="$(mktemp)"
+  if ! { $SUDO apt-get update -qq && \
+         DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq liboctomap-dev; } >"$log" 2>&1; then
+    cat "$log" >&2
+    rm -f "$log"
+    echo "build.sh: failed to install liboctomap-dev" >&2
+    exit 1
+  fi
+  rm -f "$log"
+fi
+
+# Debian puts headers in /usr/include/octomap and libs in /usr/lib/<multiarch>: default search paths.
+mkdir -p "$(dirname "$OUT")"
+g++ -O3 -march=native -DNDEBUG -std=c++17 "$HERE/octomap_race.cpp" -loctomap -loctomath -o "$OUT"

@@ -1,0 +1,115 @@
+using System;
+using System.Runtime.ExceptionServices;
+using System.Threading;
+
+namespace Occupancy.Internal;
+
+/// <summary>A unit of parallel work: <see cref="Execute"/> runs once for each index, on some worker.</summary>
+internal abstract class ParallelJob
+{
+    /// <summary>Runs item <paramref name="index"/> on worker <paramref name="worker"/> (0 is the calling thread).</summary>
+    public abstract void Execute(int index, int worker);
+}
+
+/// <summary>
+/// A fixed set of background threads that run <see cref="ParallelJob"/>s with the calling thread, handing out
+/// indices through one interlocked counter. Unlike Parallel.For it allocates nothing per run, which keeps
+/// per-frame integration allocation-free. Runs are serialised: one job at a time per pool.
+/// </summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "One pool lives as long as the process; its threads never end.")]
+internal sealed class WorkerPool
+{
+    private static readonly Lazy<WorkerPool> LazyShared = new(() => new WorkerPool(Environment.ProcessorCount - 1));
+
+    private readonly object _runLock = new();
+    private readonly SemaphoreSlim _start = new(0);
+    private readonly ManualResetEventSlim _done = new(false);
+    private readonly int _helpers;
+    private ParallelJob? _job;
+    private int _count;
+    private int _next;
+    private int _pending;
+    private int _nextWorkerId;
+    private Exception? _failure;
+
+    private WorkerPool(int helpers)
+    {
+        _helpers = Math.Max(0, helpers);
+        for (int i = 0; i < _helpers; i++)
+        {
+            var thread = new Thread(Loop) { IsBackground = true, Name = $"Occupancy worker {i + 1}" };
+            thread.Start();
+        }
+    }
+
+    /// <summary>The process-wide pool: one helper thread per logical core beyond the first.</summary>
+    public static WorkerPool Shared => LazyShared.Value;
+
+    /// <summary>Workers available to a run: the helpers plus the calling thread.</summary>
+    public int WorkerCount => _helpers + 1;
+
+    /// <summary>Runs <paramref name="job"/> for indices 0 to count − 1 on at most <paramref name="maxWorkers"/> threads; returns when all are done.</summary>
+    public void Run(ParallelJob job, int count, int maxWorkers)
+    {
+        int helpers = Math.Min(Math.Min(maxWorkers, WorkerCount) - 1, count - 1);
+        if (helpers <= 0)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                job.Execute(i, 0);
+            }
+
+            return;
+        }
+
+        lock (_runLock)
+        {
+            _job = job;
+            _count = count;
+            _next = 0;
+            _nextWorkerId = 0;
+            _pending = helpers;
+            _failure = null;
+            _done.Reset();
+            _start.Release(helpers);
+            Work(0);
+            _done.Wait();
+            _job = null;
+            if (_failure is not null)
+            {
+                ExceptionDispatchInfo.Capture(_failure).Throw();
+            }
+        }
+    }
+
+    private void Work(int worker)
+    {
+        ParallelJob job = _job!;
+        int i;
+        while ((i = Interlocked.Increment(ref _next) - 1) < _count)
+        {
+            try
+            {
+                job.Execute(i, worker);
+            }
+            catch (Exception e)
+            {
+                Interlocked.CompareExchange(ref _failure, e, null);
+                Volatile.Write(ref _next, _count); // stop handing out work
+            }
+        }
+    }
+
+    private void Loop()
+    {
+        while (true)
+        {
+            _start.Wait();
+            Work(Interlocked.Increment(ref _nextWorkerId));
+            if (Interlocked.Decrement(ref _pending) == 0)
+            {
+                _done.Set();
+            }
+        }
+    }
+}
