@@ -165,7 +165,7 @@ public static class Program
         results["cast_ray_hits"] = rayHits;
 
         double octoLookup = octomap["lookup"]!["median_ns_per_lookup"]!.GetValue<double>();
-        double octoRay = octomap["cast_ray"]!["median_ns_per_ray"]!.GetValue<double>();
+        double octoRay = octomap["raycast"]!["median_ns_per_ray"]!.GetValue<double>();
         double octoMemory = octomap["map_full"]!["memory_usage_bytes"]!.GetValue<double>();
         string all = $"threads_{Environment.ProcessorCount}";
         double Ms(string mode, string threads) => results[mode]![threads]!["median_ms_per_frame"]!.GetValue<double>();

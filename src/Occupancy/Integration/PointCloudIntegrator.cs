@@ -336,14 +336,17 @@ public sealed class PointCloudIntegrator
                 return;
             }
 
+            // The walk's state in locals, stepped exactly as VoxelTraversal.Step does: this loop is the hot path of
+            // exact ray casting, and struct fields would round-trip through memory on every voxel.
+            (long maxX, long maxY, long maxZ, long deltaX, long deltaY, long deltaZ, int stepX, int stepY, int stepZ, int endX, int endY, int endZ) = walk;
+            int x = walk.X, y = walk.Y, z = walk.Z;
             SlotWords marks = owner._marks;
-            int slot = SlotOf(walk.X >> VoxelKey.BrickShift, walk.Y >> VoxelKey.BrickShift, walk.Z >> VoxelKey.BrickShift);
+            int bx = x >> VoxelKey.BrickShift, by = y >> VoxelKey.BrickShift, bz = z >> VoxelKey.BrickShift;
+            int slot = SlotOf(bx, by, bz);
             ref ulong words = ref marks.Words(slot);
             int slotBase = slot << 9;
-            int bx = _brickX, by = _brickY, bz = _brickZ;
-            do
+            while (true)
             {
-                int x = walk.X, y = walk.Y, z = walk.Z;
                 int nbx = x >> VoxelKey.BrickShift, nby = y >> VoxelKey.BrickShift, nbz = z >> VoxelKey.BrickShift;
                 if (((nbx ^ bx) | (nby ^ by) | (nbz ^ bz)) != 0)
                 {
@@ -364,9 +367,19 @@ public sealed class PointCloudIntegrator
                     Push(ref Free, ref FreeCount, slotBase | local);
                 }
 
-                walk.Step();
+                long t = Math.Min(Math.Min(maxX, maxY), maxZ);
+                int ax = maxX == t ? 1 : 0, ay = maxY == t ? 1 : 0, az = maxZ == t ? 1 : 0;
+                x += stepX & -ax;
+                y += stepY & -ay;
+                z += stepZ & -az;
+                maxX += deltaX & -(long)ax;
+                maxY += deltaY & -(long)ay;
+                maxZ += deltaZ & -(long)az;
+                if ((((x ^ endX) | (y ^ endY) | (z ^ endZ)) == 0) | (Math.Min(Math.Min(maxX, maxY), maxZ) > VoxelTraversal.FixedOne))
+                {
+                    return;
+                }
             }
-            while (!walk.IsLast);
         }
 
         public void MarkHit(VoxelKey key)
