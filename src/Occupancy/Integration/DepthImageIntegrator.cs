@@ -46,6 +46,7 @@ public sealed class DepthImageIntegrator
     private Candidate[] _candidates = new Candidate[1024];
     private int _candidateCount;
     private float[] _converted = [];
+    private float[] _slopes = [];
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>Creates an integrator for one map.</summary>
@@ -200,7 +201,17 @@ public sealed class DepthImageIntegrator
         fixed (ulong* noEndpoints = _noEndpoints)
         {
             // 1. Endpoints first, so the brick pass can let a voxel's hit win over its miss.
-            _splatJob.Start(depthPtr, k, projector, pose.Position);
+            if (_slopes.Length < k.Width)
+            {
+                _slopes = new float[k.Width];
+            }
+
+            for (int u = 0; u < k.Width; u++)
+            {
+                _slopes[u] = projector.ColumnSlope(u);
+            }
+
+            _splatJob.Start(depthPtr, k, projector);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
 
             // 2. The bricks that meet the frustum: behind the deepest return plus the band (or the voxel holding it)
@@ -311,14 +322,12 @@ public sealed class DepthImageIntegrator
         private float* _depth;
         private PinholeIntrinsics _k;
         private BackProjector _projector;
-        private Vector3 _origin;
 
-        public void Start(float* depth, in PinholeIntrinsics k, in BackProjector projector, Vector3 origin)
+        public void Start(float* depth, in PinholeIntrinsics k, in BackProjector projector)
         {
             _depth = depth;
             _k = k;
             _projector = projector;
-            _origin = origin;
         }
 
         public override void Execute(int index, int worker)
@@ -326,51 +335,52 @@ public sealed class DepthImageIntegrator
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             SlotWords endpoints = owner._endpoints;
-            float maxRange = owner.MaxRange;
             int width = _k.Width;
+            w.EnsureRow(width);
             int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
-            VoxelKey last = new(int.MinValue, 0, 0);
+            int lastX = int.MinValue, lastY = 0, lastZ = 0;
             int cachedX = int.MinValue, cachedY = 0, cachedZ = 0;
             ref ulong words = ref Unsafe.NullRef<ulong>();
-            for (int v = index * RowsPerJob; v < rowEnd; v++)
+            fixed (float* slopes = owner._slopes)
+            fixed (int* kx = w.KeyX, ky = w.KeyY, kz = w.KeyZ)
+            fixed (byte* valid = w.Valid)
             {
-                float* row = _depth + (v * width);
-                for (int u = 0; u < width; u++)
+                for (int v = index * RowsPerJob; v < rowEnd; v++)
                 {
-                    float d = row[u];
-                    if (!(d > 0f) || !(d <= float.MaxValue))
+                    EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, kx, ky, kz, valid);
+                    for (int u = 0; u < width; u++)
                     {
-                        continue;
-                    }
-
-                    Vector3 p = _projector.PixelToWorld(u, v, d);
-                    if (!((p - _origin).Length() <= maxRange) || !map.TryGetKey(p, out VoxelKey key) || key == last)
-                    {
-                        continue; // beyond range, outside the map, or the same voxel as the pixel before
-                    }
-
-                    last = key;
-                    int bx = key.BrickX, by = key.BrickY, bz = key.BrickZ;
-                    if (bx != cachedX || by != cachedY || bz != cachedZ)
-                    {
-                        int slot = map.GetOrAddBrick(bx, by, bz);
-                        words = ref endpoints.Words(slot);
-                        cachedX = bx;
-                        cachedY = by;
-                        cachedZ = bz;
-                        ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
-                        if ((Volatile.Read(ref flags) & HasEndpoints) == 0 && (Interlocked.Or(ref flags, HasEndpoints) & HasEndpoints) == 0)
+                        int x = kx[u], y = ky[u], z = kz[u];
+                        if (valid[u] == 0 || (((x ^ lastX) | (y ^ lastY) | (z ^ lastZ)) == 0))
                         {
-                            w.Touch(slot);
+                            continue; // no return, or the same voxel as the pixel before
                         }
-                    }
 
-                    int local = key.LocalIndex;
-                    ref ulong word = ref Unsafe.Add(ref words, local >> 6);
-                    ulong bit = 1UL << local;
-                    if ((word & bit) == 0)
-                    {
-                        Interlocked.Or(ref word, bit);
+                        lastX = x;
+                        lastY = y;
+                        lastZ = z;
+                        int bx = x >> VoxelKey.BrickShift, by = y >> VoxelKey.BrickShift, bz = z >> VoxelKey.BrickShift;
+                        if (bx != cachedX || by != cachedY || bz != cachedZ)
+                        {
+                            int slot = map.GetOrAddBrick(bx, by, bz);
+                            words = ref endpoints.Words(slot);
+                            cachedX = bx;
+                            cachedY = by;
+                            cachedZ = bz;
+                            ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
+                            if ((Volatile.Read(ref flags) & HasEndpoints) == 0 && (Interlocked.Or(ref flags, HasEndpoints) & HasEndpoints) == 0)
+                            {
+                                w.Touch(slot);
+                            }
+                        }
+
+                        int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
+                        ref ulong word = ref Unsafe.Add(ref words, local >> 6);
+                        ulong bit = 1UL << local;
+                        if ((word & bit) == 0)
+                        {
+                            Interlocked.Or(ref word, bit);
+                        }
                     }
                 }
             }
@@ -454,6 +464,22 @@ public sealed class DepthImageIntegrator
         public int Updated;
         public int Hits;
         public float[] Scratch = NewScratch();
+        public int[] KeyX = [];
+        public int[] KeyY = [];
+        public int[] KeyZ = [];
+        public byte[] Valid = [];
+
+        /// <summary>Row buffers for the endpoint kernel, kept between frames.</summary>
+        public void EnsureRow(int width)
+        {
+            if (KeyX.Length < width)
+            {
+                KeyX = new int[width];
+                KeyY = new int[width];
+                KeyZ = new int[width];
+                Valid = new byte[width];
+            }
+        }
 
         public void Reset()
         {

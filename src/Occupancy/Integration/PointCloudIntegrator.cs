@@ -236,7 +236,8 @@ public sealed class PointCloudIntegrator
                 }
 
                 Vector3 d = p - _origin;
-                float length = d.Length();
+                // The same expression as endpoint marking of depth images (EndpointKernel), so both agree at the range.
+                float length = MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z));
                 if (length <= maxRange)
                 {
                     w.MarkRay(_origin, p, _originKey, endKey);

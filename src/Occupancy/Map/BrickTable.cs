@@ -2,6 +2,7 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using System.Runtime.Intrinsics.X86;
 
 namespace Occupancy.Map;
 
@@ -49,6 +50,19 @@ internal sealed class BrickTable
             }
 
             i = (i + 1) & mask;
+        }
+    }
+
+    /// <summary>Asks the processor to bring the bucket of a key into the cache (a hint: no effect without SSE).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe void Prefetch(long key)
+    {
+        if (Sse.IsSupported)
+        {
+            Buckets b = Volatile.Read(ref _buckets);
+            int i = b.Bucket(key);
+            Sse.Prefetch0(Unsafe.AsPointer(ref b.Keys[i]));
+            Sse.Prefetch0(Unsafe.AsPointer(ref b.Slots[i]));
         }
     }
 

@@ -14,6 +14,26 @@ internal readonly struct BackProjector
     private readonly Vector3 _axisX, _axisY, _axisZ, _position;
     private readonly float _cx, _cy, _fx, _fy;
 
+    /// <summary>The optical x axis in the world frame (first column of R).</summary>
+    public Vector3 AxisX => _axisX;
+
+    /// <summary>The optical y axis in the world frame.</summary>
+    public Vector3 AxisY => _axisY;
+
+    /// <summary>The optical z axis in the world frame.</summary>
+    public Vector3 AxisZ => _axisZ;
+
+    /// <summary>The camera position in the world frame.</summary>
+    public Vector3 Position => _position;
+
+    /// <summary>(u − cx) / fx: the optical x of pixel column u at depth 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float ColumnSlope(int u) => (u - _cx) / _fx;
+
+    /// <summary>(v − cy) / fy: the optical y of pixel row v at depth 1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float RowSlope(int v) => (v - _cy) / _fy;
+
     public BackProjector(in PinholeIntrinsics k, in Pose3 pose)
     {
         _axisX = pose.Rotate(Vector3.UnitX);
@@ -29,8 +49,8 @@ internal readonly struct BackProjector
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public Vector3 PixelToWorld(int u, int v, float depth)
     {
-        float x = depth * ((u - _cx) / _fx);
-        float y = depth * ((v - _cy) / _fy);
+        float x = depth * ColumnSlope(u);
+        float y = depth * RowSlope(v);
         float z = depth;
         return new Vector3(
             (_axisX.X * x) + (_axisY.X * y) + (_axisZ.X * z) + _position.X,

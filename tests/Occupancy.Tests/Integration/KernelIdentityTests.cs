@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.Intrinsics;
+using Occupancy.Geometry;
 using Occupancy.Integration;
 using Occupancy.Map;
 using Occupancy.Queries;
@@ -225,5 +226,56 @@ public class ParallelIntegrationTests
 
         TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
         Assert.Throws<ArgumentOutOfRangeException>(() => a.MaxDegreeOfParallelism = 0);
+    }
+}
+
+/// <summary>The endpoint kernel (back-projection and voxel keys of a depth row) against its scalar twin.</summary>
+public class EndpointKernelTests
+{
+    [Fact]
+    public unsafe void Vector_row_equals_scalar_row_for_widths_0_to_70()
+    {
+        var random = new Random(31);
+        var pose = new Pose3(new Vector3(1.3f, -2.2f, 0.7f), Quaternion.Normalize(new Quaternion(0.3f, -0.2f, 0.5f, 0.8f)));
+        for (int width = 0; width <= 70; width++)
+        {
+            var k = new PinholeIntrinsics(Math.Max(1, width), 3, 50.5f, 51.25f, width / 2f, 1.3f);
+            var projector = new BackProjector(k, pose);
+            var depth = new float[width];
+            var slopes = new float[width];
+            for (int u = 0; u < width; u++)
+            {
+                depth[u] = random.Next(8) switch { 0 => float.NaN, 1 => -1f, 2 => 0f, 3 => float.PositiveInfinity, 4 => 9f, _ => random.NextSingle() * 5 };
+                slopes[u] = projector.ColumnSlope(u);
+            }
+
+            int[] ax = new int[width], ay = new int[width], az = new int[width], bx = new int[width], by = new int[width], bz = new int[width];
+            byte[] va = new byte[width], vb = new byte[width];
+            fixed (float* d = depth, s = slopes)
+            fixed (int* pax = ax, pay = ay, paz = az, pbx = bx, pby = by, pbz = bz)
+            fixed (byte* pva = va, pvb = vb)
+            {
+                EndpointKernel.RowScalar(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pax, pay, paz, pva);
+                if (EndpointKernel.VectorSupported)
+                {
+                    EndpointKernel.RowVector256(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pbx, pby, pbz, pvb);
+                    Assert.Equal(va, vb);
+                    Assert.Equal(ax, bx);
+                    Assert.Equal(ay, by);
+                    Assert.Equal(az, bz);
+                }
+            }
+
+            // The scalar twin agrees with back-projection and the map's own key for every valid pixel.
+            var map = new OccupancyMap(0.05);
+            for (int u = 0; u < width; u++)
+            {
+                if (va[u] == 1)
+                {
+                    Vector3 p = projector.PixelToWorld(u, 1, depth[u]);
+                    Assert.Equal(map.KeyOf(p), new VoxelKey(ax[u], ay[u], az[u]));
+                }
+            }
+        }
     }
 }
