@@ -343,17 +343,19 @@ public sealed class DepthImageIntegrator
             ref ulong words = ref Unsafe.NullRef<ulong>();
             fixed (float* slopes = owner._slopes)
             fixed (int* kx = w.KeyX, ky = w.KeyY, kz = w.KeyZ)
-            fixed (byte* valid = w.Valid)
+            fixed (ulong* fresh = w.Fresh)
             {
                 for (int v = index * RowsPerJob; v < rowEnd; v++)
                 {
-                    EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, kx, ky, kz, valid);
-                    for (int u = 0; u < width; u++)
+                    EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, kx, ky, kz, fresh);
+                    for (int w64 = 0; w64 < (width + 63) / 64; w64++)
+                    for (ulong bits = fresh[w64]; bits != 0; bits &= bits - 1)
                     {
+                        int u = (w64 * 64) + BitOperations.TrailingZeroCount(bits);
                         int x = kx[u], y = ky[u], z = kz[u];
-                        if (valid[u] == 0 || (((x ^ lastX) | (y ^ lastY) | (z ^ lastZ)) == 0))
+                        if (((x ^ lastX) | (y ^ lastY) | (z ^ lastZ)) == 0)
                         {
-                            continue; // no return, or the same voxel as the pixel before
+                            continue; // the same voxel as the last one marked
                         }
 
                         lastX = x;
@@ -467,7 +469,7 @@ public sealed class DepthImageIntegrator
         public int[] KeyX = [];
         public int[] KeyY = [];
         public int[] KeyZ = [];
-        public byte[] Valid = [];
+        public ulong[] Fresh = [];
 
         /// <summary>Row buffers for the endpoint kernel, kept between frames.</summary>
         public void EnsureRow(int width)
@@ -477,7 +479,7 @@ public sealed class DepthImageIntegrator
                 KeyX = new int[width];
                 KeyY = new int[width];
                 KeyZ = new int[width];
-                Valid = new byte[width];
+                Fresh = new ulong[(width + 63) / 64];
             }
         }
 

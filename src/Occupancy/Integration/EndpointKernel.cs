@@ -19,28 +19,49 @@ internal static class EndpointKernel
     /// <summary>True when the vector strategy runs here (AVX2: the double conversions and floors it needs).</summary>
     public static bool VectorSupported => Vector256.IsHardwareAccelerated && Avx2.IsSupported;
 
-    /// <summary>Row of keys with the best strategy.</summary>
+    /// <summary>
+    /// Row of keys with the best strategy. Bit u of <paramref name="fresh"/> (⌈width / 64⌉ words) is set where pixel u
+    /// has a return within range inside the map and its voxel differs from pixel u − 1's (or pixel u − 1 has none):
+    /// neighbouring pixels mostly share a voxel, so only the fresh ones need marking.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Row(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, byte* valid)
+    public static unsafe void Row(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, ulong* fresh)
     {
         if (VectorSupported)
         {
-            RowVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, kx, ky, kz, valid);
+            RowVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, kx, ky, kz, fresh);
         }
         else
         {
-            RowScalar(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, kx, ky, kz, valid);
+            RowScalar(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, kx, ky, kz, fresh);
         }
     }
 
-    /// <summary>The scalar reference: valid[u] is 1 where pixel u has a return within range inside the map.</summary>
-    public static unsafe void RowScalar(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, byte* valid)
+    /// <summary>The scalar reference of <see cref="Row"/>.</summary>
+    public static unsafe void RowScalar(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, ulong* fresh)
     {
-        Vector3 ax = p.AxisX, ay = p.AxisY, az = p.AxisZ, t = p.Position;
+        new Span<ulong>(fresh, (width + 63) / 64).Clear();
+        bool previous = false;
         for (int u = 0; u < width; u++)
         {
-            float d = depth[u];
-            float x = d * slopes[u], y = d * rowSlope, z = d;
+            bool ok = Pixel(depth[u], slopes[u], rowSlope, p, maxRange, inverseResolution, out kx[u], out ky[u], out kz[u]);
+            bool same = previous && kx[u] == kx[u - 1] && ky[u] == ky[u - 1] && kz[u] == kz[u - 1];
+            if (ok && !same)
+            {
+                fresh[u >> 6] |= 1UL << u;
+            }
+
+            previous = ok;
+        }
+    }
+
+    /// <summary>One pixel: its voxel key (zero when it has none) and whether it has a return within range in the map.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool Pixel(float d, float slope, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, out int kx, out int ky, out int kz)
+    {
+        Vector3 ax = p.AxisX, ay = p.AxisY, az = p.AxisZ, t = p.Position;
+        {
+            float x = d * slope, y = d * rowSlope, z = d;
             float wx = (ax.X * x) + (ay.X * y) + (az.X * z) + t.X;
             float wy = (ax.Y * x) + (ay.Y * y) + (az.Y * z) + t.Y;
             float wz = (ax.Z * x) + (ay.Z * y) + (az.Z * z) + t.Z;
@@ -51,17 +72,21 @@ internal static class EndpointKernel
                       fx >= OccupancyMap.MinVoxelIndex && fx <= OccupancyMap.MaxVoxelIndex &&
                       fy >= OccupancyMap.MinVoxelIndex && fy <= OccupancyMap.MaxVoxelIndex &&
                       fz >= OccupancyMap.MinVoxelIndex && fz <= OccupancyMap.MaxVoxelIndex;
-            valid[u] = ok ? (byte)1 : (byte)0;
-            kx[u] = ok ? (int)fx : 0;
-            ky[u] = ok ? (int)fy : 0;
-            kz[u] = ok ? (int)fz : 0;
+            kx = ok ? (int)fx : 0;
+            ky = ok ? (int)fy : 0;
+            kz = ok ? (int)fz : 0;
+            return ok;
         }
     }
 
     /// <summary>8 pixels per iteration; the tail runs scalar. Same results as <see cref="RowScalar"/>, bit for bit.</summary>
     [SkipLocalsInit]
-    public static unsafe void RowVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, byte* valid)
+    public static unsafe void RowVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, int* kx, int* ky, int* kz, ulong* fresh)
     {
+        new Span<ulong>(fresh, (width + 63) / 64).Clear();
+        var rotate = Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6);
+        var lastLane = Vector256.Create(7);
+        Vector256<int> carryX = Vector256<int>.Zero, carryY = Vector256<int>.Zero, carryZ = Vector256<int>.Zero, carryOk = Vector256<int>.Zero;
         Vector3 ax = p.AxisX, ay = p.AxisY, az = p.AxisZ, t = p.Position;
         Vector256<float> axX = Vector256.Create(ax.X), ayX = Vector256.Create(ay.X), azX = Vector256.Create(az.X), tX = Vector256.Create(t.X);
         Vector256<float> axY = Vector256.Create(ax.Y), ayY = Vector256.Create(ay.Y), azY = Vector256.Create(az.Y), tY = Vector256.Create(t.Y);
@@ -84,17 +109,37 @@ internal static class EndpointKernel
             (Vector256<int> iy, Vector256<int> inY) = Floor(wy, inv, lo, hi);
             (Vector256<int> iz, Vector256<int> inZ) = Floor(wz, inv, lo, hi);
             Vector256<int> mask = ok.AsInt32() & inX & inY & inZ;
-            (ix & mask).Store(kx + u);
-            (iy & mask).Store(ky + u);
-            (iz & mask).Store(kz + u);
-            // One byte per lane: the sign bits of the mask.
-            uint bits = mask.AsSingle().ExtractMostSignificantBits();
-            *(ulong*)(valid + u) = Bmi2.X64.IsSupported ? Bmi2.X64.ParallelBitDeposit(bits, 0x0101010101010101UL) : Spread(bits);
+            ix &= mask;
+            iy &= mask;
+            iz &= mask;
+            ix.Store(kx + u);
+            iy.Store(ky + u);
+            iz.Store(kz + u);
+            // Each lane against the lane before it (lane 0 against the last lane of the previous 8 pixels).
+            Vector256<int> px = Avx2.Blend(Avx2.PermuteVar8x32(ix, rotate), carryX, 1);
+            Vector256<int> py = Avx2.Blend(Avx2.PermuteVar8x32(iy, rotate), carryY, 1);
+            Vector256<int> pz = Avx2.Blend(Avx2.PermuteVar8x32(iz, rotate), carryZ, 1);
+            Vector256<int> pok = Avx2.Blend(Avx2.PermuteVar8x32(mask, rotate), carryOk, 1);
+            Vector256<int> same = pok & Vector256.Equals(px, ix) & Vector256.Equals(py, iy) & Vector256.Equals(pz, iz);
+            uint bits = Vector256.AndNot(mask, same).AsSingle().ExtractMostSignificantBits();
+            fresh[u >> 6] |= (ulong)bits << u;
+            carryX = Avx2.PermuteVar8x32(ix, lastLane);
+            carryY = Avx2.PermuteVar8x32(iy, lastLane);
+            carryZ = Avx2.PermuteVar8x32(iz, lastLane);
+            carryOk = Avx2.PermuteVar8x32(mask, lastLane);
         }
 
-        if (u < width)
+        bool previous = carryOk.GetElement(0) != 0;
+        for (; u < width; u++)
         {
-            RowScalar(depth + u, slopes + u, width - u, rowSlope, p, maxRange, inverseResolution, kx + u, ky + u, kz + u, valid + u);
+            bool ok = Pixel(depth[u], slopes[u], rowSlope, p, maxRange, inverseResolution, out kx[u], out ky[u], out kz[u]);
+            bool same = previous && kx[u] == kx[u - 1] && ky[u] == ky[u - 1] && kz[u] == kz[u - 1];
+            if (ok && !same)
+            {
+                fresh[u >> 6] |= 1UL << u;
+            }
+
+            previous = ok;
         }
     }
 
@@ -110,16 +155,5 @@ internal static class EndpointKernel
         Vector256<int> index = Vector256.Create(Avx.ConvertToVector128Int32WithTruncation(a), Avx.ConvertToVector128Int32WithTruncation(c));
         Vector256<int> inRange = Vector256.Narrow(okA.AsInt64(), okC.AsInt64());
         return (index, inRange);
-    }
-
-    private static ulong Spread(uint bits)
-    {
-        ulong result = 0;
-        for (int i = 0; i < 8; i++)
-        {
-            result |= (ulong)((bits >> i) & 1) << (8 * i);
-        }
-
-        return result;
     }
 }

@@ -250,30 +250,46 @@ public class EndpointKernelTests
             }
 
             int[] ax = new int[width], ay = new int[width], az = new int[width], bx = new int[width], by = new int[width], bz = new int[width];
-            byte[] va = new byte[width], vb = new byte[width];
+            ulong[] fa = new ulong[(width + 63) / 64], fb = new ulong[(width + 63) / 64];
             fixed (float* d = depth, s = slopes)
             fixed (int* pax = ax, pay = ay, paz = az, pbx = bx, pby = by, pbz = bz)
-            fixed (byte* pva = va, pvb = vb)
+            fixed (ulong* pfa = fa, pfb = fb)
             {
-                EndpointKernel.RowScalar(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pax, pay, paz, pva);
+                EndpointKernel.RowScalar(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pax, pay, paz, pfa);
                 if (EndpointKernel.VectorSupported)
                 {
-                    EndpointKernel.RowVector256(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pbx, pby, pbz, pvb);
-                    Assert.Equal(va, vb);
+                    EndpointKernel.RowVector256(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pbx, pby, pbz, pfb);
+                    Assert.Equal(fa, fb);
                     Assert.Equal(ax, bx);
                     Assert.Equal(ay, by);
                     Assert.Equal(az, bz);
                 }
             }
 
-            // The scalar twin agrees with back-projection and the map's own key for every valid pixel.
+            // Oracle: back-projection and the map's own key. Every pixel with a return within range has its voxel among
+            // the fresh pixels' voxels, and a fresh pixel is one whose voxel differs from its valid left neighbour's.
             var map = new OccupancyMap(0.05);
+            var freshVoxels = new HashSet<VoxelKey>();
             for (int u = 0; u < width; u++)
             {
-                if (va[u] == 1)
+                if ((fa[u >> 6] & (1UL << u)) != 0)
                 {
-                    Vector3 p = projector.PixelToWorld(u, 1, depth[u]);
+                    freshVoxels.Add(new VoxelKey(ax[u], ay[u], az[u]));
+                }
+            }
+
+            for (int u = 0; u < width; u++)
+            {
+                Vector3 p = projector.PixelToWorld(u, 1, depth[u]);
+                bool valid = depth[u] > 0 && float.IsFinite(depth[u]) && Vector3.Distance(p, pose.Position) <= 6f;
+                if (valid)
+                {
                     Assert.Equal(map.KeyOf(p), new VoxelKey(ax[u], ay[u], az[u]));
+                    Assert.Contains(map.KeyOf(p), freshVoxels);
+                }
+                else
+                {
+                    Assert.Equal(0UL, fa[u >> 6] & (1UL << u));
                 }
             }
         }
