@@ -38,9 +38,9 @@ public sealed class DepthImageIntegrator
 
     private readonly OccupancyMap _map;
     private readonly ProjectiveKernel _kernel;
-    private readonly SlotWords _endpoints = new(WordsPerSlot);
     private readonly ulong[] _noEndpoints = new ulong[EndpointWords];
     private readonly Worker[] _workers;
+    private readonly DepthTiles _tiles = new();
     private readonly SplatJob _splatJob;
     private readonly BrickJob _brickJob;
     private Candidate[] _candidates = new Candidate[1024];
@@ -213,6 +213,7 @@ public sealed class DepthImageIntegrator
 
             _splatJob.Start(depthPtr, k, projector);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
+            MergeEndpoints();
 
             // 2. The bricks that meet the frustum: behind the deepest return plus the band (or the voxel holding it)
             //    nothing is updated, nor beyond the maximum range.
@@ -223,7 +224,8 @@ public sealed class DepthImageIntegrator
             Vector3 stepZ = Vector3.Transform(new Vector3(0, 0, (float)res), toCamera);
             CollectCandidates(new Frustum(k, pose, zFar, MaxRange, res), pose.Position, toCamera, stepX, stepY, stepZ);
 
-            // 3. Each brick projected into the image, in parallel.
+            // 3. Each brick projected into the image, in parallel; bricks wholly behind the surfaces they face are skipped.
+            _tiles.Compute(depth, k.Width, k.Height);
             _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, stepX, stepY, stepZ);
             WorkerPool.Shared.Run(_brickJob, (_candidateCount + BricksPerJob - 1) / BricksPerJob, _maxDegreeOfParallelism);
         }
@@ -244,6 +246,39 @@ public sealed class DepthImageIntegrator
 
         int leftover = FinishEndpoints();
         return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits + leftover, updated - hits);
+    }
+
+    /// <summary>
+    /// Folds the other workers' endpoint planes into worker 0's, which the brick pass reads. Workers mark into planes
+    /// of their own because an interlocked OR per new endpoint voxel cost about a tenth of the frame.
+    /// </summary>
+    private void MergeEndpoints()
+    {
+        Worker first = _workers[0];
+        for (int i = 1; i < _workers.Length; i++)
+        {
+            Worker w = _workers[i];
+            for (int n = 0; n < w.TouchedCount; n++)
+            {
+                int slot = w.Touched[n];
+                Span<ulong> from = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref w.Endpoints.Words(slot), WordsPerSlot);
+                Span<ulong> to = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref first.Endpoints.Words(slot), WordsPerSlot);
+                if ((to[EndpointWords] & HasEndpoints) == 0)
+                {
+                    to[EndpointWords] = HasEndpoints;
+                    first.Touch(slot);
+                }
+
+                for (int j = 0; j < EndpointWords; j++)
+                {
+                    to[j] |= from[j];
+                }
+
+                from.Clear();
+            }
+
+            w.TouchedCount = 0;
+        }
     }
 
     private void CollectCandidates(in Frustum frustum, Vector3 cameraPosition, Quaternion toCamera, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
@@ -285,12 +320,13 @@ public sealed class DepthImageIntegrator
     {
         SensorModel model = _map.SensorModel;
         int hits = 0;
-        foreach (Worker w in _workers)
+        Worker first = _workers[0];
         {
+            Worker w = first;
             for (int n = 0; n < w.TouchedCount; n++)
             {
                 int slot = w.Touched[n];
-                Span<ulong> words = MemoryMarshalSlot(slot);
+                Span<ulong> words = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref first.Endpoints.Words(slot), WordsPerSlot);
                 if ((words[EndpointWords] & Visited) == 0)
                 {
                     float[] brick = _map.BrickAt(slot);
@@ -312,7 +348,6 @@ public sealed class DepthImageIntegrator
         return hits;
     }
 
-    private Span<ulong> MemoryMarshalSlot(int slot) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref _endpoints.Words(slot), WordsPerSlot);
 
     private readonly record struct Candidate(int X, int Y, int Z, Vector3 Origin);
 
@@ -334,7 +369,7 @@ public sealed class DepthImageIntegrator
         {
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
-            SlotWords endpoints = owner._endpoints;
+            SlotWords endpoints = w.Endpoints; // this worker's own plane: plain writes, merged after the pass
             int width = _k.Width;
             w.EnsureRow(width);
             int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
@@ -370,19 +405,15 @@ public sealed class DepthImageIntegrator
                             cachedY = by;
                             cachedZ = bz;
                             ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
-                            if ((Volatile.Read(ref flags) & HasEndpoints) == 0 && (Interlocked.Or(ref flags, HasEndpoints) & HasEndpoints) == 0)
+                            if ((flags & HasEndpoints) == 0)
                             {
+                                flags |= HasEndpoints;
                                 w.Touch(slot);
                             }
                         }
 
                         int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
-                        ref ulong word = ref Unsafe.Add(ref words, local >> 6);
-                        ulong bit = 1UL << local;
-                        if ((word & bit) == 0)
-                        {
-                            Interlocked.Or(ref word, bit);
-                        }
+                        Unsafe.Add(ref words, local >> 6) |= 1UL << local;
                     }
                 }
             }
@@ -418,12 +449,23 @@ public sealed class DepthImageIntegrator
                 Candidate c = owner._candidates[i];
                 var projection = new BrickProjection(c.Origin, _stepX, _stepY, _stepZ);
                 int slot = map.FindBrick(c.X, c.Y, c.Z);
+                bool hasEndpoints = false;
+                ref ulong words = ref Unsafe.NullRef<ulong>();
+                if (slot >= 0)
+                {
+                    words = ref owner._workers[0].Endpoints.Words(slot);
+                    hasEndpoints = (Volatile.Read(ref Unsafe.Add(ref words, EndpointWords)) & HasEndpoints) != 0;
+                }
+
+                if (!hasEndpoints && owner.CullBehindSurfaces && IsBehindSurfaces(c.Origin))
+                {
+                    continue;
+                }
+
                 int n;
                 if (slot >= 0)
                 {
-                    ref ulong words = ref owner._endpoints.Words(slot);
                     ref ulong flags = ref Unsafe.Add(ref words, EndpointWords);
-                    bool hasEndpoints = (Volatile.Read(ref flags) & HasEndpoints) != 0;
                     if (hasEndpoints)
                     {
                         Interlocked.Or(ref flags, Visited);
@@ -453,11 +495,64 @@ public sealed class DepthImageIntegrator
                 w.Hits += n >> 16;
             }
         }
+
+        /// <summary>
+        /// True when every voxel centre of the brick is farther along the optical axis than the deepest return
+        /// (plus the band) of every tile its centres can project into, or none of those tiles has a return.
+        /// </summary>
+        private bool IsBehindSurfaces(Vector3 origin)
+        {
+            const float halfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
+            Vector3 ex = halfSpan * _stepX, ey = halfSpan * _stepY, ez = halfSpan * _stepZ;
+            Vector3 centre = origin + ex + ey + ez;
+            float zMin = centre.Z - (MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z));
+            if (zMin <= 0.05f)
+            {
+                return false; // too close to project safely
+            }
+
+            ProjectiveFrame f = _frame;
+            float uMin = float.MaxValue, uMax = float.MinValue, vMin = float.MaxValue, vMax = float.MinValue;
+            for (int corner = 0; corner < 8; corner++)
+            {
+                Vector3 p = centre + ((corner & 1) == 0 ? -ex : ex) + ((corner & 2) == 0 ? -ey : ey) + ((corner & 4) == 0 ? -ez : ez);
+                float u = (f.Fx * p.X / p.Z) + f.Cx, v = (f.Fy * p.Y / p.Z) + f.Cy;
+                uMin = MathF.Min(uMin, u);
+                uMax = MathF.Max(uMax, u);
+                vMin = MathF.Min(vMin, v);
+                vMax = MathF.Max(vMax, v);
+            }
+
+            // Pixels the centres can land in (rounding to the nearest pixel), one pixel of margin, clamped to the image.
+            int u0 = Math.Max(0, (int)MathF.Floor(uMin - 0.5f)), u1 = Math.Min(f.Width - 1, (int)MathF.Ceiling(uMax + 0.5f));
+            int v0 = Math.Max(0, (int)MathF.Floor(vMin - 0.5f)), v1 = Math.Min(f.Height - 1, (int)MathF.Ceiling(vMax + 0.5f));
+            if (u0 > u1 || v0 > v1)
+            {
+                return true; // projects outside the image
+            }
+
+            DepthTiles tiles = owner._tiles;
+            ReadOnlySpan<float> max = tiles.Max;
+            float deepest = 0;
+            for (int ty = v0 >> DepthTiles.TileShift; ty <= v1 >> DepthTiles.TileShift; ty++)
+            {
+                for (int tx = u0 >> DepthTiles.TileShift; tx <= u1 >> DepthTiles.TileShift; tx++)
+                {
+                    deepest = MathF.Max(deepest, max[(ty * tiles.TilesX) + tx]);
+                }
+            }
+
+            return zMin > deepest + f.Band + 1e-3f;
+        }
     }
+
+    /// <summary>Skip bricks that lie wholly behind the surfaces they face (they cannot change). Off only in tests.</summary>
+    internal bool CullBehindSurfaces { get; set; } = true;
 
     /// <summary>One thread's share of a frame.</summary>
     private sealed class Worker
     {
+        public readonly SlotWords Endpoints = new(WordsPerSlot);
         public int[] Touched = new int[256];
         public int TouchedCount;
         public int[] NewBrickCandidates = new int[64];

@@ -208,6 +208,23 @@ public class ParallelIntegrationTests
         TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
     }
 
+    [Fact]
+    public void Skipping_bricks_behind_surfaces_changes_nothing()
+    {
+        var culled = new OccupancyMap(StandardRoom.Resolution);
+        var all = new OccupancyMap(StandardRoom.Resolution);
+        var a = new DepthImageIntegrator(culled, StandardRoom.MaxRange);
+        var b = new DepthImageIntegrator(all, StandardRoom.MaxRange) { CullBehindSurfaces = false };
+        for (int i = 0; i < StandardRoom.FrameCount; i += 3)
+        {
+            Assert.Equal(
+                b.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)),
+                a.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(all), TestData.Snapshot(culled));
+    }
+
     [Theory]
     [InlineData(PointCloudMode.Exact)]
     [InlineData(PointCloudMode.Discretized)]
