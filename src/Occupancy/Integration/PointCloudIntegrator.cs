@@ -156,7 +156,7 @@ public sealed class PointCloudIntegrator
         WorkerPool.Shared.Run(_applyFree, _workers.Length, _maxDegreeOfParallelism);
         WorkerPool.Shared.Run(_applyHits, _workers.Length, _maxDegreeOfParallelism);
 
-        int noReturn = 0, outOfMap = 0, beyond = 0, occupied = 0, free = 0;
+        int noReturn = 0, outOfMap = 0, beyond = 0, occupied = 0, free = 0, claimed = 0;
         foreach (Worker w in _workers)
         {
             noReturn += w.NoReturn;
@@ -164,6 +164,14 @@ public sealed class PointCloudIntegrator
             beyond += w.Beyond;
             occupied += w.HitCount;
             free += w.Applied;
+            claimed += w.FreeCount;
+        }
+
+        // How a scan's claims split between threads changes from run to run; size every list for the whole scan so
+        // that a scan like this one never grows a list again (no allocation in steady state).
+        foreach (Worker w in _workers)
+        {
+            w.Reserve(claimed, occupied);
         }
 
         return new IntegrationStats(points.Length, noReturn, outOfMap, beyond, occupied, free);
@@ -318,6 +326,19 @@ public sealed class PointCloudIntegrator
 
         // Brick cache: consecutive voxels of a ray mostly share a brick, so the hash lookup runs once per brick crossed.
         private int _brickX = int.MinValue, _brickY, _brickZ, _slot;
+
+        public void Reserve(int free, int hits)
+        {
+            if (Free.Length < free)
+            {
+                Array.Resize(ref Free, free);
+            }
+
+            if (Hits.Length < hits)
+            {
+                Array.Resize(ref Hits, hits);
+            }
+        }
 
         public void Reset()
         {

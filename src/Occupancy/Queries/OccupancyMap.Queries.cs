@@ -218,7 +218,34 @@ public sealed partial class OccupancyMap
             }
 
             RayCastOutcome outcome;
-            if (brick is null)
+            if (brick is null && onUnknown == RayCastOutcome.NoHit && !last)
+            {
+                // An unobserved brick under TreatAsFree: jump to the voxel where the ray leaves it. For each axis,
+                // the crossings up to the brick's exit time T happen at max + k·delta; counting them gives the voxel
+                // the step-by-step walk would reach at T, ties included. Skipped when the end lies in this brick.
+                long exitX = BrickExit(maxX, deltaX, stepX > 0 ? 7 - (x & 7) : stepX < 0 ? x & 7 : 0);
+                long exitY = BrickExit(maxY, deltaY, stepY > 0 ? 7 - (y & 7) : stepY < 0 ? y & 7 : 0);
+                long exitZ = BrickExit(maxZ, deltaZ, stepZ > 0 ? 7 - (z & 7) : stepZ < 0 ? z & 7 : 0);
+                long exit = Math.Min(Math.Min(exitX, exitY), exitZ);
+                if (exit <= VoxelTraversal.FixedOne)
+                {
+                    long kx = maxX <= exit ? ((exit - maxX) / deltaX) + 1 : 0;
+                    long ky = maxY <= exit ? ((exit - maxY) / deltaY) + 1 : 0;
+                    long kz = maxZ <= exit ? ((exit - maxZ) / deltaZ) + 1 : 0;
+                    x += stepX * (int)kx;
+                    y += stepY * (int)ky;
+                    z += stepZ * (int)kz;
+                    maxX += kx * deltaX;
+                    maxY += ky * deltaY;
+                    maxZ += kz * deltaZ;
+                    entry = exit;
+                    last = (((x ^ endX) | (y ^ endY) | (z ^ endZ)) == 0) | (Math.Min(Math.Min(maxX, maxY), maxZ) > VoxelTraversal.FixedOne);
+                    continue;
+                }
+
+                outcome = onUnknown;
+            }
+            else if (brick is null)
             {
                 outcome = onUnknown;
             }
@@ -264,6 +291,13 @@ public sealed partial class OccupancyMap
         (VoxelKey lo, VoxelKey hi) = CenterKeyRange(region);
         return new VoxelEnumerable(this, lo, hi, state);
     }
+
+    /// <summary>
+    /// Fixed-point time at which a walk leaves its brick along one axis: the crossing after <paramref name="inside"/>
+    /// more crossings within the brick. Deltas of 2^57 and more (an axis that barely moves) cannot overflow.
+    /// </summary>
+    private static long BrickExit(long max, long delta, int inside) =>
+        inside == 0 ? max : delta >= (1L << 57) ? 1L << 60 : max + (inside * delta);
 
     internal VoxelState Classify(float logOdds) =>
         float.IsNaN(logOdds) ? VoxelState.Unknown : logOdds >= SensorModel.OccupiedLogOdds ? VoxelState.Occupied : VoxelState.Free;

@@ -138,6 +138,52 @@ public class QueryTests
         }
     }
 
+    [Fact]
+    public void Ray_casts_through_sparse_maps_match_the_march()
+    {
+        // A few occupied and free voxels scattered over 12 m: rays mostly cross unobserved bricks, which are skipped whole.
+        var random = new Random(8);
+        var map = new OccupancyMap(0.05);
+        var truth = new Dictionary<VoxelKey, VoxelState>();
+        for (int i = 0; i < 3000; i++)
+        {
+            var key = new VoxelKey(random.Next(-120, 120), random.Next(-120, 120), random.Next(-20, 20));
+            bool occupied = random.Next(3) == 0;
+            if (truth.TryAdd(key, occupied ? VoxelState.Occupied : VoxelState.Free))
+            {
+                map.UpdateVoxel(key, occupied);
+            }
+        }
+
+        int hits = 0;
+        for (int i = 0; i < 400; i++)
+        {
+            var origin = new Vector3((random.NextSingle() - 0.5f) * 8, (random.NextSingle() - 0.5f) * 8, (random.NextSingle() - 0.5f) * 1.5f);
+            var direction = Vector3.Normalize(new Vector3(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, (random.NextSingle() - 0.5f) * 0.2f));
+            if (i % 7 == 0)
+            {
+                direction = i % 2 == 0 ? Vector3.UnitX : -Vector3.UnitY; // axis-parallel: two axes never step
+            }
+
+            RayCastResult result = map.CastRay(origin, direction, 6f, UnknownPolicy.TreatAsFree);
+            (RayCastOutcome outcome, VoxelKey key) = March(map, truth, origin, direction, 6f, UnknownPolicy.TreatAsFree);
+            Assert.Equal(outcome, result.Outcome);
+            if (outcome == RayCastOutcome.Hit)
+            {
+                hits++;
+                Assert.Equal(key, result.Key);
+                Vector3 lo = map.CenterOf(result.Key) - new Vector3(0.025f + 1e-4f), hi = map.CenterOf(result.Key) + new Vector3(0.025f + 1e-4f);
+                Assert.True(new Aabb(lo, hi).Contains(result.Point), $"point {result.Point} is not on voxel {result.Key}");
+            }
+            else
+            {
+                Assert.Equal(map.KeyOf(origin + (direction * 6f)), result.Key); // the walk reached the end voxel
+            }
+        }
+
+        Assert.True(hits > 20, $"only {hits} rays hit");
+    }
+
     private static (RayCastOutcome, VoxelKey) March(OccupancyMap map, Dictionary<VoxelKey, VoxelState> truth, Vector3 origin, Vector3 direction, float length, UnknownPolicy policy)
     {
         int steps = (int)(length / map.Resolution * 2000);
