@@ -377,12 +377,13 @@ public sealed class DepthImageIntegrator
             int cachedX = int.MinValue, cachedY = 0, cachedZ = 0;
             ref ulong words = ref Unsafe.NullRef<ulong>();
             fixed (float* slopes = owner._slopes)
-            fixed (int* kx = w.KeyX, ky = w.KeyY, kz = w.KeyZ)
+            fixed (int* k0x = w.KeyX, k0y = w.KeyY, k0z = w.KeyZ, k1x = w.AboveX, k1y = w.AboveY, k1z = w.AboveZ)
             fixed (ulong* fresh = w.Fresh)
             {
+                int* kx = k0x, ky = k0y, kz = k0z, ax = null, ay = null, az = null;
                 for (int v = index * RowsPerJob; v < rowEnd; v++)
                 {
-                    EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, kx, ky, kz, fresh);
+                    EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, kx, ky, kz, ax, ay, az, fresh);
                     for (int w64 = 0; w64 < (width + 63) / 64; w64++)
                     for (ulong bits = fresh[w64]; bits != 0; bits &= bits - 1)
                     {
@@ -415,6 +416,15 @@ public sealed class DepthImageIntegrator
                         int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
                         Unsafe.Add(ref words, local >> 6) |= 1UL << local;
                     }
+
+                    // This row's keys are the next row's "above"; the buffers swap.
+                    int* freeX = ax == null ? k1x : ax, freeY = ay == null ? k1y : ay, freeZ = az == null ? k1z : az;
+                    ax = kx;
+                    ay = ky;
+                    az = kz;
+                    kx = freeX;
+                    ky = freeY;
+                    kz = freeZ;
                 }
             }
         }
@@ -564,6 +574,9 @@ public sealed class DepthImageIntegrator
         public int[] KeyX = [];
         public int[] KeyY = [];
         public int[] KeyZ = [];
+        public int[] AboveX = [];
+        public int[] AboveY = [];
+        public int[] AboveZ = [];
         public ulong[] Fresh = [];
 
         /// <summary>Row buffers for the endpoint kernel, kept between frames.</summary>
@@ -574,6 +587,9 @@ public sealed class DepthImageIntegrator
                 KeyX = new int[width];
                 KeyY = new int[width];
                 KeyZ = new int[width];
+                AboveX = new int[width];
+                AboveY = new int[width];
+                AboveZ = new int[width];
                 Fresh = new ulong[(width + 63) / 64];
             }
         }

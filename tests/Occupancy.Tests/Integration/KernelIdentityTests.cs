@@ -258,55 +258,69 @@ public class EndpointKernelTests
         {
             var k = new PinholeIntrinsics(Math.Max(1, width), 3, 50.5f, 51.25f, width / 2f, 1.3f);
             var projector = new BackProjector(k, pose);
-            var depth = new float[width];
             var slopes = new float[width];
             for (int u = 0; u < width; u++)
             {
-                depth[u] = random.Next(8) switch { 0 => float.NaN, 1 => -1f, 2 => 0f, 3 => float.PositiveInfinity, 4 => 9f, _ => random.NextSingle() * 5 };
                 slopes[u] = projector.ColumnSlope(u);
             }
 
-            int[] ax = new int[width], ay = new int[width], az = new int[width], bx = new int[width], by = new int[width], bz = new int[width];
-            ulong[] fa = new ulong[(width + 63) / 64], fb = new ulong[(width + 63) / 64];
-            fixed (float* d = depth, s = slopes)
-            fixed (int* pax = ax, pay = ay, paz = az, pbx = bx, pby = by, pbz = bz)
-            fixed (ulong* pfa = fa, pfb = fb)
+            // Two rows: the second is compared against the first ("above"). Depths repeat so that neighbours share voxels.
+            var rows = new float[2][];
+            for (int r = 0; r < 2; r++)
             {
-                EndpointKernel.RowScalar(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pax, pay, paz, pfa);
-                if (EndpointKernel.VectorSupported)
+                rows[r] = new float[width];
+                for (int u = 0; u < width; u++)
                 {
-                    EndpointKernel.RowVector256(d, s, width, projector.RowSlope(1), projector, 6f, 1 / 0.05, pbx, pby, pbz, pfb);
-                    Assert.Equal(fa, fb);
-                    Assert.Equal(ax, bx);
-                    Assert.Equal(ay, by);
-                    Assert.Equal(az, bz);
+                    rows[r][u] = random.Next(8) switch { 0 => float.NaN, 1 => -1f, 2 => 0f, 3 => float.PositiveInfinity, 4 => 9f, 5 => 2.5f, _ => random.NextSingle() * 5 };
                 }
             }
 
-            // Oracle: back-projection and the map's own key. Every pixel with a return within range has its voxel among
-            // the fresh pixels' voxels, and a fresh pixel is one whose voxel differs from its valid left neighbour's.
+            var scalar = new int[2][][];
+            var vector = new int[2][][];
+            for (int r = 0; r < 2; r++)
+            {
+                scalar[r] = [new int[width], new int[width], new int[width]];
+                vector[r] = [new int[width], new int[width], new int[width]];
+            }
+
             var map = new OccupancyMap(0.05);
-            var freshVoxels = new HashSet<VoxelKey>();
-            for (int u = 0; u < width; u++)
+            for (int r = 0; r < 2; r++)
             {
-                if ((fa[u >> 6] & (1UL << u)) != 0)
+                ulong[] fa = new ulong[(width + 63) / 64], fb = new ulong[(width + 63) / 64];
+                fixed (float* d = rows[r], s = slopes)
+                fixed (int* ax = scalar[r][0], ay = scalar[r][1], az = scalar[r][2], bx = vector[r][0], by = vector[r][1], bz = vector[r][2])
+                fixed (int* pax = scalar[0][0], pay = scalar[0][1], paz = scalar[0][2], pbx = vector[0][0], pby = vector[0][1], pbz = vector[0][2])
+                fixed (ulong* pfa = fa, pfb = fb)
                 {
-                    freshVoxels.Add(new VoxelKey(ax[u], ay[u], az[u]));
+                    EndpointKernel.RowScalar(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ax, ay, az, r == 0 ? null : pax, r == 0 ? null : pay, r == 0 ? null : paz, pfa);
+                    if (EndpointKernel.VectorSupported)
+                    {
+                        EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, bx, by, bz, r == 0 ? null : pbx, r == 0 ? null : pby, r == 0 ? null : pbz, pfb);
+                        Assert.Equal(fa, fb);
+                        Assert.Equal(scalar[r][0], vector[r][0]);
+                        Assert.Equal(scalar[r][1], vector[r][1]);
+                        Assert.Equal(scalar[r][2], vector[r][2]);
+                    }
                 }
-            }
 
-            for (int u = 0; u < width; u++)
-            {
-                Vector3 p = projector.PixelToWorld(u, 1, depth[u]);
-                bool valid = depth[u] > 0 && float.IsFinite(depth[u]) && Vector3.Distance(p, pose.Position) <= 6f;
-                if (valid)
+                // Oracle: back-projection and the map's own key; a fresh pixel's voxel differs from its left and upper neighbours'.
+                for (int u = 0; u < width; u++)
                 {
-                    Assert.Equal(map.KeyOf(p), new VoxelKey(ax[u], ay[u], az[u]));
-                    Assert.Contains(map.KeyOf(p), freshVoxels);
-                }
-                else
-                {
-                    Assert.Equal(0UL, fa[u >> 6] & (1UL << u));
+                    Vector3 p = projector.PixelToWorld(u, r, rows[r][u]);
+                    bool valid = rows[r][u] > 0 && float.IsFinite(rows[r][u]) && Vector3.Distance(p, pose.Position) <= 6f;
+                    bool fresh = (fa[u >> 6] & (1UL << u)) != 0;
+                    if (!valid)
+                    {
+                        Assert.False(fresh);
+                        Assert.Equal(EndpointKernel.NoKey, scalar[r][0][u]);
+                        continue;
+                    }
+
+                    var key = new VoxelKey(scalar[r][0][u], scalar[r][1][u], scalar[r][2][u]);
+                    Assert.Equal(map.KeyOf(p), key);
+                    bool sameLeft = u > 0 && new VoxelKey(scalar[r][0][u - 1], scalar[r][1][u - 1], scalar[r][2][u - 1]) == key;
+                    bool sameAbove = r == 1 && new VoxelKey(scalar[0][0][u], scalar[0][1][u], scalar[0][2][u]) == key;
+                    Assert.Equal(!sameLeft && !sameAbove, fresh);
                 }
             }
         }
