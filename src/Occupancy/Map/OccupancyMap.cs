@@ -46,6 +46,7 @@ public sealed partial class OccupancyMap
     internal const int BytesPerBrick = (BrickVoxels * sizeof(float)) + 24 + 8 + 8;
 
     private readonly BrickTable _table = new();
+    private readonly BrickGrid _grid = new();
     private readonly object _addLock = new();
     private float[]?[] _bricks = new float[]?[256];
     private long[] _brickKeys = new long[256];
@@ -83,7 +84,7 @@ public sealed partial class OccupancyMap
 
     /// <summary>Bytes of managed memory the map holds: voxel bricks, the brick table and slot bookkeeping.</summary>
     public long MemoryBytes =>
-        ((long)_table.Count * (BrickVoxels * sizeof(float) + 24)) + _table.MemoryBytes +
+        ((long)_table.Count * (BrickVoxels * sizeof(float) + 24)) + _table.MemoryBytes + _grid.MemoryBytes +
         ((long)_bricks.Length * (IntPtr.Size + sizeof(long))) + ((long)_freeSlots.Length * sizeof(int));
 
     /// <summary>Number of slots ever handed out; slot indices are below this.</summary>
@@ -157,6 +158,7 @@ public sealed partial class OccupancyMap
     public void Clear()
     {
         _table.Clear();
+        _grid.Clear();
         Array.Clear(_bricks);
         _freeCount = 0;
         _slotHighWater = 0;
@@ -255,7 +257,11 @@ public sealed partial class OccupancyMap
 
     /// <summary>The slot of a brick, or −1 when it is not allocated.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int FindBrick(int bx, int by, int bz) => _table.Find(VoxelKey.PackBrick(bx, by, bz));
+    internal int FindBrick(int bx, int by, int bz)
+    {
+        int slot = _grid.Find(bx, by, bz);
+        return slot != -2 ? slot : _table.Find(VoxelKey.PackBrick(bx, by, bz));
+    }
 
     /// <summary>The voxel array of a slot (512 log-odds, x fastest, then y, then z; NaN is unknown).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -273,13 +279,13 @@ public sealed partial class OccupancyMap
     /// </summary>
     internal int GetOrAddBrick(int bx, int by, int bz)
     {
-        long packed = VoxelKey.PackBrick(bx, by, bz);
-        int slot = _table.Find(packed);
+        int slot = FindBrick(bx, by, bz);
         if (slot >= 0)
         {
             return slot;
         }
 
+        long packed = VoxelKey.PackBrick(bx, by, bz);
         lock (_addLock)
         {
             slot = _table.Find(packed);
@@ -328,11 +334,32 @@ public sealed partial class OccupancyMap
         _bricks[slot] = voxels;
         _brickKeys[slot] = packed;
         _table.Add(packed, slot);
+        (int x, int y, int z) = VoxelKey.UnpackBrick(packed);
+        _grid.Set(x, y, z, slot, AllBricks);
         return slot;
+    }
+
+    /// <summary>Every brick as (x, y, z, slot), for filling a grown grid.</summary>
+    private (int X, int Y, int Z, int Slot)[] AllBricks()
+    {
+        var all = new (int, int, int, int)[_table.Count];
+        int n = 0;
+        for (int slot = 0; slot < _slotHighWater && n < all.Length; slot++)
+        {
+            if (_bricks[slot] is not null)
+            {
+                (int x, int y, int z) = VoxelKey.UnpackBrick(_brickKeys[slot]);
+                all[n++] = (x, y, z, slot);
+            }
+        }
+
+        return all;
     }
 
     private void RemoveBrick(int slot)
     {
+        (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
+        _grid.Set(bx, by, bz, -1, AllBricks);
         _table.Remove(_brickKeys[slot]);
         _bricks[slot] = null;
         if (_freeCount == _freeSlots.Length)

@@ -88,9 +88,13 @@ public sealed partial class OccupancyMap
         {
             if (TryGetKey(points[i], out VoxelKey key))
             {
-                packed[i] = VoxelKey.PackBrick(key.BrickX, key.BrickY, key.BrickZ);
+                int slot = _grid.Find(key.BrickX, key.BrickY, key.BrickZ);
+                packed[i] = slot == -2 ? VoxelKey.PackBrick(key.BrickX, key.BrickY, key.BrickZ) : -2 - slot; // ≤ −1: the grid's answer
                 locals[i] = key.LocalIndex;
-                _table.Prefetch(packed[i]);
+                if (slot == -2)
+                {
+                    _table.Prefetch(packed[i]);
+                }
             }
             else
             {
@@ -102,7 +106,7 @@ public sealed partial class OccupancyMap
         Span<int> slots = stackalloc int[LookupBlock];
         for (int i = 0; i < points.Length; i++)
         {
-            int slot = packed[i] < 0 ? -1 : _table.Find(packed[i]);
+            int slot = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
             slots[i] = slot;
             if (slot >= 0 && System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
