@@ -107,6 +107,20 @@ public unsafe class KernelBenchmarks
         }
     }
 
+    private void UpdateInt16Scalar(SensorModel m)
+    {
+        short lo = (short)(m.ClampMinLogOdds * 4096), hi = (short)(m.ClampMaxLogOdds * 4096);
+        for (int i = 0; i < _bricksQ.Length; i++)
+        {
+            short delta = _deltaQ[i];
+            if (delta != 0)
+            {
+                int old = _bricksQ[i] == short.MinValue ? 0 : _bricksQ[i];
+                _bricksQ[i] = (short)Math.Clamp(old + delta, lo, hi);
+            }
+        }
+    }
+
     /// <summary>The update step alone, int16 storage (log-odds × 4096, short.MinValue unknown, saturating add, clamp).</summary>
     [Benchmark(Description = "update step only, int16 storage, 64 bricks")]
     public void UpdateInt16()
@@ -115,6 +129,12 @@ public unsafe class KernelBenchmarks
         var lo = Vector256.Create((short)(m.ClampMinLogOdds * 4096));
         var hi = Vector256.Create((short)(m.ClampMaxLogOdds * 4096));
         var unknown = Vector256.Create(short.MinValue);
+        if (!System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            UpdateInt16Scalar(m);
+            return;
+        }
+
         fixed (short* b = _bricksQ, d = _deltaQ)
         {
             for (int i = 0; i < _bricksQ.Length; i += 16)

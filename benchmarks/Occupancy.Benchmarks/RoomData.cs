@@ -20,18 +20,7 @@ internal static class RoomData
 
     public static Pose3 Pose(int frame) => StandardRoom.CameraPose(frame);
 
-    private static float[][] Render()
-    {
-        Scene room = StandardRoom.CreateScene();
-        var frames = new float[StandardRoom.FrameCount][];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            frames[i] = new float[Intrinsics.PixelCount];
-            StandardRoom.RenderDepth(room, i, frames[i]);
-        }
-
-        return frames;
-    }
+    private static float[][] Render() => StandardRoom.RenderAllDepth(StandardRoom.CreateScene());
 
     private static Vector3[][] BackProject()
     {

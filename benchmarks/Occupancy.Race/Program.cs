@@ -40,18 +40,7 @@ public static class Program
         return 2;
     }
 
-    private static float[][] RenderRoom()
-    {
-        Scene room = StandardRoom.CreateScene();
-        var frames = new float[StandardRoom.FrameCount][];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            frames[i] = new float[StandardRoom.Intrinsics.PixelCount];
-            StandardRoom.RenderDepth(room, i, frames[i]);
-        }
-
-        return frames;
-    }
+    private static float[][] RenderRoom() => StandardRoom.RenderAllDepth(StandardRoom.CreateScene());
 
     private static void Export(string path)
     {

@@ -23,12 +23,7 @@ string output = args.Length > 0 ? args[0] : "quickstart-map.png";
 // 1. The world and the sensor: the standard room, a 640x480 depth camera at 20 poses.
 Scene room = StandardRoom.CreateScene();
 var intrinsics = StandardRoom.Intrinsics;
-var frames = new float[StandardRoom.FrameCount][];
-for (int i = 0; i < frames.Length; i++)
-{
-    frames[i] = new float[intrinsics.PixelCount];
-    StandardRoom.RenderDepth(room, i, frames[i]);
-}
+float[][] frames = StandardRoom.RenderAllDepth(room);
 
 // 2. The map: 5 cm voxels, OctoMap's sensor model; depth frames integrated projectively.
 var map = new OccupancyMap(StandardRoom.Resolution);

@@ -11,17 +11,7 @@ namespace Occupancy.Tests;
 internal static class TestData
 {
     private static readonly Lazy<Scene> LazyRoom = new(() => StandardRoom.CreateScene());
-    private static readonly Lazy<float[][]> LazyFrames = new(() =>
-    {
-        var frames = new float[StandardRoom.FrameCount][];
-        for (int i = 0; i < frames.Length; i++)
-        {
-            frames[i] = new float[StandardRoom.Intrinsics.PixelCount];
-            StandardRoom.RenderDepth(LazyRoom.Value, i, frames[i]);
-        }
-
-        return frames;
-    });
+    private static readonly Lazy<float[][]> LazyFrames = new(() => StandardRoom.RenderAllDepth(LazyRoom.Value));
 
     public static Scene Room => LazyRoom.Value;
 

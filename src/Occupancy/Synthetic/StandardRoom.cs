@@ -111,6 +111,20 @@ public static class StandardRoom
         return poses;
     }
 
+    /// <summary>Renders the noise-free depth images of all <see cref="FrameCount"/> frames (640 × 480 each, metres, NaN where nothing is seen).</summary>
+    /// <param name="scene">The room (from <see cref="CreateScene"/>).</param>
+    public static float[][] RenderAllDepth(Scene scene)
+    {
+        var frames = new float[FrameCount][];
+        for (int i = 0; i < frames.Length; i++)
+        {
+            frames[i] = new float[Intrinsics.PixelCount];
+            RenderDepth(scene, i, frames[i]);
+        }
+
+        return frames;
+    }
+
     /// <summary>Renders the noise-free depth image of one frame.</summary>
     /// <param name="scene">The room (from <see cref="CreateScene"/>).</param>
     /// <param name="frame">0 to <see cref="FrameCount"/> − 1.</param>
