@@ -181,6 +181,7 @@ public sealed class DepthImageIntegrator
             return new IntegrationStats(depth.Length, depth.Length, 0, 0, 0, 0);
         }
 
+        _map.MarkChanged();
         foreach (Worker w in _workers)
         {
             w.Reset();

@@ -135,6 +135,7 @@ public sealed class PointCloudIntegrator
             ThrowHelper.Argument(nameof(sensorOrigin), string.Create(CultureInfo.InvariantCulture, $"sensorOrigin {sensorOrigin} lies outside the map."));
         }
 
+        _map.MarkChanged();
         foreach (Worker w in _workers)
         {
             w.Reset();

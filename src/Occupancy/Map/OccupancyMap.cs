@@ -54,6 +54,12 @@ public sealed partial class OccupancyMap
     private int _freeCount;
     private int _slotHighWater;
 
+    // Query-side summaries (does a brick hold an occupied voxel), valid while _version is unchanged. Every change to
+    // the map bumps the version: integrations, single updates, clearing.
+    private long _version = 1;
+    private long[] _summaryVersion = [];
+    private bool[] _summaryOccupied = [];
+
     /// <summary>Creates an empty map.</summary>
     /// <param name="resolution">Edge length of a voxel in metres, from 0.01 to 1.</param>
     /// <param name="sensorModel">Log-odds sensor model; OctoMap's defaults when null.</param>
@@ -85,6 +91,7 @@ public sealed partial class OccupancyMap
     /// <summary>Bytes of managed memory the map holds: voxel bricks, the brick table and slot bookkeeping.</summary>
     public long MemoryBytes =>
         ((long)_table.Count * (BrickVoxels * sizeof(float) + 24)) + _table.MemoryBytes + _grid.MemoryBytes +
+        ((long)_summaryVersion.Length * (sizeof(long) + sizeof(bool))) +
         ((long)_bricks.Length * (IntPtr.Size + sizeof(long))) + ((long)_freeSlots.Length * sizeof(int));
 
     /// <summary>Number of slots ever handed out; slot indices are below this.</summary>
@@ -148,6 +155,7 @@ public sealed partial class OccupancyMap
             ThrowHelper.Argument(nameof(key), string.Create(CultureInfo.InvariantCulture, $"key {key} lies outside the map (voxel indices {MinVoxelIndex}..{MaxVoxelIndex})."));
         }
 
+        MarkChanged();
         int slot = GetOrAddBrick(key.BrickX, key.BrickY, key.BrickZ);
         ref float v = ref _bricks[slot]![key.LocalIndex];
         SensorModel m = SensorModel;
@@ -157,6 +165,7 @@ public sealed partial class OccupancyMap
     /// <summary>Forgets everything: every brick is released.</summary>
     public void Clear()
     {
+        MarkChanged();
         _table.Clear();
         _grid.Clear();
         Array.Clear(_bricks);
@@ -178,6 +187,7 @@ public sealed partial class OccupancyMap
             return 0;
         }
 
+        MarkChanged();
         long cleared = 0;
         for (int slot = 0; slot < _slotHighWater; slot++)
         {
@@ -226,6 +236,9 @@ public sealed partial class OccupancyMap
 
         return cleared;
     }
+
+    /// <summary>Records that the map is about to change, invalidating query-side summaries.</summary>
+    internal void MarkChanged() => _version++;
 
     /// <summary>Keys of the voxels whose centres lie in the box, as an inclusive range.</summary>
     internal (VoxelKey Lo, VoxelKey Hi) CenterKeyRange(Aabb box)

@@ -203,6 +203,7 @@ public sealed partial class OccupancyMap
         long entry = 0;
         int bx = int.MinValue, by = 0, bz = 0;
         float[]? brick = null;
+        bool skippable = false;
         RayCastOutcome onUnknown = unknown switch
         {
             UnknownPolicy.TreatAsOccupied => RayCastOutcome.Hit,
@@ -216,17 +217,18 @@ public sealed partial class OccupancyMap
             {
                 int slot = FindBrick(nbx, nby, nbz);
                 brick = slot < 0 ? null : _bricks[slot];
+                // Under TreatAsFree nothing in an unobserved brick, or in a brick without an occupied voxel, can stop the ray.
+                skippable = onUnknown == RayCastOutcome.NoHit && (slot < 0 || !BrickHasOccupied(slot));
                 bx = nbx;
                 by = nby;
                 bz = nbz;
             }
 
-            RayCastOutcome outcome;
-            if (brick is null && onUnknown == RayCastOutcome.NoHit && !last)
+            if (skippable && !last)
             {
-                // An unobserved brick under TreatAsFree: jump to the voxel where the ray leaves it. For each axis,
-                // the crossings up to the brick's exit time T happen at max + k·delta; counting them gives the voxel
-                // the step-by-step walk would reach at T, ties included. Skipped when the end lies in this brick.
+                // Jump to the voxel where the ray leaves the brick. For each axis, the crossings up to the brick's exit
+                // time T happen at max + k·delta; counting them gives the voxel the step-by-step walk would reach at T,
+                // ties included. Not done when the end lies in this brick.
                 long exitX = BrickExit(maxX, deltaX, stepX > 0 ? 7 - (x & 7) : stepX < 0 ? x & 7 : 0);
                 long exitY = BrickExit(maxY, deltaY, stepY > 0 ? 7 - (y & 7) : stepY < 0 ? y & 7 : 0);
                 long exitZ = BrickExit(maxZ, deltaZ, stepZ > 0 ? 7 - (z & 7) : stepZ < 0 ? z & 7 : 0);
@@ -246,10 +248,10 @@ public sealed partial class OccupancyMap
                     last = (((x ^ endX) | (y ^ endY) | (z ^ endZ)) == 0) | (Math.Min(Math.Min(maxX, maxY), maxZ) > VoxelTraversal.FixedOne);
                     continue;
                 }
-
-                outcome = onUnknown;
             }
-            else if (brick is null)
+
+            RayCastOutcome outcome;
+            if (brick is null)
             {
                 outcome = onUnknown;
             }
@@ -302,6 +304,27 @@ public sealed partial class OccupancyMap
     /// </summary>
     private static long BrickExit(long max, long delta, int inside) =>
         inside == 0 ? max : delta >= (1L << 57) ? 1L << 60 : max + (inside * delta);
+
+    /// <summary>
+    /// Whether a brick holds an occupied voxel, computed once per brick per map version (a SIMD pass over 512 values)
+    /// and kept until the map changes: ray casts through free space then skip such bricks whole.
+    /// </summary>
+    private bool BrickHasOccupied(int slot)
+    {
+        if (_summaryVersion.Length <= slot)
+        {
+            Array.Resize(ref _summaryVersion, _bricks.Length);
+            Array.Resize(ref _summaryOccupied, _bricks.Length);
+        }
+
+        if (_summaryVersion[slot] != _version)
+        {
+            _summaryOccupied[slot] = VoxelCountKernel.Count(_bricks[slot], SensorModel.OccupiedLogOdds).Occupied > 0;
+            _summaryVersion[slot] = _version;
+        }
+
+        return _summaryOccupied[slot];
+    }
 
     internal VoxelState Classify(float logOdds) =>
         float.IsNaN(logOdds) ? VoxelState.Unknown : logOdds >= SensorModel.OccupiedLogOdds ? VoxelState.Occupied : VoxelState.Free;

@@ -206,6 +206,27 @@ public class QueryTests
     }
 
     [Fact]
+    public void Ray_casts_see_changes_to_bricks_they_skipped_before()
+    {
+        // A row of free voxels: the first cast skips their bricks as holding nothing occupied.
+        var map = new OccupancyMap(0.1);
+        var integrator = new PointCloudIntegrator(map);
+        integrator.Integrate([new Vector3(5.05f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        RayCastResult before = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f);
+        Assert.Equal(RayCastOutcome.NoHit, before.Outcome);
+
+        // One voxel in the middle becomes occupied (by an update, then by an integration): the cast must stop there.
+        map.UpdateVoxel(new VoxelKey(20, 0, 0), occupied: true);
+        map.UpdateVoxel(new VoxelKey(20, 0, 0), occupied: true);
+        Assert.Equal(new VoxelKey(20, 0, 0), map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f).Key);
+        integrator.Integrate([new Vector3(1.25f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        RayCastResult after = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f);
+        Assert.Equal(RayCastOutcome.Hit, after.Outcome);
+        Assert.Equal(new VoxelKey(12, 0, 0), after.Key);
+        Assert.Equal(1.15f, after.Distance, 4);
+    }
+
+    [Fact]
     public void Ray_cast_rejects_bad_input_by_name()
     {
         var map = new OccupancyMap(0.1);
