@@ -71,6 +71,21 @@ internal sealed class BrickGrid
 
     public void Clear() => Volatile.Write(ref _cells, null);
 
+    /// <summary>The current grid's origin, size and cells for vectorised lookups; false when there is none.</summary>
+    public bool TryGetCells(out int x0, out int y0, out int z0, out int nx, out int ny, out int nz, out int[] slots)
+    {
+        Cells? c = Volatile.Read(ref _cells);
+        if (c is null)
+        {
+            x0 = y0 = z0 = nx = ny = nz = 0;
+            slots = [];
+            return false;
+        }
+
+        (x0, y0, z0, nx, ny, nz, slots) = (c.X0, c.Y0, c.Z0, c.Nx, c.Ny, c.Nz, c.Slots);
+        return true;
+    }
+
     private Cells? Grow(Cells? old, int bx, int by, int bz, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
     {
         int x0 = bx, y0 = by, z0 = bz, x1 = bx, y1 = by, z1 = bz;

@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Occupancy.Geometry;
 using Occupancy.Integration;
 using Occupancy.Internal;
@@ -84,7 +85,32 @@ public sealed partial class OccupancyMap
     {
         Span<long> packed = stackalloc long[LookupBlock];
         Span<int> locals = stackalloc int[LookupBlock];
-        for (int i = 0; i < points.Length; i++)
+        int i = 0;
+        if (LookupKernel.VectorSupported && _grid.TryGetCells(out int x0, out int y0, out int z0, out int nx, out int ny, out int nz, out int[] cells))
+        {
+            fixed (Vector3* p = points)
+            fixed (long* pk = packed)
+            fixed (int* pl = locals)
+            fixed (int* grid = cells)
+            {
+                var g = new LookupKernel.Grid(x0, y0, z0, nx, ny, nz, grid);
+                for (; i <= points.Length - 8; i += 8)
+                {
+                    LookupKernel.Keys8(p + i, InverseResolution, g, pk + i, pl + i);
+                }
+            }
+
+            // Lanes the grid could not answer (outside it) are packed keys: look them up in the hash table below.
+            for (int j = 0; j < i; j++)
+            {
+                if (packed[j] >= 0)
+                {
+                    _table.Prefetch(packed[j]);
+                }
+            }
+        }
+
+        for (; i < points.Length; i++)
         {
             if (TryGetKey(points[i], out VoxelKey key))
             {
@@ -104,20 +130,22 @@ public sealed partial class OccupancyMap
 
         float[]?[] bricks = _bricks;
         Span<int> slots = stackalloc int[LookupBlock];
-        for (int i = 0; i < points.Length; i++)
+        for (i = 0; i < points.Length; i++)
         {
             int slot = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
             slots[i] = slot;
             if (slot >= 0 && System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref bricks[slot]![locals[i]]));
+                // The element's address without touching the array header (a bounds check would load it: one more miss).
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks[slot]!), locals[i])));
             }
         }
 
-        for (int i = 0; i < points.Length; i++)
+        for (i = 0; i < points.Length; i++)
         {
             int slot = slots[i];
-            values[i] = slot < 0 ? float.NaN : bricks[slot]![locals[i]];
+            // locals[i] is a voxel index inside a brick (0 to 511), so the unchecked read stays in the 512-float array.
+            values[i] = slot < 0 ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks[slot]!), locals[i]);
         }
     }
 

@@ -54,6 +54,16 @@ public class QueryTests
         }
 
         points[7] = new Vector3(float.NaN, 0, 0);
+        points[8] = new Vector3(0, float.PositiveInfinity, 0);
+        points[9] = new Vector3(1e7f, 0, 0); // outside the map
+        points[10] = new Vector3(0.05f, 0.05f, 0.05f); // a voxel boundary
+        for (int i = 11; i < 400; i += 3)
+        {
+            points[i] = new Vector3(500 + i, -300, 2); // in the map, far outside the brick directory
+        }
+
+        map.UpdateVoxel(map.KeyOf(points[11]), occupied: true); // one brick out there, found through the hash table
+        truth[map.KeyOf(points[11])] = VoxelState.Occupied;
         var states = new VoxelState[points.Length];
         var logOdds = new float[points.Length];
         map.GetStates(points, states);
