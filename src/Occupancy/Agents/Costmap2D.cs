@@ -1,0 +1,169 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+using Occupancy.Geometry;
+using Occupancy.Internal;
+using Occupancy.Map;
+using Occupancy.Queries;
+
+namespace Occupancy.Agents;
+
+/// <summary>
+/// A 2D costmap of the map's columns in a height band, with the values Nav2 users know: 0 free, 1 to 252 inflation
+/// cost decaying exponentially with distance, 253 inscribed (certain collision for the footprint's inscribed circle),
+/// 254 lethal, 255 unknown. One cell per voxel column; cell (0, 0) is the column of the region's lowest corner, x east
+/// and y north (world frame, metres, z up).
+/// </summary>
+public sealed class Costmap2D
+{
+    /// <summary>Free space.</summary>
+    public const byte Free = 0;
+
+    /// <summary>Within the inscribed radius of a lethal cell.</summary>
+    public const byte Inscribed = 253;
+
+    /// <summary>An obstacle column.</summary>
+    public const byte Lethal = 254;
+
+    /// <summary>Never observed in the band.</summary>
+    public const byte Unknown = 255;
+
+    /// <summary>The largest costmap, in cells (16 Mi).</summary>
+    public const int MaxCells = 16 << 20;
+
+    private readonly byte[] _cost;
+
+    private Costmap2D(int x0, int y0, int width, int height, double resolution, byte[] cost)
+    {
+        OriginX = x0;
+        OriginY = y0;
+        Width = width;
+        Height = height;
+        Resolution = resolution;
+        _cost = cost;
+    }
+
+    /// <summary>Voxel x index of column 0.</summary>
+    public int OriginX { get; }
+
+    /// <summary>Voxel y index of row 0.</summary>
+    public int OriginY { get; }
+
+    /// <summary>Cells along x.</summary>
+    public int Width { get; }
+
+    /// <summary>Cells along y.</summary>
+    public int Height { get; }
+
+    /// <summary>Cell edge, metres.</summary>
+    public double Resolution { get; }
+
+    /// <summary>All cells, row-major (x fastest, row 0 at the lowest y).</summary>
+    public ReadOnlySpan<byte> Cells => _cost;
+
+    /// <summary>Cost of cell (x, y).</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The cell lies outside the costmap.</exception>
+    public byte this[int x, int y]
+    {
+        get
+        {
+            if ((uint)x >= (uint)Width || (uint)y >= (uint)Height)
+            {
+                ThrowHelper.ArgumentOutOfRange(nameof(x), (x, y), string.Create(CultureInfo.InvariantCulture, $"cell ({x}, {y}) lies outside the {Width}x{Height} costmap."));
+            }
+
+            return _cost[(y * Width) + x];
+        }
+    }
+
+    /// <summary>The cell holding a world point (x and y; z is ignored), or false outside the costmap.</summary>
+    /// <param name="point">World frame, metres.</param>
+    /// <param name="x">Cell column.</param>
+    /// <param name="y">Cell row.</param>
+    public bool TryGetCell(Vector3 point, out int x, out int y)
+    {
+        x = (int)Math.Floor(point.X / Resolution) - OriginX;
+        y = (int)Math.Floor(point.Y / Resolution) - OriginY;
+        return float.IsFinite(point.X) && float.IsFinite(point.Y) && (uint)x < (uint)Width && (uint)y < (uint)Height;
+    }
+
+    /// <summary>World coordinates (x, y) of a cell's centre, metres.</summary>
+    public Vector2 CenterOf(int x, int y) => new((float)((OriginX + x + 0.5) * Resolution), (float)((OriginY + y + 0.5) * Resolution));
+
+    /// <summary>
+    /// Builds the costmap of the columns whose centres lie in the x–y extent of <paramref name="region"/>, from the voxels
+    /// with centres between the options' obstacle heights.
+    /// </summary>
+    /// <param name="map">The map.</param>
+    /// <param name="region">World box; only its x and y extent is used, metres.</param>
+    /// <param name="options">Height band, lethal rule, inflation and unknown policy.</param>
+    /// <exception cref="ArgumentException">The region holds no column centre or more than <see cref="MaxCells"/>.</exception>
+    public static Costmap2D Build(OccupancyMap map, Aabb region, CostmapOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ArgumentNullException.ThrowIfNull(options);
+        var band = new Aabb(new Vector3(region.Min.X, region.Min.Y, options.MinObstacleHeight), new Vector3(region.Max.X, region.Max.Y, options.MaxObstacleHeight));
+        (VoxelKey lo, VoxelKey hi) = map.CenterKeyRange(band);
+        long width = (long)hi.X - lo.X + 1, height = (long)hi.Y - lo.Y + 1;
+        if (width <= 0 || height <= 0 || width * height > MaxCells)
+        {
+            ThrowHelper.Argument(nameof(region), string.Create(CultureInfo.InvariantCulture, $"region {region} spans {Math.Max(0, width)}x{Math.Max(0, height)} columns; it must hold between 1 and {MaxCells}."));
+        }
+
+        int w = (int)width, h = (int)height;
+        var occupied = new int[w * h];
+        var known = new bool[w * h];
+        foreach (VoxelInfo v in map.EnumerateVoxels(band))
+        {
+            int i = ((v.Key.Y - lo.Y) * w) + (v.Key.X - lo.X);
+            known[i] = true;
+            occupied[i] += v.State == VoxelState.Occupied ? 1 : 0;
+        }
+
+        // Lethal seeds for the distance transform; unknown columns are lethal only under TreatAsOccupied.
+        var cost = new byte[w * h];
+        var f = new float[w * h];
+        for (int i = 0; i < f.Length; i++)
+        {
+            bool lethal = occupied[i] >= options.MinOccupiedVoxels || (!known[i] && options.Unknown == UnknownPolicy.TreatAsOccupied);
+            f[i] = lethal ? 0 : ExactDistanceTransform.Far;
+        }
+
+        ExactDistanceTransform.Squared(f, w, h, 1);
+        double r = map.Resolution;
+        for (int i = 0; i < f.Length; i++)
+        {
+            if (!known[i] && options.Unknown == UnknownPolicy.Report)
+            {
+                cost[i] = Unknown;
+                continue;
+            }
+
+            cost[i] = f[i] >= ExactDistanceTransform.Far / 2 ? Free : CostAt(Math.Sqrt(f[i]) * r, f[i] == 0, options);
+        }
+
+        return new Costmap2D(lo.X, lo.Y, w, h, r, cost);
+    }
+
+    /// <summary>Nav2's inflation cost for a cell at <paramref name="distance"/> metres from the nearest lethal cell.</summary>
+    internal static byte CostAt(double distance, bool lethal, CostmapOptions options)
+    {
+        if (lethal)
+        {
+            return Lethal;
+        }
+
+        if (distance <= options.InscribedRadius)
+        {
+            return Inscribed;
+        }
+
+        if (distance > options.InflationRadius)
+        {
+            return Free;
+        }
+
+        double factor = Math.Exp(-options.CostScalingFactor * (distance - options.InscribedRadius));
+        return (byte)((Inscribed - 1) * factor);
+    }
+}
