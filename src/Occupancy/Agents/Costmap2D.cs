@@ -145,6 +145,72 @@ public sealed class Costmap2D
         return new Costmap2D(lo.X, lo.Y, w, h, r, cost);
     }
 
+    /// <summary>
+    /// Tests a footprint at a pose against the costmap over its whole filled area: every cell whose square overlaps the
+    /// footprint with positive area counts (not only the cells under its outline). World frame, metres, radians.
+    /// </summary>
+    /// <param name="footprint">The robot's outline.</param>
+    /// <param name="position">Reference point in the world (x, y), metres.</param>
+    /// <param name="yaw">Heading, radians counter-clockwise from world x.</param>
+    /// <returns>The highest cost under the footprint, whether it is in collision (a lethal cell), and whether it covers unknown cells or leaves the costmap.</returns>
+    /// <exception cref="ArgumentException">The position or yaw is not finite.</exception>
+    public FootprintCost CheckFootprint(Footprint footprint, Vector2 position, float yaw)
+    {
+        ArgumentNullException.ThrowIfNull(footprint);
+        if (!float.IsFinite(position.X) || !float.IsFinite(position.Y))
+        {
+            ThrowHelper.Argument(nameof(position), string.Create(CultureInfo.InvariantCulture, $"position must be finite, but was {position}."));
+        }
+
+        if (!float.IsFinite(yaw))
+        {
+            ThrowHelper.Argument(nameof(yaw), string.Create(CultureInfo.InvariantCulture, $"yaw must be finite, but was {yaw}."));
+        }
+
+        byte max = 0;
+        bool unknown = false, outside = false;
+        foreach ((int x, int y) in CellsUnder(footprint, position, yaw))
+        {
+            if ((uint)x >= (uint)Width || (uint)y >= (uint)Height)
+            {
+                outside = true;
+                continue;
+            }
+
+            byte c = _cost[(y * Width) + x];
+            if (c == Unknown)
+            {
+                unknown = true;
+            }
+            else
+            {
+                max = Math.Max(max, c);
+            }
+        }
+
+        return new FootprintCost(max, max == Lethal, unknown || outside);
+    }
+
+    /// <summary>Cells (possibly outside the costmap) whose squares overlap the footprint at a pose with positive area.</summary>
+    internal System.Collections.Generic.IEnumerable<(int X, int Y)> CellsUnder(Footprint footprint, Vector2 position, float yaw)
+    {
+        float reach = footprint.IsCircle ? footprint.CircumscribedRadius / MathF.Cos(MathF.PI / 64) : footprint.CircumscribedRadius;
+        double r = Resolution;
+        int x0 = (int)Math.Floor((position.X - reach) / r) - OriginX, x1 = (int)Math.Floor((position.X + reach) / r) - OriginX;
+        int y0 = (int)Math.Floor((position.Y - reach) / r) - OriginY, y1 = (int)Math.Floor((position.Y + reach) / r) - OriginY;
+        for (int y = y0; y <= y1; y++)
+        {
+            for (int x = x0; x <= x1; x++)
+            {
+                var min = new Vector2((float)((OriginX + x) * r), (float)((OriginY + y) * r));
+                if (footprint.OverlapArea(position, yaw, min, (float)r) > 1e-9 * r * r)
+                {
+                    yield return (x, y);
+                }
+            }
+        }
+    }
+
     /// <summary>Nav2's inflation cost for a cell at <paramref name="distance"/> metres from the nearest lethal cell.</summary>
     internal static byte CostAt(double distance, bool lethal, CostmapOptions options)
     {
