@@ -334,6 +334,55 @@ public sealed partial class OccupancyMap
         inside == 0 ? max : delta >= (1L << 57) ? 1L << 60 : max + (inside * delta);
 
     /// <summary>
+    /// Tests a solid shape at a pose against the map, voxel by voxel: a voxel counts when its cube and the shape share
+    /// interior volume. World frame, metres.
+    /// </summary>
+    /// <param name="shape">A box, sphere or capsule.</param>
+    /// <param name="pose">Pose of the shape's body frame in the world.</param>
+    /// <param name="unknown">Whether unknown voxels collide (<see cref="UnknownPolicy.TreatAsOccupied"/>) or not; they are counted either way.</param>
+    /// <exception cref="ArgumentException">The pose is not finite, or the shape spans more than 2^24 voxels.</exception>
+    public ShapeCollision CheckCollision(CollisionShape shape, Pose3 pose, UnknownPolicy unknown = UnknownPolicy.TreatAsOccupied)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        if (!pose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(pose), string.Create(CultureInfo.InvariantCulture, $"pose must be finite, but was {pose}."));
+        }
+
+        float reach = shape.BoundingRadius;
+        Vector3 c = pose.Position;
+        VoxelKey hi = default;
+        if (!TryGetKey(c - new Vector3(reach), out VoxelKey lo) || !TryGetKey(c + new Vector3(reach), out hi) ||
+            ((long)(hi.X - lo.X + 1) * (hi.Y - lo.Y + 1) * (hi.Z - lo.Z + 1)) > (1 << 24))
+        {
+            ThrowHelper.Argument(nameof(shape), string.Create(CultureInfo.InvariantCulture, $"a shape of bounding radius {reach} m at {c} leaves the map or spans more than 2^24 voxels."));
+        }
+
+        float side = (float)Resolution;
+        int occupied = 0, unknownCount = 0;
+        for (int z = lo.Z; z <= hi.Z; z++)
+        {
+            for (int y = lo.Y; y <= hi.Y; y++)
+            {
+                for (int x = lo.X; x <= hi.X; x++)
+                {
+                    var min = new Vector3((float)((x * Resolution) - c.X), (float)((y * Resolution) - c.Y), (float)((z * Resolution) - c.Z));
+                    if (!shape.Overlaps(min, side, pose.Rotation))
+                    {
+                        continue;
+                    }
+
+                    VoxelState s = GetState(new VoxelKey(x, y, z));
+                    occupied += s == VoxelState.Occupied ? 1 : 0;
+                    unknownCount += s == VoxelState.Unknown ? 1 : 0;
+                }
+            }
+        }
+
+        return new ShapeCollision(occupied, unknownCount, occupied > 0 || (unknown == UnknownPolicy.TreatAsOccupied && unknownCount > 0));
+    }
+
+    /// <summary>
     /// Whether a brick holds an occupied voxel, computed once per brick per map version (a SIMD pass over 512 values)
     /// and kept until the map changes: ray casts through free space then skip such bricks whole.
     /// </summary>
