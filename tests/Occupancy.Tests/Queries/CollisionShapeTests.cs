@@ -42,7 +42,7 @@ public class CollisionShapeTests
 
         for (int trial = 0; trial < 6; trial++)
         {
-            var pose = new Pose3(new Vector3((random.NextSingle() - 0.5f) * 0.3f, (random.NextSingle() - 0.5f) * 0.3f, (random.NextSingle() - 0.5f) * 0.3f),
+            var pose = new Pose3(new Vector3((random.NextSingle() - 0.5f) * 0.1f, (random.NextSingle() - 0.5f) * 0.1f, (random.NextSingle() - 0.5f) * 0.1f),
                 Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f)));
             ShapeCollision result = map.CheckCollision(shape, pose, UnknownPolicy.TreatAsFree);
 
