@@ -1,0 +1,72 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+using Occupancy.Internal;
+
+namespace Occupancy.Agents;
+
+/// <summary>
+/// Per voxel column, what it costs an agent to cross: 1 is ideal ground, more is costlier (near obstacles, steep,
+/// rough), +∞ impassable, NaN unknown (under <see cref="Queries.UnknownPolicy.Report"/>). Cell (0, 0) is the column of the
+/// region's lowest corner; world frame, metres, z up.
+/// </summary>
+public sealed class TraversabilityGrid
+{
+    private readonly float[] _cost;
+
+    internal TraversabilityGrid(int originX, int originY, int width, int height, double resolution, float[] cost)
+    {
+        OriginX = originX;
+        OriginY = originY;
+        Width = width;
+        Height = height;
+        Resolution = resolution;
+        _cost = cost;
+    }
+
+    /// <summary>Voxel x index of column 0.</summary>
+    public int OriginX { get; }
+
+    /// <summary>Voxel y index of row 0.</summary>
+    public int OriginY { get; }
+
+    /// <summary>Cells along x.</summary>
+    public int Width { get; }
+
+    /// <summary>Cells along y.</summary>
+    public int Height { get; }
+
+    /// <summary>Cell edge, metres.</summary>
+    public double Resolution { get; }
+
+    /// <summary>All costs, row-major (x fastest).</summary>
+    public ReadOnlySpan<float> Costs => _cost;
+
+    /// <summary>Cost of cell (x, y); +∞ outside the grid.</summary>
+    public float this[int x, int y] => (uint)x < (uint)Width && (uint)y < (uint)Height ? _cost[(y * Width) + x] : float.PositiveInfinity;
+
+    /// <summary>True when the cell can be crossed (finite cost).</summary>
+    public bool IsPassable(int x, int y) => float.IsFinite(this[x, y]);
+
+    /// <summary>The cell holding a world point (x and y), or false outside the grid.</summary>
+    /// <param name="point">World frame, metres.</param>
+    /// <param name="x">Cell column.</param>
+    /// <param name="y">Cell row.</param>
+    public bool TryGetCell(Vector3 point, out int x, out int y)
+    {
+        x = (int)Math.Floor(point.X / Resolution) - OriginX;
+        y = (int)Math.Floor(point.Y / Resolution) - OriginY;
+        return float.IsFinite(point.X) && float.IsFinite(point.Y) && (uint)x < (uint)Width && (uint)y < (uint)Height;
+    }
+
+    /// <summary>World coordinates (x, y) of a cell's centre, metres.</summary>
+    public Vector2 CenterOf(int x, int y) => new((float)((OriginX + x + 0.5) * Resolution), (float)((OriginY + y + 0.5) * Resolution));
+
+    internal static void CheckFinite(float value, string name, bool positive)
+    {
+        if (!float.IsFinite(value) || value < 0 || (positive && value == 0))
+        {
+            ThrowHelper.ArgumentOutOfRange(name, value, string.Create(CultureInfo.InvariantCulture, $"{name} must be finite and {(positive ? "positive" : "not negative")}, but was {value}."));
+        }
+    }
+}
