@@ -99,8 +99,8 @@ public sealed class LeggedAgent : Agent
     }
 
     /// <summary>
-    /// Impassable runs no wider than <see cref="MaxGap"/> along x or y, with passable cells of similar height (within a
-    /// step) on both sides, are stepped over: their cells become passable at a higher cost.
+    /// Runs of impassable or surface-less cells (a trench, a hole) no wider than <see cref="MaxGap"/> along x or y, with
+    /// passable cells of similar height (within a step) on both sides, are stepped over: they become passable at a higher cost.
     /// </summary>
     private void BridgeGaps(float[] cost, ElevationMap ground)
     {
@@ -116,7 +116,7 @@ public sealed class LeggedAgent : Agent
         {
             for (int x = 0; x < w; x++)
             {
-                if (!float.IsPositiveInfinity(cost[(y * w) + x]))
+                if (float.IsFinite(cost[(y * w) + x]))
                 {
                     continue;
                 }
@@ -154,5 +154,5 @@ public sealed class LeggedAgent : Agent
     private static readonly (int, int)[] Axes = [(1, 0), (0, 1)];
 
     private static bool Blocked(float[] cost, int w, int h, int x, int y) =>
-        (uint)x < (uint)w && (uint)y < (uint)h && float.IsPositiveInfinity(cost[(y * w) + x]);
+        (uint)x < (uint)w && (uint)y < (uint)h && !float.IsFinite(cost[(y * w) + x]);
 }
