@@ -104,6 +104,23 @@ public sealed class DistanceField
         return _distance[i];
     }
 
+    /// <summary>
+    /// A 2D slice of the field: the distances of one horizontal layer of voxels (row-major, x fastest, SizeX × SizeY),
+    /// metres, to the nearest obstacle anywhere in the 3D region.
+    /// </summary>
+    /// <param name="height">World z of the layer, metres.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The height lies outside the region.</exception>
+    public float[] Slice(float height)
+    {
+        int z = (int)Math.Floor(height / Resolution) - Origin.Z;
+        if ((uint)z >= (uint)SizeZ || !float.IsFinite(height))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(height), height, "height lies outside the distance field's region.");
+        }
+
+        return _distance.AsSpan(z * SizeX * SizeY, SizeX * SizeY).ToArray();
+    }
+
     /// <summary>Distance at a world point (the value of the voxel holding it), or NaN outside the region.</summary>
     /// <param name="point">World frame, metres.</param>
     public float Distance(Vector3 point) => TryIndex(KeyOf(point), out int i) ? _distance[i] : float.NaN;

@@ -108,6 +108,10 @@ public class DistanceFieldTests
         Assert.Equal(0f, g.Y, 3);
         Assert.Equal(0.5f, field.Distance(new Vector3(0.55f, 0.05f, 0.05f)), 5);
         Assert.True(float.IsNaN(field.Distance(new Vector3(5f, 0, 0))));
+        float[] slice = field.Slice(0.05f);
+        Assert.Equal(field.SizeX * field.SizeY, slice.Length);
+        Assert.Equal(field.Distance(new Vector3(0.55f, 0.05f, 0.05f)), slice[((0 - field.Origin.Y) * field.SizeX) + (5 - field.Origin.X)]);
+        Assert.Equal("height", Assert.Throws<ArgumentOutOfRangeException>(() => field.Slice(9f)).ParamName);
 
         // Unknown space as obstacles: every unobserved voxel is at distance 0, the observed free one is not.
         DistanceField conservative = DistanceField.Compute(map, region, UnknownPolicy.TreatAsOccupied);
