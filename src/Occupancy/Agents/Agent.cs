@@ -87,10 +87,11 @@ public abstract class Agent
         }
 
         ExactDistanceTransform.Squared(f, width, height, 1);
-        double r2 = (radius / resolution) * (radius / resolution);
+        // Relative slack: a radius given in float (0.2f is 0.200000003) must not erode a cell exactly that far away.
+        double r2 = (radius / resolution) * (radius / resolution) * (1 - 1e-6);
         for (int i = 0; i < f.Length; i++)
         {
-            if (f[i] < r2 - 1e-9 && float.IsFinite(cost[i]))
+            if (f[i] < r2 && float.IsFinite(cost[i]))
             {
                 cost[i] = float.PositiveInfinity;
             }

@@ -14,7 +14,8 @@ namespace Occupancy.Agents;
 public sealed record PlanResult(bool Found, IReadOnlyList<Vector2> Path, float Length, float Cost);
 
 /// <summary>
-/// A* over a <see cref="TraversabilityGrid"/> with 8-connectivity (no cutting corners past impassable cells), step cost
+/// A* over a <see cref="TraversabilityGrid"/> with 8-connectivity (no cutting corners past impassable cells, no move
+/// that rises or drops more than the grid's step limits), step cost
 /// = distance × mean traversal cost of the two cells, octile-distance heuristic (admissible: every cost is at least 1).
 /// Works for any <see cref="Agent"/>. World frame, metres.
 /// </summary>
@@ -83,6 +84,11 @@ public static class GridPlanner
                     if (dx != 0 && dy != 0 && (!grid.IsPassable(cx + dx, cy) || !grid.IsPassable(cx, cy + dy)))
                     {
                         continue; // no corner cutting
+                    }
+
+                    if (!grid.IsMoveAllowed(cx, cy, nx, ny))
+                    {
+                        continue; // a step up or down beyond the agent's limits
                     }
 
                     int next = (ny * w) + nx;

@@ -14,7 +14,9 @@ public sealed class TraversabilityGrid
 {
     private readonly float[] _cost;
 
-    internal TraversabilityGrid(int originX, int originY, int width, int height, double resolution, float[] cost)
+    private readonly float[]? _surface;
+
+    internal TraversabilityGrid(int originX, int originY, int width, int height, double resolution, float[] cost, float[]? surface = null, float maxStepUp = float.PositiveInfinity, float maxStepDown = float.PositiveInfinity)
     {
         OriginX = originX;
         OriginY = originY;
@@ -22,6 +24,30 @@ public sealed class TraversabilityGrid
         Height = height;
         Resolution = resolution;
         _cost = cost;
+        _surface = surface;
+        MaxStepUp = maxStepUp;
+        MaxStepDown = maxStepDown;
+    }
+
+    /// <summary>Highest rise between neighbouring cells a move may take (metres); +∞ when moves are not limited.</summary>
+    public float MaxStepUp { get; }
+
+    /// <summary>Largest drop between neighbouring cells a move may take (metres); +∞ when moves are not limited.</summary>
+    public float MaxStepDown { get; }
+
+    /// <summary>
+    /// True when moving from one cell to a neighbouring one respects the step limits (up and down may differ, so this
+    /// depends on the direction). Cells without a known surface height are not limited here.
+    /// </summary>
+    public bool IsMoveAllowed(int fromX, int fromY, int toX, int toY)
+    {
+        if (_surface is null || (uint)fromX >= (uint)Width || (uint)fromY >= (uint)Height || (uint)toX >= (uint)Width || (uint)toY >= (uint)Height)
+        {
+            return true;
+        }
+
+        float rise = _surface[(toY * Width) + toX] - _surface[(fromY * Width) + fromX];
+        return float.IsNaN(rise) || (rise <= MaxStepUp + 1e-4f && -rise <= MaxStepDown + 1e-4f);
     }
 
     /// <summary>Voxel x index of column 0.</summary>

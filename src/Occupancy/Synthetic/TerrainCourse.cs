@@ -12,7 +12,7 @@ namespace Occupancy.Synthetic;
 /// <item><see cref="StairsZone"/>: a platform 0.60 m high for x ≥ 8, reached by stairs of four 0.15 m risers (0.30 m treads,
 /// y from 1.0 to 2.2) or by a 10° ramp round the side (y from 2.8 to 4, x from 4.6 to 8); elsewhere its edge is a cliff.</item>
 /// <item><see cref="DoorwayZone"/>: a 2 m wall at x from 5.9 to 6.1 with a 0.6 m doorway (y from 5.7 to 6.3).</item>
-/// <item><see cref="OverhangZone"/>: a table-like slab, 0.10 m thick with its underside 0.575 m up, across x from 5.5 to 6.5.</item>
+/// <item><see cref="OverhangZone"/>: a table-like slab, 0.10 m thick with its underside 0.55 m up, across x from 5.5 to 6.5.</item>
 /// <item><see cref="StepZone"/>: rough ground (seeded bumps of 2 to 4 cm), a 0.20 m gap in the ground at x from 4.0 to 4.2,
 /// and a 0.25 m step up for x ≥ 8.</item>
 /// </list>
@@ -45,6 +45,14 @@ public static class TerrainCourse
     /// <summary>The rough ground, gap and 25 cm step zone.</summary>
     public static Aabb StepZone { get; } = new(new Vector3(0, -3, -0.3f), new Vector3(12.5f, -1, 2.5f));
 
+    /// <summary>
+    /// Height of the ground, metres: half a voxel, so that no surface of the course lies on a voxel boundary and sensed
+    /// heights cannot round to either side of one. Every height in the description is above this ground.
+    /// </summary>
+    public const float GroundHeight = 0.025f;
+
+    private const float G = GroundHeight;
+
     /// <summary>Builds the course.</summary>
     /// <param name="seed">Seed of the rough ground's bumps.</param>
     public static Scene CreateScene(int seed = DefaultSeed)
@@ -55,9 +63,9 @@ public static class TerrainCourse
         var primitives = new List<Primitive>
         {
             // Ground slabs, with the gap of the step zone between the last two.
-            Box(-1, -1, -0.5f, 13.5f, 9.5f, 0, SemanticClass.Ground),
-            Box(-1, -3.5f, -0.5f, 4.0f, -1, 0, SemanticClass.Ground),
-            Box(4.2f, -3.5f, -0.5f, 13.5f, -1, 0, SemanticClass.Ground),
+            Box(-1, -1, -0.5f, 13.5f, 9.5f, G, SemanticClass.Ground),
+            Box(-1, -3.5f, -0.5f, 4.0f, -1, G, SemanticClass.Ground),
+            Box(4.2f, -3.5f, -0.5f, 13.5f, -1, G, SemanticClass.Ground),
 
             // Boundary walls, 3 m high: every ray ends on something, so free space is cleared even where it looks out
             // of the course (a return beyond the range still clears up to the range).
@@ -67,19 +75,19 @@ public static class TerrainCourse
             Box(-1, 9.5f, 0, 13.5f, 9.7f, 3, SemanticClass.Wall),
 
             // Stairs zone: platform, stairs, ramp.
-            Box(8, 0, 0, 12.5f, 4, 0.6f, SemanticClass.Ground),
-            new Stairs(new Vector3(6.8f, 1.0f, 0), width: 1.2f, rise: 0.15f, run: 0.3f, count: 4),
-            new Ramp(new Vector3(4.6f, 2.8f, 0), length: 3.4f, width: 1.2f, height: 0.6f),
+            Box(8, 0, G, 12.5f, 4, G + 0.6f, SemanticClass.Ground),
+            new Stairs(new Vector3(6.8f, 1.0f, G), width: 1.2f, rise: 0.15f, run: 0.3f, count: 4),
+            new Ramp(new Vector3(4.6f, 2.8f, G), length: 3.4f, width: 1.2f, height: 0.6f),
 
             // Doorway zone: a wall with a 0.6 m door.
             Box(5.9f, 4.5f, 0, 6.1f, 5.7f, 2, SemanticClass.Wall),
             Box(5.9f, 6.3f, 0, 6.1f, 6.5f, 2, SemanticClass.Wall),
 
-            // Overhang zone: a slab with its underside 0.575 m up (mid-voxel at 5 cm, so rounding cannot lower it).
-            Box(5.5f, 7, 0.575f, 6.5f, 9, 0.675f, SemanticClass.Furniture),
+            // Overhang zone: a slab with its underside 0.55 m above the ground.
+            Box(5.5f, 7, G + 0.55f, 6.5f, 9, G + 0.65f, SemanticClass.Furniture),
 
             // Step zone: a 25 cm step.
-            Box(8, -3, 0, 13.5f, -1, 0.25f, SemanticClass.Ground),
+            Box(8, -3.5f, G, 13.5f, -0.5f, G + 0.25f, SemanticClass.Ground), // wider than the zone: no edge inside it
         };
 
         // Rough ground: bumps of 2 to 4 cm before the gap.
@@ -88,7 +96,7 @@ public static class TerrainCourse
         {
             float x = 1 + (random.NextSingle() * 2.6f), y = -3 + (random.NextSingle() * 1.8f);
             float sx = 0.1f + (random.NextSingle() * 0.2f), sy = 0.1f + (random.NextSingle() * 0.2f), h = 0.02f + (random.NextSingle() * 0.02f);
-            primitives.Add(Box(x, y, 0, x + sx, y + sy, h, SemanticClass.Ground));
+            primitives.Add(Box(x, y, G, x + sx, y + sy, G + h, SemanticClass.Ground));
         }
 
         return new Scene(primitives);

@@ -98,15 +98,28 @@ public class AgentPlannerTests
     }
 
     [Fact]
+    public void Steps_up_and_down_have_their_own_limits()
+    {
+        // A 0.18 m drop for x >= 3: a robot that climbs 0.20 m but only drops 0.10 m can go up it but not down it.
+        OccupancyMap map = Terrain((x, y) => x >= 3 ? 0f : 0.18f);
+        var careful = new LeggedAgent(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.25f, legClearance: 0.2f, maxStep: 0.2f, maxStepDown: 0.1f);
+        TraversabilityGrid grid = careful.Traversability(map, Region);
+        Assert.False(GridPlanner.FindPath(grid, new Vector2(1f, 2f), new Vector2(5f, 2f)).Found); // down the drop
+        Assert.True(GridPlanner.FindPath(grid, new Vector2(5f, 2f), new Vector2(1f, 2f)).Found); // up the same step
+        Assert.True(GridPlanner.FindPath(Legged.Traversability(map, Region), new Vector2(1f, 2f), new Vector2(5f, 2f)).Found);
+        Assert.Equal("maxStepDown", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent(maxStepDown: float.NaN)).ParamName);
+    }
+
+    [Fact]
     public void A_doorway_narrower_than_the_wheeled_footprint_stops_the_wheeled_agent_only()
     {
-        // A 2 m wall at x in [2.9, 3.1] with a 0.5 m door at y in [1.75, 2.25].
-        OccupancyMap map = Terrain((x, y) => x is > 2.9f and < 3.1f && y is < 1.75f or > 2.25f ? 2f : 0f);
+        // A 2 m wall at x in [2.9, 3.1] with a 0.6 m door at y in [1.7, 2.3]: room for the legged body (0.4 m), not for the wheeled one (0.6 m).
+        OccupancyMap map = Terrain((x, y) => x is > 2.9f and < 3.1f && y is < 1.7f or > 2.3f ? 2f : 0f);
         var start = new Vector2(1f, 2f);
         var goal = new Vector2(5f, 2f);
         PlanResult legged = GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal);
         Assert.True(legged.Found);
-        Assert.Contains(legged.Path, p => p.X is > 2.9f and < 3.1f && p.Y is > 1.75f and < 2.25f);
+        Assert.Contains(legged.Path, p => p.X is > 2.9f and < 3.1f && p.Y is > 1.7f and < 2.3f);
         Assert.False(GridPlanner.FindPath(Wheeled.Traversability(map, Region), start, goal).Found);
         var narrow = new WheeledAgent(Footprint.Circle(0.15f), maxSlope: 0.3f);
         Assert.True(GridPlanner.FindPath(narrow.Traversability(map, Region), start, goal).Found);

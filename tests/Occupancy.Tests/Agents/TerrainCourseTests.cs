@@ -86,7 +86,8 @@ public class TerrainCourseTests
         {
             elevation.TryGetCell(new Vector3(x, 1.6f, 0), out int cx, out int cy);
             // Risers lie on voxel boundaries, so a column next to one may read the neighbouring tread: one voxel either way.
-            float lower = 0.15f * (1 + (int)((x - 0.05f - 6.8f) / 0.3f)), upper = 0.15f * (1 + (int)((x + 0.05f - 6.8f) / 0.3f));
+            float lower = TerrainCourse.GroundHeight + (0.15f * (1 + (int)((x - 0.05f - 6.8f) / 0.3f)));
+            float upper = TerrainCourse.GroundHeight + (0.15f * (1 + (int)((x + 0.05f - 6.8f) / 0.3f)));
             float h = elevation[cx, cy];
             if (!float.IsNaN(h))
             {
