@@ -1,0 +1,51 @@
+using System.Numerics;
+using BenchmarkDotNet.Attributes;
+using Occupancy.Agents;
+using Occupancy.Geometry;
+using Occupancy.Integration;
+using Occupancy.Map;
+using Occupancy.Queries;
+using Occupancy.Synthetic;
+
+namespace Occupancy.Benchmarks;
+
+/// <summary>The derived layers on the standard room's map: costmap, elevation map, distance field, traversability, planning.</summary>
+[MemoryDiagnoser]
+public class AgentBenchmarks
+{
+    private static readonly Aabb Room = new(new Vector3(-5, -5, 0.05f), new Vector3(5, 5, 2.95f));
+    private static readonly Aabb Floor = new(new Vector3(-5, -5, -0.2f), new Vector3(5, 5, 2.95f));
+    private OccupancyMap _map = null!;
+    private CostmapOptions _options = null!;
+    private TraversabilityGrid _grid = null!;
+    private readonly WheeledAgent _wheeled = new(Footprint.Circle(0.3f), unknown: UnknownPolicy.TreatAsFree);
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _map = new OccupancyMap(StandardRoom.Resolution);
+        var integrator = new DepthImageIntegrator(_map, StandardRoom.MaxRange);
+        for (int i = 0; i < StandardRoom.FrameCount; i++)
+        {
+            integrator.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
+        }
+
+        _options = new CostmapOptions(0.05f, 1.5f, 0.3f, 0.8f);
+        _grid = _wheeled.Traversability(_map, Floor);
+    }
+
+    [Benchmark(Description = "costmap 200x200 with inflation")]
+    public Costmap2D Costmap() => Costmap2D.Build(_map, Room, _options);
+
+    [Benchmark(Description = "elevation map 200x200")]
+    public ElevationMap Elevation() => ElevationMap.Build(_map, Floor, 0.5f);
+
+    [Benchmark(Description = "distance field 200x200x20 (1 m slab)")]
+    public DistanceField Distance() => DistanceField.Compute(_map, new Aabb(new Vector3(-5, -5, 0.05f), new Vector3(5, 5, 1.05f)));
+
+    [Benchmark(Description = "wheeled traversability 200x200")]
+    public TraversabilityGrid Traversability() => _wheeled.Traversability(_map, Floor);
+
+    [Benchmark(Description = "A* across the room")]
+    public PlanResult Plan() => GridPlanner.FindPath(_grid, new Vector2(-2.5f, -2.5f), new Vector2(2.5f, 2.5f));
+}
