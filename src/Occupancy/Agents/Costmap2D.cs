@@ -14,7 +14,7 @@ namespace Occupancy.Agents;
 /// 254 lethal, 255 unknown. One cell per voxel column; cell (0, 0) is the column of the region's lowest corner, x east
 /// and y north (world frame, metres, z up).
 /// </summary>
-public sealed class Costmap2D
+public sealed class Costmap2D : ColumnGrid
 {
     /// <summary>Free space.</summary>
     public const byte Free = 0;
@@ -34,29 +34,7 @@ public sealed class Costmap2D
     private readonly byte[] _cost;
 
     private Costmap2D(int x0, int y0, int width, int height, double resolution, byte[] cost)
-    {
-        OriginX = x0;
-        OriginY = y0;
-        Width = width;
-        Height = height;
-        Resolution = resolution;
-        _cost = cost;
-    }
-
-    /// <summary>Voxel x index of column 0.</summary>
-    public int OriginX { get; }
-
-    /// <summary>Voxel y index of row 0.</summary>
-    public int OriginY { get; }
-
-    /// <summary>Cells along x.</summary>
-    public int Width { get; }
-
-    /// <summary>Cells along y.</summary>
-    public int Height { get; }
-
-    /// <summary>Cell edge, metres.</summary>
-    public double Resolution { get; }
+        : base(x0, y0, width, height, resolution) => _cost = cost;
 
     /// <summary>All cells, row-major (x fastest, row 0 at the lowest y).</summary>
     public ReadOnlySpan<byte> Cells => _cost;
@@ -75,20 +53,6 @@ public sealed class Costmap2D
             return _cost[(y * Width) + x];
         }
     }
-
-    /// <summary>The cell holding a world point (x and y; z is ignored), or false outside the costmap.</summary>
-    /// <param name="point">World frame, metres.</param>
-    /// <param name="x">Cell column.</param>
-    /// <param name="y">Cell row.</param>
-    public bool TryGetCell(Vector3 point, out int x, out int y)
-    {
-        x = (int)Math.Floor(point.X / Resolution) - OriginX;
-        y = (int)Math.Floor(point.Y / Resolution) - OriginY;
-        return float.IsFinite(point.X) && float.IsFinite(point.Y) && (uint)x < (uint)Width && (uint)y < (uint)Height;
-    }
-
-    /// <summary>World coordinates (x, y) of a cell's centre, metres.</summary>
-    public Vector2 CenterOf(int x, int y) => new((float)((OriginX + x + 0.5) * Resolution), (float)((OriginY + y + 0.5) * Resolution));
 
     /// <summary>
     /// Builds the costmap of the columns whose centres lie in the x–y extent of <paramref name="region"/>, from the voxels

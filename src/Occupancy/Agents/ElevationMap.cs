@@ -17,7 +17,7 @@ namespace Occupancy.Agents;
 /// surface are unknown (NaN), never zero. Derived layers: step height, slope (local plane fit) and roughness.
 /// World frame: metres, z up; cell (0, 0) is the column of the region's lowest corner.
 /// </summary>
-public sealed class ElevationMap
+public sealed class ElevationMap : ColumnGrid
 {
     /// <summary>The largest map, in cells (16 Mi).</summary>
     public const int MaxCells = 16 << 20;
@@ -25,46 +25,13 @@ public sealed class ElevationMap
     private readonly float[] _height;
 
     private ElevationMap(int x0, int y0, int width, int height, double resolution, float[] elevation)
-    {
-        OriginX = x0;
-        OriginY = y0;
-        Width = width;
-        Height = height;
-        Resolution = resolution;
-        _height = elevation;
-    }
-
-    /// <summary>Voxel x index of column 0.</summary>
-    public int OriginX { get; }
-
-    /// <summary>Voxel y index of row 0.</summary>
-    public int OriginY { get; }
-
-    /// <summary>Cells along x.</summary>
-    public int Width { get; }
-
-    /// <summary>Cells along y.</summary>
-    public int Height { get; }
-
-    /// <summary>Cell edge, metres.</summary>
-    public double Resolution { get; }
+        : base(x0, y0, width, height, resolution) => _height = elevation;
 
     /// <summary>Surface heights, metres, row-major (x fastest); NaN where unknown.</summary>
     public ReadOnlySpan<float> Heights => _height;
 
     /// <summary>Surface height of cell (x, y), metres; NaN when unknown or outside the map.</summary>
     public float this[int x, int y] => (uint)x < (uint)Width && (uint)y < (uint)Height ? _height[(y * Width) + x] : float.NaN;
-
-    /// <summary>The cell holding a world point (x and y), or false outside.</summary>
-    /// <param name="point">World frame, metres.</param>
-    /// <param name="x">Cell column.</param>
-    /// <param name="y">Cell row.</param>
-    public bool TryGetCell(Vector3 point, out int x, out int y)
-    {
-        x = (int)Math.Floor(point.X / Resolution) - OriginX;
-        y = (int)Math.Floor(point.Y / Resolution) - OriginY;
-        return float.IsFinite(point.X) && float.IsFinite(point.Y) && (uint)x < (uint)Width && (uint)y < (uint)Height;
-    }
 
     /// <summary>Builds the elevation map of the columns whose centres lie in the region, from voxels whose centres lie in its height range.</summary>
     /// <param name="map">The map.</param>

@@ -10,19 +10,15 @@ namespace Occupancy.Agents;
 /// rough), +∞ impassable, NaN unknown (under <see cref="Queries.UnknownPolicy.Report"/>). Cell (0, 0) is the column of the
 /// region's lowest corner; world frame, metres, z up.
 /// </summary>
-public sealed class TraversabilityGrid
+public sealed class TraversabilityGrid : ColumnGrid
 {
     private readonly float[] _cost;
 
     private readonly float[]? _surface;
 
     internal TraversabilityGrid(int originX, int originY, int width, int height, double resolution, float[] cost, float[]? surface = null, float maxStepUp = float.PositiveInfinity, float maxStepDown = float.PositiveInfinity)
+        : base(originX, originY, width, height, resolution)
     {
-        OriginX = originX;
-        OriginY = originY;
-        Width = width;
-        Height = height;
-        Resolution = resolution;
         _cost = cost;
         _surface = surface;
         MaxStepUp = maxStepUp;
@@ -50,21 +46,6 @@ public sealed class TraversabilityGrid
         return float.IsNaN(rise) || (rise <= MaxStepUp + 1e-4f && -rise <= MaxStepDown + 1e-4f);
     }
 
-    /// <summary>Voxel x index of column 0.</summary>
-    public int OriginX { get; }
-
-    /// <summary>Voxel y index of row 0.</summary>
-    public int OriginY { get; }
-
-    /// <summary>Cells along x.</summary>
-    public int Width { get; }
-
-    /// <summary>Cells along y.</summary>
-    public int Height { get; }
-
-    /// <summary>Cell edge, metres.</summary>
-    public double Resolution { get; }
-
     /// <summary>All costs, row-major (x fastest).</summary>
     public ReadOnlySpan<float> Costs => _cost;
 
@@ -73,20 +54,6 @@ public sealed class TraversabilityGrid
 
     /// <summary>True when the cell can be crossed (finite cost).</summary>
     public bool IsPassable(int x, int y) => float.IsFinite(this[x, y]);
-
-    /// <summary>The cell holding a world point (x and y), or false outside the grid.</summary>
-    /// <param name="point">World frame, metres.</param>
-    /// <param name="x">Cell column.</param>
-    /// <param name="y">Cell row.</param>
-    public bool TryGetCell(Vector3 point, out int x, out int y)
-    {
-        x = (int)Math.Floor(point.X / Resolution) - OriginX;
-        y = (int)Math.Floor(point.Y / Resolution) - OriginY;
-        return float.IsFinite(point.X) && float.IsFinite(point.Y) && (uint)x < (uint)Width && (uint)y < (uint)Height;
-    }
-
-    /// <summary>World coordinates (x, y) of a cell's centre, metres.</summary>
-    public Vector2 CenterOf(int x, int y) => new((float)((OriginX + x + 0.5) * Resolution), (float)((OriginY + y + 0.5) * Resolution));
 
     internal static void CheckFinite(float value, string name, bool positive)
     {
