@@ -38,4 +38,8 @@ public sealed class AxisAlignedBox : Primitive
 
     /// <inheritdoc />
     public override bool Contains(Vector3 point) => _box.Contains(point);
+
+    /// <inheritdoc />
+    public override bool Meets(Aabb box) =>
+        _box.Min.X <= box.Max.X && _box.Max.X >= box.Min.X && _box.Min.Y <= box.Max.Y && _box.Max.Y >= box.Min.Y && _box.Min.Z <= box.Max.Z && _box.Max.Z >= box.Min.Z;
 }

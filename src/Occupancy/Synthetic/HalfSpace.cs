@@ -56,4 +56,12 @@ public sealed class HalfSpace : Primitive
 
     /// <inheritdoc />
     public override bool Contains(Vector3 point) => Vector3.Dot(Normal, point) <= Offset;
+
+    /// <inheritdoc />
+    public override bool Meets(Aabb box)
+    {
+        // The box corner farthest against the normal.
+        var corner = new Vector3(Normal.X >= 0 ? box.Min.X : box.Max.X, Normal.Y >= 0 ? box.Min.Y : box.Max.Y, Normal.Z >= 0 ? box.Min.Z : box.Max.Z);
+        return Vector3.Dot(Normal, corner) <= Offset;
+    }
 }

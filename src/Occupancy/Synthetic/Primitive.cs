@@ -32,4 +32,29 @@ public abstract class Primitive
     /// <summary>True when the point lies inside the solid or on its surface.</summary>
     /// <param name="point">World frame, metres.</param>
     public abstract bool Contains(Vector3 point);
+
+    /// <summary>
+    /// True when the solid meets the closed box (they share at least one point). The base implementation samples the
+    /// box on a 5 × 5 × 5 lattice including its corners, which can miss slivers thinner than a quarter of the box;
+    /// primitives with an exact test override it.
+    /// </summary>
+    /// <param name="box">World box, metres.</param>
+    public virtual bool Meets(Aabb box)
+    {
+        if (Bounds is Aabb b && (b.Min.X > box.Max.X || b.Max.X < box.Min.X || b.Min.Y > box.Max.Y || b.Max.Y < box.Min.Y || b.Min.Z > box.Max.Z || b.Max.Z < box.Min.Z))
+        {
+            return false;
+        }
+
+        Vector3 step = box.Size / 4;
+        for (int i = 0; i < 125; i++)
+        {
+            if (Contains(box.Min + (step * new Vector3(i % 5, (i / 5) % 5, i / 25))))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 }

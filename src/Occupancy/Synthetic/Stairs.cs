@@ -84,6 +84,20 @@ public sealed class Stairs : Primitive
     }
 
     /// <inheritdoc />
+    public override bool Meets(Aabb box)
+    {
+        foreach (AxisAlignedBox step in _steps)
+        {
+            if (step.Meets(box))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <inheritdoc />
     public override bool Contains(Vector3 point)
     {
         foreach (AxisAlignedBox step in _steps)
