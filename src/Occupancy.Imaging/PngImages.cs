@@ -1,0 +1,141 @@
+using System;
+using System.Globalization;
+using System.IO;
+using SixLabors.ImageSharp;
+using SixLabors.ImageSharp.Formats;
+using SixLabors.ImageSharp.Formats.Png;
+using SixLabors.ImageSharp.Memory;
+using SixLabors.ImageSharp.PixelFormats;
+
+namespace Occupancy.Imaging;
+
+/// <summary>A decoded image: width × height pixels, row-major from the top-left, as an array of <typeparamref name="T"/>.</summary>
+/// <typeparam name="T">ushort for depth, byte for RGB (three per pixel).</typeparam>
+/// <param name="Width">Pixels per row.</param>
+/// <param name="Height">Rows.</param>
+/// <param name="Pixels">The samples.</param>
+public sealed record DecodedImage<T>(int Width, int Height, T[] Pixels);
+
+/// <summary>
+/// Loads PNG files safely with ImageSharp 2.1.13 (end of life upstream, so it is fenced in): only the PNG decoder is
+/// registered, decoding may allocate at most <see cref="AllocationLimitMegabytes"/>, the header is read and the size
+/// checked against <see cref="MaxPixels"/> before any pixel is decoded, and every failure is an
+/// <see cref="InvalidDataException"/> that says what was wrong.
+/// </summary>
+public static class PngImages
+{
+    /// <summary>Largest image accepted, in pixels (8192 × 8192).</summary>
+    public const long MaxPixels = 8192L * 8192;
+
+    /// <summary>Largest file accepted, in bytes (256 MiB).</summary>
+    public const long MaxFileBytes = 256L << 20;
+
+    /// <summary>Memory the decoder may allocate, megabytes.</summary>
+    public const int AllocationLimitMegabytes = 512;
+
+    private static readonly Configuration Png = CreateConfiguration();
+
+    /// <summary>
+    /// Loads a 16-bit greyscale depth PNG, such as a TUM RGB-D or RealSense frame (8-bit or colour PNGs are refused:
+    /// converting them would scale the values). Multiply by the dataset's
+    /// scale for metres (0.001 for millimetres, 1/5000 for TUM); 0 is no return.
+    /// </summary>
+    /// <param name="path">File path.</param>
+    /// <exception cref="InvalidDataException">Not a PNG, truncated or corrupt, or too large.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static DecodedImage<ushort> LoadDepth(string path)
+    {
+        using Image<L16> image = Load<L16>(path, requiredBitsPerPixel: 16);
+        var pixels = new ushort[image.Width * image.Height];
+        image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()));
+        return new DecodedImage<ushort>(image.Width, image.Height, pixels);
+    }
+
+    /// <summary>Loads a colour PNG as 8-bit RGB, three bytes per pixel.</summary>
+    /// <param name="path">File path.</param>
+    /// <exception cref="InvalidDataException">Not a PNG, truncated or corrupt, or too large.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    public static DecodedImage<byte> LoadColor(string path)
+    {
+        using Image<Rgb24> image = Load<Rgb24>(path, requiredBitsPerPixel: 0);
+        var pixels = new byte[image.Width * image.Height * 3];
+        image.CopyPixelDataTo(pixels);
+        return new DecodedImage<byte>(image.Width, image.Height, pixels);
+    }
+
+    /// <summary>Writes a 16-bit depth PNG (the inverse of <see cref="LoadDepth"/>).</summary>
+    /// <param name="path">File path.</param>
+    /// <param name="width">Pixels per row.</param>
+    /// <param name="height">Rows.</param>
+    /// <param name="depth">width × height samples.</param>
+    /// <exception cref="ArgumentException">The buffer size does not match.</exception>
+    public static void SaveDepth(string path, int width, int height, ReadOnlySpan<ushort> depth)
+    {
+        if (width <= 0 || height <= 0 || depth.Length != (long)width * height)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"depth has {depth.Length} samples but a {width}x{height} image needs {(long)width * height}."), nameof(depth));
+        }
+
+        using var image = Image.LoadPixelData<L16>(Png, System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(depth), width, height);
+        image.SaveAsPng(path, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Grayscale });
+    }
+
+    private static Image<TPixel> Load<TPixel>(string path, int requiredBitsPerPixel)
+        where TPixel : unmanaged, IPixel<TPixel>
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var info = new FileInfo(path);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"{path} does not exist.", path);
+        }
+
+        if (info.Length > MaxFileBytes)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is {info.Length} bytes; at most {MaxFileBytes} are accepted."));
+        }
+
+        byte[] bytes = File.ReadAllBytes(path);
+        IImageInfo? header;
+        try
+        {
+            header = Image.Identify(Png, bytes, out IImageFormat? format);
+            if (header is null || format is null)
+            {
+                throw new InvalidDataException($"{path} is not a PNG file (only PNG is accepted).");
+            }
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException)
+        {
+            throw new InvalidDataException($"{path} is not a readable PNG file: {e.Message}", e);
+        }
+
+        if ((long)header.Width * header.Height > MaxPixels || header.Width <= 0 || header.Height <= 0)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is {header.Width}x{header.Height} pixels; at most {MaxPixels} pixels are accepted."));
+        }
+
+        if (requiredBitsPerPixel > 0 && header.PixelType.BitsPerPixel != requiredBitsPerPixel)
+        {
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} has {header.PixelType.BitsPerPixel} bits per pixel; a depth PNG must be {requiredBitsPerPixel}-bit greyscale."));
+        }
+
+        try
+        {
+            return Image.Load<TPixel>(Png, bytes);
+        }
+        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException or InvalidMemoryOperationException)
+        {
+            throw new InvalidDataException($"{path} could not be decoded (truncated or corrupt PNG): {e.Message}", e);
+        }
+    }
+
+    private static Configuration CreateConfiguration()
+    {
+        var configuration = new Configuration(new PngConfigurationModule())
+        {
+            MemoryAllocator = MemoryAllocator.Create(new MemoryAllocatorOptions { AllocationLimitMegabytes = AllocationLimitMegabytes }),
+        };
+        return configuration;
+    }
+}
