@@ -93,6 +93,20 @@ public sealed class Ramp : Primitive
     }
 
     /// <inheritdoc />
+    public override bool Meets(Aabb box)
+    {
+        // Exact: clip the box to the ramp's bounding box, then ask whether its lowest point lies under the top surface
+        // somewhere; the top rises linearly in x, so its highest value over the clip is at one x end.
+        Vector3 lo = Vector3.Max(box.Min, _min), hi = Vector3.Min(box.Max, _min + new Vector3(_length, _width, _height));
+        if (lo.X > hi.X || lo.Y > hi.Y || lo.Z > hi.Z)
+        {
+            return false;
+        }
+
+        return lo.Z <= MathF.Max(SurfaceHeight(lo.X), SurfaceHeight(hi.X));
+    }
+
+    /// <inheritdoc />
     public override bool Contains(Vector3 point) =>
         point.X >= _min.X && point.X <= _min.X + _length && point.Y >= _min.Y && point.Y <= _min.Y + _width &&
         point.Z >= _min.Z && point.Z <= SurfaceHeight(point.X);
