@@ -112,3 +112,35 @@ public class GroundTruthAndNoiseTests
         Assert.Equal("depth", Assert.Throws<ArgumentException>(() => new DepthNoiseModel().Apply(new float[3], k, new Random(1))).ParamName);
     }
 }
+
+public class RayIoUTests
+{
+    [Fact]
+    public void The_standard_room_scores_high_and_an_empty_map_scores_zero()
+    {
+        var map = new OccupancyMap(StandardRoom.Resolution);
+        var integrator = new DepthImageIntegrator(map, StandardRoom.MaxRange);
+        for (int i = 0; i < StandardRoom.FrameCount; i++)
+        {
+            integrator.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
+        }
+
+        // Rays from the camera poses through random pixels: space the cameras observed, as the metric intends.
+        var random = new Random(6);
+        var origins = new Vector3[2000];
+        var directions = new Vector3[origins.Length];
+        for (int i = 0; i < origins.Length; i++)
+        {
+            Pose3 pose = StandardRoom.CameraPose(i % StandardRoom.FrameCount);
+            origins[i] = pose.Position;
+            directions[i] = pose.Rotate(StandardRoom.Intrinsics.RayThrough(random.NextSingle() * 639, random.NextSingle() * 479));
+        }
+
+        double score = RayIoU.Compute(map, TestData.Room, origins, directions, 4f, [1f, 2f, 4f]);
+        TestContext.Current.TestOutputHelper?.WriteLine($"RayIoU {score:F4}");
+        Assert.InRange(score, 0.85, 1.0);
+        Assert.Equal(0.0, RayIoU.Compute(new OccupancyMap(StandardRoom.Resolution), TestData.Room, origins, directions, 4f, [1f]));
+        Assert.Equal("thresholds", Assert.Throws<ArgumentException>(() => RayIoU.Compute(map, TestData.Room, origins, directions, 4f, [])).ParamName);
+        Assert.Equal("directions", Assert.Throws<ArgumentException>(() => RayIoU.Compute(map, TestData.Room, origins, directions.AsSpan(1), 4f, [1f])).ParamName);
+    }
+}
