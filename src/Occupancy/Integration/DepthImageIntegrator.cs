@@ -33,7 +33,7 @@ public sealed class DepthImageIntegrator
     private const int EndpointWords = OccupancyMap.BrickVoxels / 64;
     private const int WordsPerSlot = EndpointWords + 1; // the endpoint mask, then a flags word
     private const ulong HasEndpoints = 1, Visited = 2;
-    private const int RowsPerJob = 8;
+    private const int RowsPerJob = DepthTiles.TileSize; // a job owns one row of depth tiles
     private const int BricksPerJob = 4;
 
     private readonly OccupancyMap _map;
@@ -175,12 +175,6 @@ public sealed class DepthImageIntegrator
 
     private unsafe IntegrationStats IntegrateValidated(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose)
     {
-        DepthSummary summary = DepthSummary.Compute(depth, k, MaxRange);
-        if (summary.Valid == 0)
-        {
-            return new IntegrationStats(depth.Length, depth.Length, 0, 0, 0, 0);
-        }
-
         _map.MarkChanged();
         foreach (Worker w in _workers)
         {
@@ -197,6 +191,7 @@ public sealed class DepthImageIntegrator
             ClampMin = _map.SensorModel.ClampMinLogOdds, ClampMax = _map.SensorModel.ClampMaxLogOdds,
         };
         var projector = new BackProjector(k, pose);
+        DepthSummary summary;
 
         fixed (float* depthPtr = depth)
         fixed (ulong* noEndpoints = _noEndpoints)
@@ -212,9 +207,21 @@ public sealed class DepthImageIntegrator
                 _slopes[u] = projector.ColumnSlope(u);
             }
 
+            // The per-frame passes over the image (returns, deepest return, tile maxima) run inside the marking jobs.
+            _tiles.Prepare(k.Width, k.Height);
             _splatJob.Start(depthPtr, k, projector);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
             MergeEndpoints();
+            summary = default;
+            foreach (Worker w in _workers)
+            {
+                summary = DepthSummary.Combine(summary, w.Summary);
+            }
+
+            if (summary.Valid == 0)
+            {
+                return new IntegrationStats(depth.Length, depth.Length, 0, 0, 0, 0);
+            }
 
             // 2. The bricks that meet the frustum: behind the deepest return plus the band (or the voxel holding it)
             //    nothing is updated, nor beyond the maximum range.
@@ -226,7 +233,6 @@ public sealed class DepthImageIntegrator
             CollectCandidates(new Frustum(k, pose, zFar, MaxRange, res), pose.Position, toCamera, stepX, stepY, stepZ);
 
             // 3. Each brick projected into the image, in parallel; bricks wholly behind the surfaces they face are skipped.
-            _tiles.Compute(depth, k.Width, k.Height);
             _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, stepX, stepY, stepZ);
             WorkerPool.Shared.Run(_brickJob, (_candidateCount + BricksPerJob - 1) / BricksPerJob, _maxDegreeOfParallelism);
         }
@@ -374,6 +380,9 @@ public sealed class DepthImageIntegrator
             int width = _k.Width;
             w.EnsureRow(width);
             int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
+            var image = new ReadOnlySpan<float>(_depth, width * _k.Height);
+            w.Summary = DepthSummary.Combine(w.Summary, DepthSummary.Compute(image, _k, owner.MaxRange, index * RowsPerJob, rowEnd));
+            owner._tiles.ComputeTileRow(image, width, _k.Height, index);
             int lastX = int.MinValue, lastY = 0, lastZ = 0;
             int cachedX = int.MinValue, cachedY = 0, cachedZ = 0;
             ref ulong words = ref Unsafe.NullRef<ulong>();
@@ -595,9 +604,12 @@ public sealed class DepthImageIntegrator
             }
         }
 
+        public DepthSummary Summary;
+
         public void Reset()
         {
             TouchedCount = NewBrickCount = Updated = Hits = 0;
+            Summary = default;
         }
 
         public void Touch(int slot)

@@ -14,8 +14,11 @@ internal readonly record struct DepthSummary(int Valid, float MaxDepth, int Beyo
     public bool AnyBeyondRange => BeyondRange > 0;
 
     /// <summary>Vectorised with <see cref="Vector{T}"/>; <see cref="ComputeScalar"/> is its reference.</summary>
+    public static DepthSummary Compute(ReadOnlySpan<float> depth, in PinholeIntrinsics k, float maxRange) => Compute(depth, k, maxRange, 0, k.Height);
+
+    /// <summary>The summary of rows [<paramref name="rowStart"/>, <paramref name="rowEnd"/>) only; <see cref="Combine"/> joins parts.</summary>
     [SkipLocalsInit]
-    public static DepthSummary Compute(ReadOnlySpan<float> depth, in PinholeIntrinsics k, float maxRange)
+    public static DepthSummary Compute(ReadOnlySpan<float> depth, in PinholeIntrinsics k, float maxRange, int rowStart, int rowEnd)
     {
         int width = k.Width;
         float r2 = maxRange * maxRange;
@@ -29,7 +32,7 @@ internal readonly record struct DepthSummary(int Valid, float MaxDepth, int Beyo
         var deepest = Vector<float>.Zero;
         int valid = 0, beyond = 0;
         float maxDepth = 0;
-        for (int row = 0; row < k.Height; row++)
+        for (int row = rowStart; row < rowEnd; row++)
         {
             ReadOnlySpan<float> line = depth.Slice(row * width, width);
             float b = (row - k.Cy) / k.Fy;
@@ -62,7 +65,10 @@ internal readonly record struct DepthSummary(int Valid, float MaxDepth, int Beyo
         return new DepthSummary(valid, maxDepth, beyond);
     }
 
-    /// <summary>The scalar reference of <see cref="Compute"/>.</summary>
+    /// <summary>Joins the summaries of two disjoint sets of rows.</summary>
+    public static DepthSummary Combine(DepthSummary a, DepthSummary b) => new(a.Valid + b.Valid, Math.Max(a.MaxDepth, b.MaxDepth), a.BeyondRange + b.BeyondRange);
+
+    /// <summary>The scalar reference of <see cref="Compute(ReadOnlySpan{float}, in PinholeIntrinsics, float)"/>.</summary>
     public static DepthSummary ComputeScalar(ReadOnlySpan<float> depth, in PinholeIntrinsics k, float maxRange)
     {
         float r2 = maxRange * maxRange;

@@ -21,16 +21,29 @@ internal sealed class DepthTiles
 
     public void Compute(ReadOnlySpan<float> depth, int width, int height)
     {
+        Prepare(width, height);
+        for (int ty = 0; ty < TilesY; ty++)
+        {
+            ComputeTileRow(depth, width, height, ty);
+        }
+    }
+
+    /// <summary>Sizes the tile grid for an image; then <see cref="ComputeTileRow"/> fills it, one tile row at a time (rows may run in parallel).</summary>
+    public void Prepare(int width, int height)
+    {
         TilesX = (width + TileSize - 1) >> TileShift;
         TilesY = (height + TileSize - 1) >> TileShift;
         if (_max.Length < TilesX * TilesY)
         {
             _max = new float[TilesX * TilesY];
         }
+    }
 
+    /// <summary>The deepest return of each tile in tile row <paramref name="ty"/>.</summary>
+    public void ComputeTileRow(ReadOnlySpan<float> depth, int width, int height, int ty)
+    {
         var zero = Vector<float>.Zero;
         var maxValue = new Vector<float>(float.MaxValue);
-        for (int ty = 0; ty < TilesY; ty++)
         {
             for (int tx = 0; tx < TilesX; tx++)
             {
