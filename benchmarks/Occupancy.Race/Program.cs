@@ -286,7 +286,13 @@ public static class Program
 
     private static double TimePerItem(Action action, int items)
     {
-        action();
+        // Warm up for half a second so that tiered compilation has produced the optimised code before timing.
+        long warm = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warm).TotalMilliseconds < 500)
+        {
+            action();
+        }
+
         var samples = new List<double>();
         for (int r = 0; r < 5; r++)
         {
