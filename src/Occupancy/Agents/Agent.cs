@@ -76,6 +76,12 @@ public abstract class Agent
         return true;
     }
 
+    /// <summary>The cost of a column without a standable surface under this agent's unknown policy.</summary>
+    private protected float UnknownCost => Unknown switch { UnknownPolicy.TreatAsFree => 1, UnknownPolicy.Report => float.NaN, _ => float.PositiveInfinity };
+
+    /// <summary>How the elevation map treats unknown voxels above a surface: as free only for an optimistic agent.</summary>
+    private protected UnknownPolicy UnknownAbove => Unknown == UnknownPolicy.TreatAsFree ? UnknownPolicy.TreatAsFree : UnknownPolicy.TreatAsOccupied;
+
     /// <summary>Marks every passable cell closer than <paramref name="radius"/> (centre to centre) to an impassable or unknown cell impassable.</summary>
     internal static void Erode(float[] cost, int width, int height, double resolution, float radius)
     {

@@ -83,7 +83,7 @@ public sealed class LeggedAgent : Agent
     public override TraversabilityGrid Traversability(OccupancyMap map, Aabb region)
     {
         ArgumentNullException.ThrowIfNull(map);
-        ElevationMap ground = ElevationMap.Build(map, region, LegClearance + BodyHeight, Unknown == UnknownPolicy.TreatAsFree ? UnknownPolicy.TreatAsFree : UnknownPolicy.TreatAsOccupied);
+        ElevationMap ground = ElevationMap.Build(map, region, LegClearance + BodyHeight, UnknownAbove);
         // Over at least two voxels: a sensed vertical face smears over two columns, whose intermediate heights would
         // otherwise look like two small steps instead of one big one.
         float[] steps = ground.StepHeights(MathF.Max(FootRadius, 2 * (float)ground.Resolution));
@@ -94,7 +94,7 @@ public sealed class LeggedAgent : Agent
         {
             if (float.IsNaN(ground.Heights[i]))
             {
-                cost[i] = Unknown switch { UnknownPolicy.TreatAsFree => 1, UnknownPolicy.Report => float.NaN, _ => float.PositiveInfinity };
+                cost[i] = UnknownCost;
                 continue;
             }
 

@@ -76,7 +76,7 @@ public sealed class WheeledAgent : Agent
     {
         ArgumentNullException.ThrowIfNull(map);
         // Ground: the surface under enough free space for the body; obstacles in the band make the column not standable.
-        ElevationMap ground = ElevationMap.Build(map, region, BodyHeight - GroundClearance, Unknown == UnknownPolicy.TreatAsFree ? UnknownPolicy.TreatAsFree : UnknownPolicy.TreatAsOccupied);
+        ElevationMap ground = ElevationMap.Build(map, region, BodyHeight - GroundClearance, UnknownAbove);
         float reach = MathF.Max((float)ground.Resolution, Footprint.InscribedRadius / 2);
         float[] steps = ground.StepHeights((float)ground.Resolution * 1.5f);
         (float[] slope, _) = ground.SlopeAndRoughness(reach);
@@ -86,7 +86,7 @@ public sealed class WheeledAgent : Agent
         {
             if (float.IsNaN(ground.Heights[i]))
             {
-                cost[i] = Unknown switch { UnknownPolicy.TreatAsFree => 1, UnknownPolicy.Report => float.NaN, _ => float.PositiveInfinity };
+                cost[i] = UnknownCost;
                 continue;
             }
 

@@ -13,7 +13,7 @@ namespace Occupancy.Queries;
 /// World frame: metres, z up. Obstacles outside the region are not seen: make the region larger than the largest
 /// distance you need by that margin.
 /// </summary>
-public sealed class DistanceField
+public sealed class DistanceField : VoxelGrid
 {
     /// <summary>The largest region, in voxels, a field may cover (64 Mi voxels, 256 MiB of floats).</summary>
     public const long MaxVoxels = 64L << 20;
@@ -21,29 +21,7 @@ public sealed class DistanceField
     private readonly float[] _distance;
 
     private DistanceField(VoxelKey origin, int sizeX, int sizeY, int sizeZ, double resolution, float[] distance)
-    {
-        Origin = origin;
-        SizeX = sizeX;
-        SizeY = sizeY;
-        SizeZ = sizeZ;
-        Resolution = resolution;
-        _distance = distance;
-    }
-
-    /// <summary>Key of the region's lowest voxel (index 0, 0, 0 of the field).</summary>
-    public VoxelKey Origin { get; }
-
-    /// <summary>Voxels along x.</summary>
-    public int SizeX { get; }
-
-    /// <summary>Voxels along y.</summary>
-    public int SizeY { get; }
-
-    /// <summary>Voxels along z.</summary>
-    public int SizeZ { get; }
-
-    /// <summary>Voxel edge, metres (the map's resolution).</summary>
-    public double Resolution { get; }
+        : base(origin, sizeX, sizeY, sizeZ, resolution) => _distance = distance;
 
     /// <summary>True when the region holds at least one obstacle; otherwise every distance is infinite.</summary>
     public bool HasObstacles { get; private set; }
@@ -63,32 +41,26 @@ public sealed class DistanceField
             ThrowHelper.ArgumentOutOfRange(nameof(unknown), unknown, "a distance field treats unknown space as free or as occupied; Report has no distance.");
         }
 
-        (VoxelKey lo, VoxelKey hi) = map.CenterKeyRange(region);
-        long nx = (long)hi.X - lo.X + 1, ny = (long)hi.Y - lo.Y + 1, nz = (long)hi.Z - lo.Z + 1;
-        if (nx <= 0 || ny <= 0 || nz <= 0 || nx * ny * nz > MaxVoxels)
-        {
-            ThrowHelper.Argument(nameof(region), string.Create(CultureInfo.InvariantCulture, $"region {region} spans {Math.Max(0, nx)}x{Math.Max(0, ny)}x{Math.Max(0, nz)} voxels; it must hold between 1 and {MaxVoxels} voxel centres."));
-        }
-
+        (VoxelKey lo, int nx, int ny, int nz) = Extent(map, region, MaxVoxels);
         var f = new float[nx * ny * nz];
         float fill = unknown == UnknownPolicy.TreatAsOccupied ? 0 : ExactDistanceTransform.Far;
         Array.Fill(f, fill);
         // Known voxels: occupied ones are seeds, free ones are not (whatever the policy for unknown ones).
         foreach (VoxelInfo v in map.EnumerateVoxels(region))
         {
-            int i = (int)((((v.Key.Z - lo.Z) * ny) + (v.Key.Y - lo.Y)) * nx) + (v.Key.X - lo.X);
+            int i = (((v.Key.Z - lo.Z) * ny) + (v.Key.Y - lo.Y)) * nx + (v.Key.X - lo.X);
             f[i] = v.State == VoxelState.Occupied ? 0 : ExactDistanceTransform.Far;
         }
 
         bool any = Array.IndexOf(f, 0f) >= 0;
-        ExactDistanceTransform.Squared(f, (int)nx, (int)ny, (int)nz);
+        ExactDistanceTransform.Squared(f, nx, ny, nz);
         float r = (float)map.Resolution;
         for (int i = 0; i < f.Length; i++)
         {
             f[i] = f[i] >= ExactDistanceTransform.Far / 2 ? float.PositiveInfinity : MathF.Sqrt(f[i]) * r;
         }
 
-        return new DistanceField(lo, (int)nx, (int)ny, (int)nz, map.Resolution, f) { HasObstacles = any };
+        return new DistanceField(lo, nx, ny, nz, map.Resolution, f) { HasObstacles = any };
     }
 
     /// <summary>Distance in metres from the centre of a voxel of the region to the nearest obstacle centre; infinity when the region has none.</summary>
@@ -163,16 +135,4 @@ public sealed class DistanceField
         return new VoxelKey((int)Math.Floor(p.X * inv), (int)Math.Floor(p.Y * inv), (int)Math.Floor(p.Z * inv));
     }
 
-    private bool TryIndex(VoxelKey k, out int index)
-    {
-        int x = k.X - Origin.X, y = k.Y - Origin.Y, z = k.Z - Origin.Z;
-        if ((uint)x < (uint)SizeX && (uint)y < (uint)SizeY && (uint)z < (uint)SizeZ)
-        {
-            index = (((z * SizeY) + y) * SizeX) + x;
-            return true;
-        }
-
-        index = -1;
-        return false;
-    }
 }
