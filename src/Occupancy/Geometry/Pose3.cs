@@ -51,6 +51,13 @@ public readonly struct Pose3 : IEquatable<Pose3>
     public Vector3 Rotate(Vector3 directionInBody) => Vector3.Transform(directionInBody, Rotation);
 
     /// <summary>
+    /// The pose of a frame given relative to this one, in this pose's parent frame: for a body pose in the world and a
+    /// camera's mounting on the body, <c>body.Compose(mounting)</c> is the camera's pose in the world.
+    /// </summary>
+    /// <param name="child">Pose of the child frame in this frame.</param>
+    public Pose3 Compose(Pose3 child) => new(Transform(child.Position), Quaternion.Normalize(Rotation * child.Rotation));
+
+    /// <summary>
     /// The pose of a camera at <paramref name="eye"/> looking at <paramref name="target"/>, in the optical convention:
     /// body z forward (towards the target), x right, y down, with world <paramref name="up"/> appearing upwards in the image.
     /// </summary>

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -146,6 +147,57 @@ public sealed class DepthImageIntegrator
     {
         Validate(depth.Length, intrinsics, cameraPose);
         return IntegrateValidated(depth, intrinsics, cameraPose);
+    }
+
+    /// <summary>
+    /// Integrates one frame of a camera rig: one depth image per camera, all taken at one body pose. Every image and pose
+    /// is checked before the map is touched, so a bad frame leaves the map as it was. Each camera's image is one
+    /// observation: where two cameras' views overlap, the voxels there are updated by both, as by two sensors.
+    /// </summary>
+    /// <param name="rig">The cameras and their mountings on the body.</param>
+    /// <param name="bodyPose">Pose of the body frame in the world frame (REP-103 body: x forward, y left, z up).</param>
+    /// <param name="depths">One depth image per camera, in the rig's order, metres along each optical axis; NaN is no return.</param>
+    /// <returns>The counts summed over the cameras.</returns>
+    /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or the pose is not finite.</exception>
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths)
+    {
+        ArgumentNullException.ThrowIfNull(rig);
+        ArgumentNullException.ThrowIfNull(depths);
+        if (depths.Count != rig.Cameras.Count)
+        {
+            ThrowHelper.Argument(nameof(depths), string.Create(CultureInfo.InvariantCulture, $"the rig has {rig.Cameras.Count} cameras but {depths.Count} depth images were given."));
+        }
+
+        if (!bodyPose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(bodyPose), string.Create(CultureInfo.InvariantCulture, $"bodyPose must be finite, but was {bodyPose}."));
+        }
+
+        for (int i = 0; i < depths.Count; i++)
+        {
+            PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
+            if (depths[i].Length != k.PixelCount)
+            {
+                ThrowHelper.BufferSize(nameof(depths), depths[i].Length, k.PixelCount, string.Create(CultureInfo.InvariantCulture, $"camera {i} ('{rig.Cameras[i].Name}', {k.Width}x{k.Height})"));
+            }
+
+            Validate(depths[i].Length, k, rig.CameraPose(i, bodyPose));
+        }
+
+        IntegrationStats total = default;
+        for (int i = 0; i < depths.Count; i++)
+        {
+            IntegrationStats s = IntegrateValidated(depths[i].Span, rig.Cameras[i].Intrinsics, rig.CameraPose(i, bodyPose));
+            total = new IntegrationStats(
+                total.Measurements + s.Measurements,
+                total.NoReturn + s.NoReturn,
+                total.OutOfMap + s.OutOfMap,
+                total.BeyondMaxRange + s.BeyondMaxRange,
+                total.OccupiedUpdates + s.OccupiedUpdates,
+                total.FreeUpdates + s.FreeUpdates);
+        }
+
+        return total;
     }
 
     private void Validate(int length, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)

@@ -34,25 +34,44 @@ public sealed class GroundTruth : VoxelGrid
         var map = new OccupancyMap(resolution); // validates the resolution and gives the same key convention
         (VoxelKey lo, int sx, int sy, int sz) = Extent(map, region, MaxVoxels);
         var classes = new byte[sx * sy * sz];
-        System.Threading.Tasks.Parallel.For(0, (int)sz, z =>
+        // Primitive by primitive over the voxels its bounds cover, last to first so that the first one that meets a
+        // voxel gives its class: the cost is the primitives' volume, not the grid's volume times their number.
+        for (int pi = scene.Primitives.Count - 1; pi >= 0; pi--)
         {
-            for (int y = 0; y < sy; y++)
+            Primitive p = scene.Primitives[pi];
+            byte label = (byte)((byte)p.SemanticClass + 1);
+            int x0 = 0, y0 = 0, z0 = 0, x1 = sx - 1, y1 = sy - 1, z1 = sz - 1;
+            if (p.Bounds is Aabb b)
             {
-                for (int x = 0; x < sx; x++)
+                VoxelKey kmin = map.KeyOf(b.Min), kmax = map.KeyOf(b.Max);
+                x0 = Math.Max(x0, kmin.X - lo.X - 1);
+                y0 = Math.Max(y0, kmin.Y - lo.Y - 1);
+                z0 = Math.Max(z0, kmin.Z - lo.Z - 1);
+                x1 = Math.Min(x1, kmax.X - lo.X + 1);
+                y1 = Math.Min(y1, kmax.Y - lo.Y + 1);
+                z1 = Math.Min(z1, kmax.Z - lo.Z + 1);
+            }
+
+            if (x0 > x1 || y0 > y1 || z0 > z1)
+            {
+                continue;
+            }
+
+            System.Threading.Tasks.Parallel.For(z0, z1 + 1, z =>
+            {
+                for (int y = y0; y <= y1; y++)
                 {
-                    var min = new Vector3((float)((lo.X + x) * resolution), (float)((lo.Y + y) * resolution), (float)((lo.Z + z) * resolution));
-                    var box = new Aabb(min, min + new Vector3((float)resolution));
-                    foreach (Primitive p in scene.Primitives)
+                    for (int x = x0; x <= x1; x++)
                     {
-                        if (p.Meets(box))
+                        var min = new Vector3((float)((lo.X + x) * resolution), (float)((lo.Y + y) * resolution), (float)((lo.Z + z) * resolution));
+                        if (p.Meets(new Aabb(min, min + new Vector3((float)resolution))))
                         {
-                            classes[(((z * sy) + y) * sx) + x] = (byte)((byte)p.SemanticClass + 1);
-                            break;
+                            classes[(((z * sy) + y) * sx) + x] = label;
                         }
                     }
                 }
-            }
-        });
+            });
+        }
 
         return new GroundTruth(lo, sx, sy, sz, resolution, classes);
     }

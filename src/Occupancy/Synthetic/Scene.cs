@@ -4,10 +4,17 @@ using System.Numerics;
 
 namespace Occupancy.Synthetic;
 
-/// <summary>A set of solid primitives that rays can be cast against. World frame, metres, z up.</summary>
+/// <summary>
+/// A set of solid primitives that rays can be cast against. World frame, metres, z up. Bounded primitives sit in a
+/// bounding volume hierarchy, so a ray costs about the logarithm of their number; unbounded ones (half-spaces) are
+/// tested on every ray.
+/// </summary>
 public sealed class Scene
 {
     private readonly Primitive[] _primitives;
+    private readonly int[] _unbounded;
+    private readonly int[] _bounded;
+    private readonly BoundingVolumeHierarchy _bvh;
 
     /// <summary>Creates a scene.</summary>
     /// <param name="primitives">The solids; at least one.</param>
@@ -28,6 +35,26 @@ public sealed class Scene
                 throw new ArgumentException("A scene's primitives must not be null.", nameof(primitives));
             }
         }
+
+        var bounded = new List<int>();
+        var unbounded = new List<int>();
+        var boxes = new List<Geometry.Aabb>();
+        for (int i = 0; i < _primitives.Length; i++)
+        {
+            if (_primitives[i].Bounds is Geometry.Aabb box)
+            {
+                bounded.Add(i);
+                boxes.Add(box);
+            }
+            else
+            {
+                unbounded.Add(i);
+            }
+        }
+
+        _bounded = [.. bounded];
+        _unbounded = [.. unbounded];
+        _bvh = new BoundingVolumeHierarchy(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(boxes));
     }
 
     /// <summary>The solids of the scene.</summary>
@@ -44,7 +71,7 @@ public sealed class Scene
         t = tMax;
         primitive = -1;
         Primitive[] primitives = _primitives;
-        for (int i = 0; i < primitives.Length; i++)
+        foreach (int i in _unbounded)
         {
             if (primitives[i].Intersect(origin, direction, 0f, t, out float ti))
             {
@@ -53,21 +80,48 @@ public sealed class Scene
             }
         }
 
+        if (_bounded.Length > 0)
+        {
+            var visitor = new NearestVisitor(primitives, _bounded, origin, direction);
+            if (_bvh.Raycast(origin, direction, ref t, ref visitor))
+            {
+                primitive = visitor.Primitive;
+            }
+        }
+
         return primitive >= 0;
+    }
+
+    private struct NearestVisitor(Primitive[] primitives, int[] bounded, Vector3 origin, Vector3 direction) : IBvhRayVisitor
+    {
+        public int Primitive = -1;
+
+        public bool Visit(int item, ref float tMax)
+        {
+            int index = bounded[item];
+            if (primitives[index].Intersect(origin, direction, 0f, tMax, out float t))
+            {
+                tMax = t;
+                Primitive = index;
+                return true;
+            }
+
+            return false;
+        }
     }
 
     /// <summary>True when the point lies inside some solid.</summary>
     /// <param name="point">World frame, metres.</param>
     public bool IsOccupied(Vector3 point)
     {
-        foreach (Primitive p in _primitives)
+        foreach (int i in _unbounded)
         {
-            if (p.Contains(point))
+            if (_primitives[i].Contains(point))
             {
                 return true;
             }
         }
 
-        return false;
+        return _bounded.Length > 0 && _bvh.AnyOverlapping(new Geometry.Aabb(point, point), (this, point), static (s, item) => s.Item1._primitives[s.Item1._bounded[item]].Contains(s.point));
     }
 }

@@ -17,4 +17,19 @@ public enum SemanticClass : byte
 
     /// <summary>Furniture and clutter: boxes, tables.</summary>
     Furniture = 4,
+
+    /// <summary>Cars, vans, bicycles.</summary>
+    Vehicle = 5,
+
+    /// <summary>People.</summary>
+    Pedestrian = 6,
+
+    /// <summary>Trees, hedges, grass.</summary>
+    Vegetation = 7,
+
+    /// <summary>Poles, posts, signs.</summary>
+    Pole = 8,
+
+    /// <summary>Sidewalks and curbs.</summary>
+    Sidewalk = 9,
 }
