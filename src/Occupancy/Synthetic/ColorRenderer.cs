@@ -11,7 +11,7 @@ namespace Occupancy.Synthetic;
 /// <summary>
 /// Renders colour images of a scene, so that stereo matching has texture to match: every surface carries a procedural
 /// texture fixed to the world (value noise over several octaves on the base colour of its semantic class), lit by a sun
-/// and an ambient term (Lambert, so a surface looks the same from every camera). Octaves finer than about two pixels at
+/// and an ambient term (Lambert, so a surface looks the same from every camera). Octaves finer than 1.5 to 3 pixels at
 /// the surface are faded out, so distant surfaces do not alias differently in two views. Surface normals come from the
 /// neighbouring pixels' hit points. Sky is a smooth gradient with no texture. Images are 8-bit, row-major; colour is
 /// interleaved R, G, B. The pose maps the optical frame (z forward, x right, y down) to the world frame (metres, z up).
@@ -202,23 +202,26 @@ public static class ColorRenderer
     }
 
     /// <summary>
-    /// Band-limited value noise about 0.5 (clamped to [0, 1]), fixed to the world: octaves of equal amplitude, their sum
-    /// scaled by the root of the summed squared weights so that contrast stays the same however many are faded out.
+    /// Band-limited value noise about 0.5 (clamped to [0, 1]), fixed to the world: the finest octave that the pixels
+    /// resolve (3 pixels or more per wavelength; faded in from 1.5) is the strongest and each coarser one weighs 0.7 of
+    /// the one before, so there is contrast between neighbouring pixels at every distance. The sum is scaled by the root
+    /// of the summed squared weights, so contrast does not depend on how many octaves are faded out.
     /// </summary>
     private static float Texture(Vector3 p, float footprint, int primitive)
     {
-        float sum = 0, weight2 = 0;
+        float sum = 0, weight2 = 0, amplitude = 1;
         float wavelength = FinestWavelength;
         uint seed = (uint)primitive * 31u;
-        for (int octave = 0; octave < 9; octave++, wavelength *= 2)
+        for (int octave = 0; octave < 10; octave++, wavelength *= 2)
         {
-            // Full weight from 4 pixels per wavelength up, none at 2 or fewer.
-            float w = Math.Clamp((wavelength / footprint / 2f) - 1f, 0f, 1f);
+            float w = Math.Clamp((wavelength / footprint / 1.5f) - 1f, 0f, 1f);
             if (w <= 0)
             {
                 continue;
             }
 
+            w *= amplitude;
+            amplitude *= 0.7f;
             sum += w * (ValueNoise(p / wavelength, seed + (uint)octave) - 0.5f);
             weight2 += w * w;
         }

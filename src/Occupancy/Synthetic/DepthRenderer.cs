@@ -22,7 +22,21 @@ public static class DepthRenderer
     /// <param name="depth">Receives Width × Height depths, row-major.</param>
     /// <param name="maxDepth">Rays are not followed beyond this depth (metres); such pixels are NaN.</param>
     /// <exception cref="ArgumentException">The buffer size does not match the intrinsics, or the pose is not finite.</exception>
-    public static void Render(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, float maxDepth = 100f)
+    public static void Render(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, float maxDepth = 100f) =>
+        RenderWithLabels(scene, intrinsics, cameraPose, depth, [], maxDepth);
+
+    /// <summary>
+    /// Renders a noise-free depth image and the semantic class of the surface each pixel sees (the labels a perfect
+    /// segmentation would give; <see cref="SemanticClass.Unlabelled"/> where nothing is seen).
+    /// </summary>
+    /// <param name="scene">The scene.</param>
+    /// <param name="intrinsics">Camera intrinsics.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    /// <param name="depth">Receives Width × Height depths, row-major.</param>
+    /// <param name="labels">Receives Width × Height class ids (<see cref="SemanticClass"/> values), or is empty for none.</param>
+    /// <param name="maxDepth">Rays are not followed beyond this depth (metres); such pixels are NaN.</param>
+    /// <exception cref="ArgumentException">A buffer size does not match the intrinsics, or the pose is not finite.</exception>
+    public static void RenderWithLabels(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, Span<byte> labels, float maxDepth = 100f)
     {
         ArgumentNullException.ThrowIfNull(scene);
         if (depth.Length != intrinsics.PixelCount || !intrinsics.IsValid)
@@ -35,12 +49,20 @@ public static class DepthRenderer
             ThrowHelper.Argument(nameof(cameraPose), string.Create(CultureInfo.InvariantCulture, $"cameraPose must be finite, but was {cameraPose}."));
         }
 
+        if (!labels.IsEmpty && labels.Length != intrinsics.PixelCount)
+        {
+            ThrowHelper.BufferSize(nameof(labels), labels.Length, intrinsics.PixelCount, string.Create(CultureInfo.InvariantCulture, $"a {intrinsics.Width}x{intrinsics.Height} image"));
+        }
+
         ThrowHelper.ThrowIfNotPositiveFinite(maxDepth, nameof(maxDepth));
         unsafe
         {
             fixed (float* pixels = depth)
+            fixed (byte* labelPixels = labels)
             {
                 float* p = pixels;
+                byte* l = labelPixels;
+                bool withLabels = !labels.IsEmpty;
                 int width = intrinsics.Width;
                 PinholeIntrinsics k = intrinsics;
                 Pose3 pose = cameraPose;
@@ -51,7 +73,12 @@ public static class DepthRenderer
                     {
                         // Direction with optical z = 1, so the hit parameter is the depth itself.
                         Vector3 direction = pose.Rotate(k.RayThrough(u, row));
-                        p[(row * width) + u] = scene.Raycast(pose.Position, direction, maxDepth, out float t, out _) ? t : float.NaN;
+                        bool hit = scene.Raycast(pose.Position, direction, maxDepth, out float t, out int primitive);
+                        p[(row * width) + u] = hit ? t : float.NaN;
+                        if (withLabels)
+                        {
+                            l[(row * width) + u] = hit ? (byte)scene.Primitives[primitive].SemanticClass : (byte)SemanticClass.Unlabelled;
+                        }
                     }
                 });
             }
