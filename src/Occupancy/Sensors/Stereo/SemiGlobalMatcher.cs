@@ -40,7 +40,7 @@ public sealed unsafe class SemiGlobalMatcher
     private ushort[] _forward = [], _backward = [];
     private ulong[] _censusLeft = [], _censusRight = [];
     private float[] _raw = [];
-    private int[] _clampedColumns = [];
+    private byte[] _paddedLeft = [], _paddedRight = [];
     private ushort[] _zeroPath = [];
     private PassBuffers? _forwardPass, _backwardPass;
     private WorkerBuffers[] _workers = [];
@@ -126,7 +126,9 @@ public sealed unsafe class SemiGlobalMatcher
         {
             int rowJobs = (height + RowsPerJob - 1) / RowsPerJob;
             int workers = WorkerPool.Shared.WorkerCount;
-            _job.Start(l, r, output);
+            _job.Start(output);
+            Pad(l, Pointer(_paddedLeft));
+            Pad(r, Pointer(_paddedRight));
             _job.Stage = Stage.Census;
             WorkerPool.Shared.Run(_job, rowJobs, workers);
             _job.Stage = Stage.Cost;
@@ -168,12 +170,8 @@ public sealed unsafe class SemiGlobalMatcher
         _censusLeft = GC.AllocateUninitializedArray<ulong>(pixels, pinned: true);
         _censusRight = GC.AllocateUninitializedArray<ulong>(pixels, pinned: true);
         _raw = GC.AllocateUninitializedArray<float>(Options.MedianFilter ? pixels : 0, pinned: true);
-        _clampedColumns = new int[width + 8];
-        for (int i = 0; i < _clampedColumns.Length; i++)
-        {
-            _clampedColumns[i] = Math.Clamp(i - 4, 0, width - 1);
-        }
-
+        _paddedLeft = GC.AllocateUninitializedArray<byte>((width + 8) * (height + 6), pinned: true);
+        _paddedRight = GC.AllocateUninitializedArray<byte>((width + 8) * (height + 6), pinned: true);
         _zeroPath = GC.AllocateArray<ushort>(d + 2, pinned: true);
         _zeroPath[0] = SgmKernel.Pad;
         _zeroPath[d + 1] = SgmKernel.Pad;
@@ -193,46 +191,57 @@ public sealed unsafe class SemiGlobalMatcher
     private static T* Pointer<T>(T[] array)
         where T : unmanaged => (T*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(array));
 
-    /// <summary>9 × 7 census of rows [y0, y1) of one image: bit set where the neighbour is darker than the centre.</summary>
-    private void Census(byte* image, ulong* census, int y0, int y1)
+    /// <summary>Copies an image into a buffer with 4 columns and 3 rows of edge replication on each side.</summary>
+    private void Pad(byte* image, byte* padded)
     {
-        int width = _width, height = _height;
-        int[] columns = _clampedColumns;
-        for (int y = y0; y < y1; y++)
+        int width = _width, height = _height, stride = width + 8;
+        for (int y = -3; y < height + 3; y++)
         {
-            byte* r0 = image + (Math.Clamp(y - 3, 0, height - 1) * width);
-            byte* r1 = image + (Math.Clamp(y - 2, 0, height - 1) * width);
-            byte* r2 = image + (Math.Clamp(y - 1, 0, height - 1) * width);
-            byte* r3 = image + (y * width);
-            byte* r4 = image + (Math.Clamp(y + 1, 0, height - 1) * width);
-            byte* r5 = image + (Math.Clamp(y + 2, 0, height - 1) * width);
-            byte* r6 = image + (Math.Clamp(y + 3, 0, height - 1) * width);
-            ulong* output = census + (y * width);
-            for (int x = 0; x < width; x++)
+            byte* source = image + (Math.Clamp(y, 0, height - 1) * width);
+            byte* target = padded + ((y + 3) * stride);
+            new ReadOnlySpan<byte>(source, width).CopyTo(new Span<byte>(target + 4, width));
+            for (int k = 0; k < 4; k++)
             {
-                int centre = r3[x];
-                ulong bits = 0;
-                for (int k = 0; k < 9; k++)
-                {
-                    int c = columns[x + k];
-                    bits = (bits << 6)
-                        | (r0[c] < centre ? 32UL : 0) | (r1[c] < centre ? 16UL : 0) | (r2[c] < centre ? 8UL : 0)
-                        | (r4[c] < centre ? 4UL : 0) | (r5[c] < centre ? 2UL : 0) | (r6[c] < centre ? 1UL : 0);
-                }
-
-                // The centre row without the centre itself: 8 more bits, 62 in all.
-                for (int k = 0; k < 9; k++)
-                {
-                    if (k != 4)
-                    {
-                        bits = (bits << 1) | (r3[columns[x + k]] < centre ? 1UL : 0);
-                    }
-                }
-
-                output[x] = bits;
+                target[k] = source[0];
+                target[width + 4 + k] = source[width - 1];
             }
         }
     }
+
+    /// <summary>
+    /// 9 × 7 census of rows [y0, y1) of one padded image: one bit per neighbour, set where it is darker than the
+    /// centre, the six off-centre rows first (9 bits each, top to bottom, left to right), then the centre row without
+    /// the centre (8 bits): 62 bits in all.
+    /// </summary>
+    private void Census(byte* padded, ulong* census, int y0, int y1)
+    {
+        int width = _width, stride = width + 8;
+        for (int y = y0; y < y1; y++)
+        {
+            byte* row = padded + ((y + 3) * stride) + 4;
+            ulong* output = census + (y * width);
+            for (int x = 0; x < width; x++)
+            {
+                byte* p = row + x - 4;
+                int c = p[4];
+                ulong bits = Darker9(p - (3 * stride), c);
+                bits = (bits << 9) | Darker9(p - (2 * stride), c);
+                bits = (bits << 9) | Darker9(p - stride, c);
+                bits = (bits << 9) | Darker9(p + stride, c);
+                bits = (bits << 9) | Darker9(p + (2 * stride), c);
+                bits = (bits << 9) | Darker9(p + (3 * stride), c);
+                ulong centre = Darker9(p, c);
+                output[x] = (bits << 8) | ((centre >> 5) << 4) | (centre & 15);
+            }
+        }
+    }
+
+    /// <summary>Nine bits, the first pixel in the highest: set where r[k] &lt; c.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Darker9(byte* r, int c) =>
+        ((ulong)((uint)(r[0] - c) >> 31) << 8) | ((ulong)((uint)(r[1] - c) >> 31) << 7) | ((ulong)((uint)(r[2] - c) >> 31) << 6)
+        | ((ulong)((uint)(r[3] - c) >> 31) << 5) | ((ulong)((uint)(r[4] - c) >> 31) << 4) | ((ulong)((uint)(r[5] - c) >> 31) << 3)
+        | ((ulong)((uint)(r[6] - c) >> 31) << 2) | ((ulong)((uint)(r[7] - c) >> 31) << 1) | (ulong)((uint)(r[8] - c) >> 31);
 
     /// <summary>Hamming costs of rows [y0, y1) for every disparity.</summary>
     private void Costs(int y0, int y1)
@@ -510,15 +519,12 @@ public sealed unsafe class SemiGlobalMatcher
 
     private sealed class StageJob(SemiGlobalMatcher owner) : ParallelJob
     {
-        private byte* _left, _right;
         private float* _output;
 
         public Stage Stage { get; set; }
 
-        public void Start(byte* left, byte* right, float* output)
+        public void Start(float* output)
         {
-            _left = left;
-            _right = right;
             _output = output;
         }
 
@@ -528,8 +534,8 @@ public sealed unsafe class SemiGlobalMatcher
             switch (Stage)
             {
                 case Stage.Census:
-                    owner.Census(_left, Pointer(owner._censusLeft), y0, y1);
-                    owner.Census(_right, Pointer(owner._censusRight), y0, y1);
+                    owner.Census(Pointer(owner._paddedLeft), Pointer(owner._censusLeft), y0, y1);
+                    owner.Census(Pointer(owner._paddedRight), Pointer(owner._censusRight), y0, y1);
                     break;
                 case Stage.Cost:
                     owner.Costs(y0, y1);
