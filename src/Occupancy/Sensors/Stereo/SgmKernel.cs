@@ -1,0 +1,93 @@
+using System;
+using System.Collections.Generic;
+using System.Runtime.Intrinsics;
+
+namespace Occupancy.Sensors.Stereo;
+
+/// <summary>
+/// One instruction-set strategy for the hot loops of semi-global matching, all over the disparities of one pixel:
+/// the path recurrence step and the reductions of winner-takes-all. Everything is unsigned 16-bit integer arithmetic
+/// whose values are bounded (see <see cref="SemiGlobalMatcher"/>) so that nothing overflows or saturates; every
+/// strategy therefore produces bit-identical results.
+/// </summary>
+internal abstract unsafe class SgmKernel
+{
+    /// <summary>
+    /// Pad value on both sides of every stored path vector (index −1 and D): larger than any path cost plus P2, and
+    /// small enough that adding P1 to it cannot overflow 16 bits.
+    /// </summary>
+    public const ushort Pad = 0x7FFF;
+
+    /// <summary>Name used in tests and the OCCUPANCY_SGM_KERNEL environment variable.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>True when this strategy runs on the current hardware (with the current DOTNET_ settings).</summary>
+    public abstract bool IsSupported { get; }
+
+    /// <summary>
+    /// One step of one aggregation path r at pixel p:
+    /// L(p,d) = C(p,d) + min(L(p−r,d), L(p−r,d±1) + P1, min_k L(p−r,k) + P2) − min_k L(p−r,k).
+    /// </summary>
+    /// <param name="cost">C(p, 0..D−1), census Hamming costs.</param>
+    /// <param name="previous">L(p−r, 0..D−1); previous[−1] and previous[D] must hold <see cref="Pad"/>.</param>
+    /// <param name="previousMin">min_k L(p−r, k).</param>
+    /// <param name="current">Receives L(p, 0..D−1).</param>
+    /// <param name="sum">The pixel's aggregate: set to L when <paramref name="accumulate"/> is false, else L is added.</param>
+    /// <param name="accumulate">Whether to add to <paramref name="sum"/> rather than overwrite it.</param>
+    /// <param name="disparities">D, a multiple of 16.</param>
+    /// <param name="p1">Penalty for a disparity change of one.</param>
+    /// <param name="p2">Penalty for a larger change.</param>
+    /// <returns>min_d L(p, d).</returns>
+    public abstract ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2);
+
+    /// <summary>Writes a[d] + b[d] to <paramref name="sum"/> and returns the smallest d of the minimum.</summary>
+    /// <param name="a">One aggregate (forward paths).</param>
+    /// <param name="b">The other aggregate (backward paths).</param>
+    /// <param name="sum">Receives the total S(p, 0..D−1).</param>
+    /// <param name="disparities">D, a multiple of 16.</param>
+    /// <param name="min">The minimum of the sum.</param>
+    public abstract int SumArgMin(ushort* a, ushort* b, ushort* sum, int disparities, out ushort min);
+
+    /// <summary>The minimum of <paramref name="values"/>[0..D−1].</summary>
+    public abstract ushort Min(ushort* values, int disparities);
+
+    /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
+    public static IReadOnlyList<SgmKernel> All { get; } = [new SgmKernelScalar(), new SgmKernelVector128(), new SgmKernelVector256()];
+
+    /// <summary>
+    /// The widest supported strategy, or the one named by the OCCUPANCY_SGM_KERNEL environment variable
+    /// (scalar, vector128, vector256) when it is set and supported.
+    /// </summary>
+    public static SgmKernel Best { get; } = Choose();
+
+    private static SgmKernel Choose()
+    {
+        string? forced = Environment.GetEnvironmentVariable("OCCUPANCY_SGM_KERNEL");
+        if (!string.IsNullOrEmpty(forced))
+        {
+            foreach (SgmKernel k in All)
+            {
+                if (string.Equals(k.Name, forced, StringComparison.OrdinalIgnoreCase) && k.IsSupported)
+                {
+                    return k;
+                }
+            }
+        }
+
+        if (Vector256.IsHardwareAccelerated)
+        {
+            return All[2];
+        }
+
+        return Vector128.IsHardwareAccelerated ? All[1] : All[0];
+    }
+
+    /// <summary>Minimum of the eight lanes, by halving: exact, so it agrees with a scalar loop.</summary>
+    protected static ushort HorizontalMin(Vector128<ushort> v)
+    {
+        v = Vector128.Min(v, Vector128.Shuffle(v.AsUInt32(), Vector128.Create(2u, 3u, 0u, 1u)).AsUInt16());
+        v = Vector128.Min(v, Vector128.Shuffle(v.AsUInt32(), Vector128.Create(1u, 0u, 3u, 2u)).AsUInt16());
+        v = Vector128.Min(v, Vector128.ShiftRightLogical(v.AsUInt32(), 16).AsUInt16());
+        return v.ToScalar();
+    }
+}
