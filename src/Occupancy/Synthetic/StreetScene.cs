@@ -16,7 +16,8 @@ namespace Occupancy.Synthetic;
 /// <item>Seeded parked cars in both parking lanes: a lower body (oriented box, a slight seeded yaw) and a cabin (a
 /// triangle mesh).</item>
 /// </list>
-/// The ego car stands in the right-hand lane at <see cref="EgoPose"/>; <see cref="SurroundRig"/> puts a stereo pair
+/// The ego car stands in the right-hand lane at <see cref="EgoPose"/> (0.45 m left of the lane's centre, so that the
+/// parked cars are at least 1.7 m from its right cameras: within 128 pixels of disparity); <see cref="SurroundRig"/> puts a stereo pair
 /// (<see cref="StereoBaseline"/> apart) on each side of its roof. Mapped at <see cref="Resolution"/> (heights chosen so
 /// that no horizontal surface lies on a voxel boundary).
 /// </summary>
@@ -44,7 +45,7 @@ public static class StreetScene
     public static Aabb Region { get; } = new(new Vector3(0, -11, -0.4f), new Vector3(80, 11, 6));
 
     /// <summary>Pose of the ego car's body frame (x forward, y left, z up; origin on the road under the car's centre).</summary>
-    public static Pose3 EgoPose { get; } = new(new Vector3(40, -1.75f, RoadHeight), Quaternion.Identity);
+    public static Pose3 EgoPose { get; } = new(new Vector3(40, -1.3f, RoadHeight), Quaternion.Identity);
 
     /// <summary>The region within 20 m (along the road) of the ego car: where the car's map is scored.</summary>
     public static Aabb EgoRegion { get; } = new(new Vector3(20, -11, -0.4f), new Vector3(60, 11, 6));

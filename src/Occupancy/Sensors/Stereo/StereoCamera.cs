@@ -99,7 +99,6 @@ public sealed class StereoCamera
     /// <exception cref="ArgumentException">A buffer does not hold Width × Height values.</exception>
     public void DepthToDisparity(ReadOnlySpan<float> depth, Span<float> disparity) => Convert(depth, disparity, nameof(depth), nameof(disparity));
 
-    // fx·B / x maps disparity to depth and depth to disparity alike.
     private void Convert(ReadOnlySpan<float> input, Span<float> output, string inputName, string outputName)
     {
         int n = Intrinsics.PixelCount;
@@ -114,11 +113,6 @@ public sealed class StereoCamera
             ThrowHelper.BufferSize(outputName, output.Length, n, what);
         }
 
-        float fb = Intrinsics.Fx * Baseline;
-        for (int i = 0; i < n; i++)
-        {
-            float x = input[i];
-            output[i] = x > 0 && float.IsFinite(x) ? fb / x : float.NaN;
-        }
+        Stereo.Disparity.ToDepth(input, Intrinsics.Fx, Baseline, output); // fx·B / x maps either way
     }
 }
