@@ -12,7 +12,8 @@ namespace Occupancy.Map;
 /// Semantic classes carried beside an <see cref="OccupancyMap"/>: each voxel that labelled measurements ended in holds
 /// the class most of them agreed on, kept as a streaming majority vote (Boyer–Moore: a vote for the held class raises its
 /// count, any other lowers it, and at zero the newcomer takes the voxel), so a voxel costs two bytes whatever the number
-/// of classes. Class ids are the caller's (0 to 255; the synthetic scenes use <c>SemanticClass</c>). Voxel keys and
+/// of classes. Class ids are the caller's (1 to 255; the synthetic scenes use <c>SemanticClass</c>); 0 means "no label"
+/// (sky, or a pixel the segmentation left out) and the image and point-cloud overloads cast no vote for it. Voxel keys and
 /// resolution are the map's; world frame metres, z up; camera optical frame z forward, x right, y down.
 /// </summary>
 public sealed class SemanticLayer
@@ -97,7 +98,7 @@ public sealed class SemanticLayer
     /// in, the voxel the depth integrator marks occupied.
     /// </summary>
     /// <param name="depth">Depth along the optical axis, metres, row-major; NaN, zero or negative is no return.</param>
-    /// <param name="labels">One class id per pixel.</param>
+    /// <param name="labels">One class id per pixel; 0 casts no vote.</param>
     /// <param name="intrinsics">Camera intrinsics; both images must have Width × Height pixels.</param>
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     /// <param name="maxRange">Returns beyond this depth (metres) vote nothing, as they mark nothing in the map.</param>
@@ -129,7 +130,7 @@ public sealed class SemanticLayer
             for (int u = 0; u < intrinsics.Width; u++, i++)
             {
                 float d = depth[i];
-                if (d > 0 && d <= maxRange && Map.TryGetKey(projector.PixelToWorld(u, v, d), out VoxelKey key))
+                if (labels[i] != 0 && d > 0 && d <= maxRange && Map.TryGetKey(projector.PixelToWorld(u, v, d), out VoxelKey key))
                 {
                     Vote(key, labels[i]);
                     votes++;
@@ -142,7 +143,7 @@ public sealed class SemanticLayer
 
     /// <summary>Votes with a labelled point cloud: each point votes its label at the voxel it lies in.</summary>
     /// <param name="points">World points, metres; non-finite ones are skipped.</param>
-    /// <param name="labels">One class id per point.</param>
+    /// <param name="labels">One class id per point; 0 casts no vote.</param>
     /// <returns>The number of votes cast.</returns>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
     public int Integrate(ReadOnlySpan<Vector3> points, ReadOnlySpan<byte> labels)
@@ -156,7 +157,7 @@ public sealed class SemanticLayer
         for (int i = 0; i < points.Length; i++)
         {
             Vector3 p = points[i];
-            if (float.IsFinite(p.X) && float.IsFinite(p.Y) && float.IsFinite(p.Z) && Map.TryGetKey(p, out VoxelKey key))
+            if (labels[i] != 0 && float.IsFinite(p.X) && float.IsFinite(p.Y) && float.IsFinite(p.Z) && Map.TryGetKey(p, out VoxelKey key))
             {
                 Vote(key, labels[i]);
                 votes++;

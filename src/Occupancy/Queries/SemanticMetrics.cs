@@ -58,6 +58,11 @@ public sealed class SemanticMetrics
             int n = 0;
             for (int c = 0; c < 256; c++)
             {
+                if (c == (int)SemanticClass.Unlabelled && !TruthHas(c))
+                {
+                    continue;
+                }
+
                 double iou = IoU((byte)c);
                 if (!double.IsNaN(iou))
                 {
@@ -68,6 +73,34 @@ public sealed class SemanticMetrics
 
             return n == 0 ? double.NaN : sum / n;
         }
+    }
+
+    /// <summary>Observed occupied voxels that neither carry a label nor have a labelled neighbour.</summary>
+    public long UnlabelledOccupied
+    {
+        get
+        {
+            long n = 0;
+            for (int t = 0; t < Labels; t++)
+            {
+                n += Count(t, (int)SemanticClass.Unlabelled + 1);
+            }
+
+            return n;
+        }
+    }
+
+    private bool TruthHas(int semanticClass)
+    {
+        for (int p = 0; p < Labels; p++)
+        {
+            if (Count(semanticClass + 1, p) > 0)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>Compares a map and its labels with the truth over the map's observed voxels.</summary>

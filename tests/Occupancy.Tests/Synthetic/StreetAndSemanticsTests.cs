@@ -208,6 +208,7 @@ public class StreetAndSemanticsTests
 
         SemanticMetrics m = SemanticMetrics.Compare(map, labels, truth);
         Assert.Equal(5, m.Evaluated);
+        Assert.Equal(0, m.UnlabelledOccupied);
         Assert.Equal((byte)SemanticClass.Furniture, labels.ClassOf(boxKey));
         Assert.Equal(1.0, m.IoU((byte)SemanticClass.Ground));
         Assert.Equal(1.0 / 3, m.IoU((byte)SemanticClass.Furniture), 12); // TP box; FP air; FN other box
