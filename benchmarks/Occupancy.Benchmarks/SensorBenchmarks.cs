@@ -1,0 +1,76 @@
+using BenchmarkDotNet.Attributes;
+using Occupancy.Geometry;
+using Occupancy.Sensors;
+using Occupancy.Sensors.Stereo;
+using Occupancy.Synthetic;
+
+namespace Occupancy.Benchmarks;
+
+/// <summary>
+/// Semi-global matching of the street's front stereo pair (640×480, 128 disparities, 8 paths) by aggregation kernel;
+/// with --legs, each kernel under each hardware setting (unsupported kernels fall back to scalar).
+/// </summary>
+[MemoryDiagnoser]
+public class StereoBenchmarks
+{
+    private byte[] _left = null!;
+    private byte[] _right = null!;
+    private float[] _disparity = null!;
+    private SemiGlobalMatcher _matcher = null!;
+
+    [Params("scalar", "vector128", "vector256")]
+    public string Kernel { get; set; } = "vector256";
+
+    [Params(8, 4)]
+    public int Paths { get; set; } = 8;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        Scene street = StreetScene.CreateScene();
+        PinholeIntrinsics k = StreetScene.CameraIntrinsics;
+        Pose3 pose = StreetScene.SurroundRig().CameraPose(0, StreetScene.EgoPose);
+        var stereo = new StereoCamera(k, StreetScene.StereoBaseline);
+        _left = new byte[k.PixelCount];
+        _right = new byte[k.PixelCount];
+        _disparity = new float[k.PixelCount];
+        ColorRenderer.RenderGray(street, k, pose, _left);
+        ColorRenderer.RenderGray(street, k, stereo.RightCameraPose(pose), _right);
+        SgmKernel kernel = SgmKernel.All.Single(x => x.Name == Kernel);
+        _matcher = new SemiGlobalMatcher(new SgmOptions { Paths = Paths }, kernel.IsSupported ? kernel : SgmKernel.All[0]);
+        _matcher.Compute(_left, _right, k.Width, k.Height, _disparity);
+    }
+
+    /// <summary>One 640×480 pair to a disparity image.</summary>
+    [Benchmark]
+    public void Match() => _matcher.Compute(_left, _right, 640, 480, _disparity);
+}
+
+/// <summary>Rendering a 640×480 frame of the street (121 primitives in a bounding volume hierarchy) from the car's front camera.</summary>
+[MemoryDiagnoser]
+public class RenderBenchmarks
+{
+    private Scene _street = null!;
+    private PinholeIntrinsics _k;
+    private Pose3 _pose;
+    private float[] _depth = null!;
+    private byte[] _gray = null!;
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _street = StreetScene.CreateScene();
+        _k = StreetScene.CameraIntrinsics;
+        _pose = StreetScene.SurroundRig().CameraPose(0, StreetScene.EgoPose);
+        _depth = new float[_k.PixelCount];
+        _gray = new byte[_k.PixelCount];
+    }
+
+    /// <summary>Depth: one ray per pixel.</summary>
+    [Benchmark]
+    public void Depth() => DepthRenderer.Render(_street, _k, _pose, _depth, 200);
+
+    /// <summary>Grey image: rays, normals, texture and light.</summary>
+    [Benchmark]
+    public void Gray() => ColorRenderer.RenderGray(_street, _k, _pose, _gray);
+}
