@@ -1,8 +1,16 @@
 using System;
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using Occupancy.Geometry;
 
 namespace Occupancy.Synthetic;
+
+/// <summary>What a traversal of four rays does at each item of a leaf it reaches, for each ray that reaches it.</summary>
+internal interface IBvhPacketVisitor
+{
+    /// <summary>Tests item <paramref name="item"/> against ray <paramref name="lane"/>; on a nearer hit, lowers <paramref name="tMax"/>.</summary>
+    void Visit(int item, int lane, ref float tMax);
+}
 
 /// <summary>What a ray traversal does at each item of a leaf it reaches.</summary>
 internal interface IBvhRayVisitor
@@ -12,20 +20,26 @@ internal interface IBvhRayVisitor
 }
 
 /// <summary>
-/// A binary bounding volume hierarchy over axis-aligned boxes, built by median splits on the longest axis of the
-/// centroids (at most <see cref="LeafSize"/> items per leaf). Nodes are flat arrays; traversal visits the nearer child
+/// A binary bounding volume hierarchy over axis-aligned boxes, built with the binned surface area heuristic (leaves
+/// of up to <see cref="LeafSize"/> items where splitting does not pay). Nodes are flat arrays; traversal visits the nearer child
 /// first and skips boxes beyond the current nearest hit. Struct visitors keep it free of delegates and allocation.
 /// </summary>
 internal sealed class BoundingVolumeHierarchy
 {
     public const int LeafSize = 4;
 
-    private readonly Vector3[] _min;
-    private readonly Vector3[] _max;
-    private readonly int[] _first; // leaf: first index into _items; inner: right child (left child is node + 1)
-    private readonly int[] _count; // leaf: item count (> 0); inner: 0
+    private readonly Node[] _nodes;
     private readonly int[] _items;
-    private int _nodes;
+
+    /// <summary>32 bytes: the box, and for a leaf the first item and count, for an inner node the right child (count 0).</summary>
+    private struct Node
+    {
+        public Vector3 Min;
+        public int First; // leaf: first index into _items; inner: right child (the left child is node + 1)
+        public Vector3 Max;
+        public int Count; // leaf: item count (> 0); inner: 0
+    }
+    private int _nodeCount;
 
     public BoundingVolumeHierarchy(ReadOnlySpan<Aabb> boxes)
     {
@@ -37,10 +51,7 @@ internal sealed class BoundingVolumeHierarchy
         }
 
         int capacity = Math.Max(1, 2 * n);
-        _min = new Vector3[capacity];
-        _max = new Vector3[capacity];
-        _first = new int[capacity];
-        _count = new int[capacity];
+        _nodes = new Node[capacity];
         var centroids = new Vector3[n];
         var mins = new Vector3[n];
         var maxs = new Vector3[n];
@@ -53,10 +64,8 @@ internal sealed class BoundingVolumeHierarchy
 
         if (n == 0)
         {
-            _min[0] = new Vector3(float.PositiveInfinity);
-            _max[0] = new Vector3(float.NegativeInfinity);
-            _count[0] = 0;
-            _nodes = 1;
+            _nodes[0] = new Node { Min = new Vector3(float.PositiveInfinity), Max = new Vector3(float.NegativeInfinity) };
+            _nodeCount = 1;
             return;
         }
 
@@ -67,11 +76,14 @@ internal sealed class BoundingVolumeHierarchy
     public ReadOnlySpan<int> Items => _items;
 
     /// <summary>Box around everything.</summary>
-    public Aabb Bounds => new(_min[0], _max[0]);
+    public Aabb Bounds => new(_nodes[0].Min, _nodes[0].Max);
 
+    private const int Bins = 16;
+
+    /// <summary>Binned surface-area-heuristic build: each split is the cheapest of 15 planes per axis over the centroids.</summary>
     private int Build(int start, int end, Vector3[] centroids, Vector3[] mins, Vector3[] maxs)
     {
-        int node = _nodes++;
+        int node = _nodeCount++;
         Vector3 lo = new(float.PositiveInfinity), hi = new(float.NegativeInfinity);
         Vector3 clo = lo, chi = hi;
         for (int i = start; i < end; i++)
@@ -83,62 +95,131 @@ internal sealed class BoundingVolumeHierarchy
             chi = Vector3.Max(chi, centroids[item]);
         }
 
-        _min[node] = lo;
-        _max[node] = hi;
-        if (end - start <= LeafSize)
+        _nodes[node].Min = lo;
+        _nodes[node].Max = hi;
+        int n = end - start;
+        if (n <= 2)
         {
-            _first[node] = start;
-            _count[node] = end - start;
+            _nodes[node].First = start;
+            _nodes[node].Count = n;
             return node;
         }
 
-        Vector3 extent = chi - clo;
-        int axis = extent.X >= extent.Y && extent.X >= extent.Z ? 0 : extent.Y >= extent.Z ? 1 : 2;
-        int mid = (start + end) / 2;
-        // Quickselect the median centroid along the axis.
-        int l = start, r = end - 1;
-        while (l < r)
+        // Cost of a split in units of one item test: 1 (the node) + sum over children of area ratio × items.
+        float bestCost = float.PositiveInfinity;
+        int bestAxis = -1, bestPlane = 0;
+        Span<int> binCount = stackalloc int[Bins];
+        Span<Vector3> binMin = stackalloc Vector3[Bins];
+        Span<Vector3> binMax = stackalloc Vector3[Bins];
+        Span<float> rightArea = stackalloc float[Bins];
+        Span<int> rightCount = stackalloc int[Bins];
+        for (int axis = 0; axis < 3; axis++)
         {
-            float pivot = centroids[_items[(l + r) / 2]][axis];
-            int i = l, j = r;
-            while (i <= j)
+            float extent = chi[axis] - clo[axis];
+            if (!(extent > 0))
             {
-                while (centroids[_items[i]][axis] < pivot)
-                {
-                    i++;
-                }
-
-                while (centroids[_items[j]][axis] > pivot)
-                {
-                    j--;
-                }
-
-                if (i <= j)
-                {
-                    (_items[i], _items[j]) = (_items[j], _items[i]);
-                    i++;
-                    j--;
-                }
+                continue;
             }
 
-            if (mid <= j)
+            binCount.Clear();
+            binMin.Fill(new Vector3(float.PositiveInfinity));
+            binMax.Fill(new Vector3(float.NegativeInfinity));
+            for (int i = start; i < end; i++)
             {
-                r = j;
+                int item = _items[i];
+                int b = Math.Min(Bins - 1, (int)((centroids[item][axis] - clo[axis]) / extent * Bins));
+                binCount[b]++;
+                binMin[b] = Vector3.Min(binMin[b], mins[item]);
+                binMax[b] = Vector3.Max(binMax[b], maxs[item]);
             }
-            else if (mid >= i)
+
+            Vector3 rlo = new(float.PositiveInfinity), rhi = new(float.NegativeInfinity);
+            int rc = 0;
+            for (int b = Bins - 1; b > 0; b--)
             {
-                l = i;
+                rc += binCount[b];
+                rlo = Vector3.Min(rlo, binMin[b]);
+                rhi = Vector3.Max(rhi, binMax[b]);
+                rightCount[b] = rc;
+                rightArea[b] = rc > 0 ? Area(rlo, rhi) : 0;
             }
-            else
+
+            Vector3 llo = new(float.PositiveInfinity), lhi = new(float.NegativeInfinity);
+            int lc = 0;
+            for (int plane = 1; plane < Bins; plane++)
             {
-                break;
+                lc += binCount[plane - 1];
+                llo = Vector3.Min(llo, binMin[plane - 1]);
+                lhi = Vector3.Max(lhi, binMax[plane - 1]);
+                if (lc == 0 || rightCount[plane] == 0)
+                {
+                    continue;
+                }
+
+                float cost = (Area(llo, lhi) * lc) + (rightArea[plane] * rightCount[plane]);
+                if (cost < bestCost)
+                {
+                    bestCost = cost;
+                    bestAxis = axis;
+                    bestPlane = plane;
+                }
             }
         }
 
+        int mid;
+        if (bestAxis < 0)
+        {
+            if (n <= LeafSize)
+            {
+                _nodes[node].First = start;
+                _nodes[node].Count = n;
+                return node;
+            }
+
+            mid = (start + end) / 2; // every centroid coincides: halve the list
+        }
+        else if (n <= LeafSize && 1 + (bestCost / Area(lo, hi)) >= n)
+        {
+            _nodes[node].First = start; // testing the items costs no more than splitting
+            _nodes[node].Count = n;
+            return node;
+        }
+        else
+        {
+            mid = Partition(start, end, centroids, bestAxis, clo, chi, bestPlane);
+        }
+
         Build(start, mid, centroids, mins, maxs);
-        _first[node] = Build(mid, end, centroids, mins, maxs);
-        _count[node] = 0;
+        _nodes[node].First = Build(mid, end, centroids, mins, maxs);
+        _nodes[node].Count = 0;
         return node;
+    }
+
+    private int Partition(int start, int end, Vector3[] centroids, int axis, Vector3 clo, Vector3 chi, int plane)
+    {
+        float extent = chi[axis] - clo[axis];
+        int i = start, j = end - 1;
+        while (i <= j)
+        {
+            int b = Math.Min(Bins - 1, (int)((centroids[_items[i]][axis] - clo[axis]) / extent * Bins));
+            if (b < plane)
+            {
+                i++;
+            }
+            else
+            {
+                (_items[i], _items[j]) = (_items[j], _items[i]);
+                j--;
+            }
+        }
+
+        return i;
+    }
+
+    private static float Area(Vector3 lo, Vector3 hi)
+    {
+        Vector3 d = hi - lo;
+        return (d.X * d.Y) + (d.Y * d.Z) + (d.Z * d.X);
     }
 
     /// <summary>Visits the items whose boxes the ray origin + t·direction meets for t in [0, tMax], nearer subtrees first.</summary>
@@ -157,18 +238,19 @@ internal sealed class BoundingVolumeHierarchy
 
         while (true)
         {
-            int count = _count[node];
+            ref Node current = ref _nodes[node];
+            int count = current.Count;
             if (count > 0)
             {
-                int first = _first[node];
+                int first = current.First;
                 for (int k = 0; k < count; k++)
                 {
                     hit |= visitor.Visit(_items[first + k], ref tMax);
                 }
             }
-            else if (count == 0 && _first[node] > 0)
+            else if (current.First > 0)
             {
-                int left = node + 1, right = _first[node];
+                int left = node + 1, right = current.First;
                 bool hl = Slab(left, origin, inv, tMax, out float tl);
                 bool hr = Slab(right, origin, inv, tMax, out float tr);
                 if (hl && hr)
@@ -207,6 +289,109 @@ internal sealed class BoundingVolumeHierarchy
         }
     }
 
+    /// <summary>
+    /// Visits, for four rays from one origin at once, the items whose boxes each ray meets within its own limit: one box
+    /// test serves all four (Vector128), and a subtree is entered when any ray still can hit in it. The per-ray box test
+    /// is the same arithmetic as <see cref="Raycast{TVisitor}"/>'s, so each ray reaches the same items it would alone
+    /// (or more, never fewer) and the visitor's nearest hits are the same.
+    /// </summary>
+    public void RaycastPacket<TVisitor>(Vector3 origin, ReadOnlySpan<Vector3> directions, Span<float> tMax, ref TVisitor visitor)
+        where TVisitor : struct, IBvhPacketVisitor, allows ref struct
+    {
+        var ox = Vector128.Create(origin.X);
+        var oy = Vector128.Create(origin.Y);
+        var oz = Vector128.Create(origin.Z);
+        Vector128<float> ix = Vector128<float>.One / Vector128.Create(directions[0].X, directions[1].X, directions[2].X, directions[3].X);
+        Vector128<float> iy = Vector128<float>.One / Vector128.Create(directions[0].Y, directions[1].Y, directions[2].Y, directions[3].Y);
+        Vector128<float> iz = Vector128<float>.One / Vector128.Create(directions[0].Z, directions[1].Z, directions[2].Z, directions[3].Z);
+        Vector128<float> limit = Vector128.Create(tMax[0], tMax[1], tMax[2], tMax[3]);
+        Span<int> stack = stackalloc int[64];
+        int top = 0;
+        int node = 0;
+        if (PacketMask(0, ox, oy, oz, ix, iy, iz, limit, out _) == 0)
+        {
+            return;
+        }
+
+        while (true)
+        {
+            ref Node current = ref _nodes[node];
+            if (current.Count > 0)
+            {
+                uint mask = PacketMask(node, ox, oy, oz, ix, iy, iz, limit, out _);
+                for (int k = 0; k < current.Count; k++)
+                {
+                    int item = _items[current.First + k];
+                    for (uint m = mask; m != 0; m &= m - 1)
+                    {
+                        int lane = System.Numerics.BitOperations.TrailingZeroCount(m);
+                        visitor.Visit(item, lane, ref tMax[lane]);
+                    }
+                }
+
+                limit = Vector128.Create(tMax[0], tMax[1], tMax[2], tMax[3]);
+            }
+            else if (current.First > 0)
+            {
+                int left = node + 1, right = current.First;
+                uint ml = PacketMask(left, ox, oy, oz, ix, iy, iz, limit, out Vector128<float> el);
+                uint mr = PacketMask(right, ox, oy, oz, ix, iy, iz, limit, out Vector128<float> er);
+                if (ml != 0 && mr != 0)
+                {
+                    // Nearer child first, judged by the entry distances summed over the rays that enter both.
+                    float sumLeft = 0, sumRight = 0;
+                    for (uint m = ml & mr; m != 0; m &= m - 1)
+                    {
+                        int lane = System.Numerics.BitOperations.TrailingZeroCount(m);
+                        sumLeft += el.GetElement(lane);
+                        sumRight += er.GetElement(lane);
+                    }
+
+                    if (sumRight < sumLeft)
+                    {
+                        (left, right) = (right, left);
+                    }
+
+                    stack[top++] = right;
+                    node = left;
+                    continue;
+                }
+
+                if ((ml | mr) != 0)
+                {
+                    node = ml != 0 ? left : right;
+                    continue;
+                }
+            }
+
+            while (true)
+            {
+                if (top == 0)
+                {
+                    return;
+                }
+
+                node = stack[--top];
+                if (PacketMask(node, ox, oy, oz, ix, iy, iz, limit, out _) != 0)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private uint PacketMask(int node, Vector128<float> ox, Vector128<float> oy, Vector128<float> oz, Vector128<float> ix, Vector128<float> iy, Vector128<float> iz, Vector128<float> limit, out Vector128<float> enter)
+    {
+        ref Node n = ref _nodes[node];
+        Vector128<float> x0 = (Vector128.Create(n.Min.X) - ox) * ix, x1 = (Vector128.Create(n.Max.X) - ox) * ix;
+        Vector128<float> y0 = (Vector128.Create(n.Min.Y) - oy) * iy, y1 = (Vector128.Create(n.Max.Y) - oy) * iy;
+        Vector128<float> z0 = (Vector128.Create(n.Min.Z) - oz) * iz, z1 = (Vector128.Create(n.Max.Z) - oz) * iz;
+        enter = Vector128.Max(Vector128.Max(Vector128.Min(x0, x1), Vector128.Min(y0, y1)), Vector128.Max(Vector128.Min(z0, z1), Vector128<float>.Zero));
+        Vector128<float> exit = Vector128.Min(Vector128.Min(Vector128.Max(x0, x1), Vector128.Max(y0, y1)), Vector128.Min(Vector128.Max(z0, z1), limit));
+        return Vector128.LessThanOrEqual(enter, exit).ExtractMostSignificantBits();
+    }
+
     /// <summary>Calls <paramref name="visit"/> for the items whose boxes meet the query box, until it returns true.</summary>
     public bool AnyOverlapping<TState>(Aabb query, TState state, Func<TState, int, bool> visit)
     {
@@ -216,26 +401,26 @@ internal sealed class BoundingVolumeHierarchy
         while (top > 0)
         {
             int node = stack[--top];
-            Vector3 lo = _min[node], hi = _max[node];
+            Vector3 lo = _nodes[node].Min, hi = _nodes[node].Max;
             if (lo.X > query.Max.X || hi.X < query.Min.X || lo.Y > query.Max.Y || hi.Y < query.Min.Y || lo.Z > query.Max.Z || hi.Z < query.Min.Z)
             {
                 continue;
             }
 
-            int count = _count[node];
+            int count = _nodes[node].Count;
             if (count > 0)
             {
                 for (int k = 0; k < count; k++)
                 {
-                    if (visit(state, _items[_first[node] + k]))
+                    if (visit(state, _items[_nodes[node].First + k]))
                     {
                         return true;
                     }
                 }
             }
-            else if (_first[node] > 0)
+            else if (_nodes[node].First > 0)
             {
-                stack[top++] = _first[node];
+                stack[top++] = _nodes[node].First;
                 stack[top++] = node + 1;
             }
         }
@@ -243,10 +428,12 @@ internal sealed class BoundingVolumeHierarchy
         return false;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private bool Slab(int node, Vector3 origin, Vector3 inv, float tMax, out float enter)
     {
-        Vector3 t0 = (_min[node] - origin) * inv;
-        Vector3 t1 = (_max[node] - origin) * inv;
+        ref Node n = ref _nodes[node];
+        Vector3 t0 = (n.Min - origin) * inv;
+        Vector3 t1 = (n.Max - origin) * inv;
         Vector3 near = Vector3.Min(t0, t1);
         Vector3 far = Vector3.Max(t0, t1);
         enter = MathF.Max(MathF.Max(near.X, near.Y), MathF.Max(near.Z, 0f));

@@ -89,12 +89,13 @@ public static class ColorRenderer
         var primitive = new int[k.PixelCount];
         Parallel.For(0, height, v =>
         {
+            DepthRenderer.CastRow(scene, k, pose, v, maxDepth, depth.AsSpan(v * width, width), primitive.AsSpan(v * width, width));
             for (int u = 0; u < width; u++)
             {
-                Vector3 direction = pose.Rotate(k.RayThrough(u, v));
-                bool hit = scene.Raycast(pose.Position, direction, maxDepth, out float t, out int p);
-                depth[(v * width) + u] = hit ? t : float.NaN;
-                primitive[(v * width) + u] = hit ? p : -1;
+                if (primitive[(v * width) + u] < 0)
+                {
+                    depth[(v * width) + u] = float.NaN;
+                }
             }
         });
 

@@ -69,19 +69,44 @@ public static class DepthRenderer
                 // Rows are independent; rendering is test and sample infrastructure, not a per-frame library path.
                 Parallel.For(0, k.Height, row =>
                 {
+                    Span<float> t = stackalloc float[width];
+                    Span<int> primitive = stackalloc int[width];
+                    CastRow(scene, k, pose, row, maxDepth, t, primitive);
                     for (int u = 0; u < width; u++)
                     {
-                        // Direction with optical z = 1, so the hit parameter is the depth itself.
-                        Vector3 direction = pose.Rotate(k.RayThrough(u, row));
-                        bool hit = scene.Raycast(pose.Position, direction, maxDepth, out float t, out int primitive);
-                        p[(row * width) + u] = hit ? t : float.NaN;
+                        bool hit = primitive[u] >= 0;
+                        p[(row * width) + u] = hit ? t[u] : float.NaN;
                         if (withLabels)
                         {
-                            l[(row * width) + u] = hit ? (byte)scene.Primitives[primitive].SemanticClass : (byte)SemanticClass.Unlabelled;
+                            l[(row * width) + u] = hit ? (byte)scene.Primitives[primitive[u]].SemanticClass : (byte)SemanticClass.Unlabelled;
                         }
                     }
                 });
             }
+        }
+    }
+
+    /// <summary>
+    /// Casts the rays of one image row, four neighbouring pixels at a time, with the optical z of each direction 1 so
+    /// that the hit parameter is the depth; <paramref name="primitive"/> is −1 where nothing is hit within the range.
+    /// </summary>
+    internal static void CastRow(Scene scene, in PinholeIntrinsics k, in Pose3 pose, int row, float maxDepth, Span<float> t, Span<int> primitive)
+    {
+        Span<Vector3> directions = stackalloc Vector3[4];
+        int width = k.Width, u = 0;
+        for (; u + 4 <= width; u += 4)
+        {
+            for (int lane = 0; lane < 4; lane++)
+            {
+                directions[lane] = pose.Rotate(k.RayThrough(u + lane, row));
+            }
+
+            scene.RaycastPacket(pose.Position, directions, maxDepth, t.Slice(u, 4), primitive.Slice(u, 4));
+        }
+
+        for (; u < width; u++)
+        {
+            scene.Raycast(pose.Position, pose.Rotate(k.RayThrough(u, row)), maxDepth, out t[u], out primitive[u]);
         }
     }
 }

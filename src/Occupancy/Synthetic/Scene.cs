@@ -92,6 +92,50 @@ public sealed class Scene
         return primitive >= 0;
     }
 
+    /// <summary>
+    /// Four rays from one origin (a camera's neighbouring pixels) at once: the same nearest hits as four calls of
+    /// <see cref="Raycast(Vector3, Vector3, float, out float, out int)"/>, with each box of the hierarchy tested once for all four.
+    /// </summary>
+    internal void RaycastPacket(Vector3 origin, ReadOnlySpan<Vector3> directions, float tMax, Span<float> t, Span<int> primitive)
+    {
+        Primitive[] primitives = _primitives;
+        for (int lane = 0; lane < 4; lane++)
+        {
+            t[lane] = tMax;
+            primitive[lane] = -1;
+            foreach (int i in _unbounded)
+            {
+                if (primitives[i].Intersect(origin, directions[lane], 0f, t[lane], out float ti))
+                {
+                    t[lane] = ti;
+                    primitive[lane] = i;
+                }
+            }
+        }
+
+        if (_bounded.Length > 0)
+        {
+            var visitor = new PacketVisitor(primitives, _bounded, origin, directions, primitive);
+            _bvh.RaycastPacket(origin, directions, t, ref visitor);
+        }
+    }
+
+    private readonly ref struct PacketVisitor(Primitive[] primitives, int[] bounded, Vector3 origin, ReadOnlySpan<Vector3> directions, Span<int> primitive) : IBvhPacketVisitor
+    {
+        private readonly ReadOnlySpan<Vector3> _directions = directions;
+        private readonly Span<int> _primitive = primitive;
+
+        public void Visit(int item, int lane, ref float tMax)
+        {
+            int index = bounded[item];
+            if (primitives[index].Intersect(origin, _directions[lane], 0f, tMax, out float t))
+            {
+                tMax = t;
+                _primitive[lane] = index;
+            }
+        }
+    }
+
     private struct NearestVisitor(Primitive[] primitives, int[] bounded, Vector3 origin, Vector3 direction) : IBvhRayVisitor
     {
         public int Primitive = -1;

@@ -188,6 +188,32 @@ public class PrimitiveTests
     }
 
     [Fact]
+    public void Rendering_in_packets_of_four_rays_finds_the_hits_of_single_rays()
+    {
+        // The renderer casts four neighbouring pixels' rays through the hierarchy together; each must equal a lone ray.
+        Scene scene = StreetScene.CreateScene();
+        Occupancy.Sensors.PinholeIntrinsics k = new(202, 150, 125, 125, 100.5f, 74.5f); // width not a multiple of 4
+        foreach (int camera in new[] { 0, 3 })
+        {
+            Pose3 pose = StreetScene.SurroundRig().CameraPose(camera, StreetScene.EgoPose);
+            var depth = new float[k.PixelCount];
+            DepthRenderer.Render(scene, k, pose, depth, 200);
+            int hits = 0;
+            for (int v = 0; v < k.Height; v++)
+            {
+                for (int u = 0; u < k.Width; u++)
+                {
+                    bool hit = scene.Raycast(pose.Position, pose.Rotate(k.RayThrough(u, v)), 200, out float t, out _);
+                    Assert.Equal(hit ? t : float.NaN, depth[(v * k.Width) + u]);
+                    hits += hit ? 1 : 0;
+                }
+            }
+
+            Assert.True(hits > k.PixelCount / 2, $"camera {camera}: only {hits} hits");
+        }
+    }
+
+    [Fact]
     public void Bad_sizes_are_named()
     {
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => new Sphere(Vector3.Zero, 0)).ParamName);
