@@ -39,6 +39,11 @@ public readonly struct Aabb : IEquatable<Aabb>
     public bool Contains(Vector3 point) =>
         point.X >= Min.X && point.X <= Max.X && point.Y >= Min.Y && point.Y <= Max.Y && point.Z >= Min.Z && point.Z <= Max.Z;
 
+    /// <summary>True when the two closed boxes share at least one point.</summary>
+    /// <param name="other">Another box in the same frame.</param>
+    public bool Intersects(Aabb other) =>
+        Min.X <= other.Max.X && Max.X >= other.Min.X && Min.Y <= other.Max.Y && Max.Y >= other.Min.Y && Min.Z <= other.Max.Z && Max.Z >= other.Min.Z;
+
     /// <inheritdoc />
     public bool Equals(Aabb other) => Min.Equals(other.Min) && Max.Equals(other.Max);
 

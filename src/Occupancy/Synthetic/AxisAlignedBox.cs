@@ -22,12 +22,19 @@ public sealed class AxisAlignedBox : Primitive
     public override Aabb? Bounds => _box;
 
     /// <inheritdoc />
-    public override bool Intersect(Vector3 origin, Vector3 direction, float tMin, float tMax, out float t)
+    public override bool Intersect(Vector3 origin, Vector3 direction, float tMin, float tMax, out float t) =>
+        Slab(origin, direction, _box.Min, _box.Max, tMin, tMax, out t);
+
+    /// <summary>
+    /// The slab test: where the ray enters the box, accepted in (<paramref name="tMin"/>, <paramref name="tMax"/>); a ray
+    /// starting inside enters at a negative t and so reports no hit. IEEE division by zero gives ±infinity, which the
+    /// min/max handle.
+    /// </summary>
+    internal static bool Slab(Vector3 origin, Vector3 direction, Vector3 min, Vector3 max, float tMin, float tMax, out float t)
     {
-        // Slab test; IEEE division by zero gives ±infinity, which the min/max handle.
         Vector3 inv = Vector3.One / direction;
-        Vector3 t0 = (_box.Min - origin) * inv;
-        Vector3 t1 = (_box.Max - origin) * inv;
+        Vector3 t0 = (min - origin) * inv;
+        Vector3 t1 = (max - origin) * inv;
         Vector3 near = Vector3.Min(t0, t1);
         Vector3 far = Vector3.Max(t0, t1);
         float enter = MathF.Max(MathF.Max(near.X, near.Y), near.Z);
@@ -40,6 +47,5 @@ public sealed class AxisAlignedBox : Primitive
     public override bool Contains(Vector3 point) => _box.Contains(point);
 
     /// <inheritdoc />
-    public override bool Meets(Aabb box) =>
-        _box.Min.X <= box.Max.X && _box.Max.X >= box.Min.X && _box.Min.Y <= box.Max.Y && _box.Max.Y >= box.Min.Y && _box.Min.Z <= box.Max.Z && _box.Max.Z >= box.Min.Z;
+    public override bool Meets(Aabb box) => _box.Intersects(box);
 }

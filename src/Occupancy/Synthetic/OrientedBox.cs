@@ -67,20 +67,9 @@ public sealed class OrientedBox : Primitive
     public override Aabb? Bounds { get; }
 
     /// <inheritdoc />
-    public override bool Intersect(Vector3 origin, Vector3 direction, float tMin, float tMax, out float t)
-    {
+    public override bool Intersect(Vector3 origin, Vector3 direction, float tMin, float tMax, out float t) =>
         // The slab test in the box's own frame; rotation keeps t.
-        Vector3 o = Vector3.Transform(origin - Center, _inverse);
-        Vector3 inv = Vector3.One / Vector3.Transform(direction, _inverse);
-        Vector3 t0 = (-HalfExtents - o) * inv;
-        Vector3 t1 = (HalfExtents - o) * inv;
-        Vector3 near = Vector3.Min(t0, t1);
-        Vector3 far = Vector3.Max(t0, t1);
-        float enter = MathF.Max(MathF.Max(near.X, near.Y), near.Z);
-        float exit = MathF.Min(MathF.Min(far.X, far.Y), far.Z);
-        t = enter;
-        return enter <= exit && enter > tMin && enter < tMax;
-    }
+        AxisAlignedBox.Slab(Vector3.Transform(origin - Center, _inverse), Vector3.Transform(direction, _inverse), -HalfExtents, HalfExtents, tMin, tMax, out t);
 
     /// <inheritdoc />
     public override bool Contains(Vector3 point)

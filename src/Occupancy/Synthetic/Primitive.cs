@@ -41,7 +41,7 @@ public abstract class Primitive
     /// <param name="box">World box, metres.</param>
     public virtual bool Meets(Aabb box)
     {
-        if (Bounds is Aabb b && (b.Min.X > box.Max.X || b.Max.X < box.Min.X || b.Min.Y > box.Max.Y || b.Max.Y < box.Min.Y || b.Min.Z > box.Max.Z || b.Max.Z < box.Min.Z))
+        if (Bounds is Aabb b && !b.Intersects(box))
         {
             return false;
         }

@@ -176,7 +176,7 @@ public sealed class TriangleMesh : Primitive
     public override bool Meets(Aabb box)
     {
         Aabb b = Bounds!.Value;
-        if (b.Min.X > box.Max.X || b.Max.X < box.Min.X || b.Min.Y > box.Max.Y || b.Max.Y < box.Min.Y || b.Min.Z > box.Max.Z || b.Max.Z < box.Min.Z)
+        if (!b.Intersects(box))
         {
             return false;
         }
