@@ -46,7 +46,10 @@ public sealed partial class OccupancyMap
     /// <param name="point">World frame, metres.</param>
     public VoxelState GetState(Vector3 point) => TryGetKey(point, out VoxelKey key) ? GetState(key) : VoxelState.Unknown;
 
-    /// <summary>States of many points at once (faster than one call each: lookups are overlapped in blocks).</summary>
+    /// <summary>
+    /// States of many points at once (faster than one call each: lookups are overlapped in blocks, and batches of 16 384
+    /// points or more are split over the cores). Do not change the map while it runs.
+    /// </summary>
     /// <param name="points">World frame, metres. Non-finite or out-of-map points are unknown.</param>
     /// <param name="states">Receives one state per point; at least as long as <paramref name="points"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="states"/> is shorter than <paramref name="points"/>.</exception>
@@ -57,6 +60,17 @@ public sealed partial class OccupancyMap
             ThrowHelper.BufferSize(nameof(states), states.Length, points.Length, "the points");
         }
 
+        if (points.Length >= ParallelLookupMinimum && WorkerPool.Shared.WorkerCount > 1)
+        {
+            RunLookupJob(points, default, states);
+            return;
+        }
+
+        StatesOf(points, states);
+    }
+
+    private void StatesOf(ReadOnlySpan<Vector3> points, Span<VoxelState> states)
+    {
         float threshold = SensorModel.OccupiedLogOdds;
         Span<float> values = stackalloc float[LookupBlock];
         for (int start = 0; start < points.Length; start += LookupBlock)
@@ -67,6 +81,55 @@ public sealed partial class OccupancyMap
             {
                 float l = values[i];
                 states[start + i] = float.IsNaN(l) ? VoxelState.Unknown : l >= threshold ? VoxelState.Occupied : VoxelState.Free;
+            }
+        }
+    }
+
+    /// <summary>Batches at least this long are split over the shared worker threads (a batch is read-only work).</summary>
+    private const int ParallelLookupMinimum = 16384;
+
+    /// <summary>Points per job of a parallel batched lookup.</summary>
+    private const int LookupJobPoints = 4096;
+
+    private LookupJob? _lookupJob;
+
+    private unsafe void RunLookupJob(ReadOnlySpan<Vector3> points, Span<float> logOdds, Span<VoxelState> states)
+    {
+        LookupJob job = _lookupJob ??= new LookupJob(this);
+        fixed (Vector3* p = points)
+        fixed (float* l = logOdds)
+        fixed (VoxelState* s = states)
+        {
+            job.Points = p;
+            job.LogOdds = l;
+            job.States = s;
+            job.Length = points.Length;
+            WorkerPool.Shared.Run(job, (points.Length + LookupJobPoints - 1) / LookupJobPoints, int.MaxValue);
+            job.Points = null;
+            job.LogOdds = null;
+            job.States = null;
+        }
+    }
+
+    /// <summary>One slice of a batched lookup: log-odds when <see cref="LogOdds"/> is set, else states.</summary>
+    private sealed unsafe class LookupJob(OccupancyMap map) : ParallelJob
+    {
+        public Vector3* Points;
+        public float* LogOdds;
+        public VoxelState* States;
+        public int Length;
+
+        public override void Execute(int index, int worker)
+        {
+            int start = index * LookupJobPoints, n = Math.Min(LookupJobPoints, Length - start);
+            var points = new ReadOnlySpan<Vector3>(Points + start, n);
+            if (LogOdds != null)
+            {
+                map.LogOddsOf(points, new Span<float>(LogOdds + start, n));
+            }
+            else
+            {
+                map.StatesOf(points, new Span<VoxelState>(States + start, n));
             }
         }
     }
@@ -149,7 +212,10 @@ public sealed partial class OccupancyMap
         }
     }
 
-    /// <summary>Log-odds of many points at once; NaN for unknown voxels and for non-finite or out-of-map points.</summary>
+    /// <summary>
+    /// Log-odds of many points at once; NaN for unknown voxels and for non-finite or out-of-map points. Batches of
+    /// 16 384 points or more are split over the cores.
+    /// </summary>
     /// <param name="points">World frame, metres.</param>
     /// <param name="logOdds">Receives one value per point; at least as long as <paramref name="points"/>.</param>
     /// <exception cref="ArgumentException"><paramref name="logOdds"/> is shorter than <paramref name="points"/>.</exception>
@@ -160,6 +226,17 @@ public sealed partial class OccupancyMap
             ThrowHelper.BufferSize(nameof(logOdds), logOdds.Length, points.Length, "the points");
         }
 
+        if (points.Length >= ParallelLookupMinimum && WorkerPool.Shared.WorkerCount > 1)
+        {
+            RunLookupJob(points, logOdds, default);
+            return;
+        }
+
+        LogOddsOf(points, logOdds);
+    }
+
+    private void LogOddsOf(ReadOnlySpan<Vector3> points, Span<float> logOdds)
+    {
         for (int start = 0; start < points.Length; start += LookupBlock)
         {
             int n = Math.Min(LookupBlock, points.Length - start);

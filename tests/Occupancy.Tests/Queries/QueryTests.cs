@@ -42,12 +42,14 @@ public class QueryTests
         return map;
     }
 
-    [Fact]
-    public void Point_and_batch_queries_match_the_stored_states()
+    [Theory]
+    [InlineData(5000)]
+    [InlineData(50_003)] // split over the cores in slices, the last one partial
+    public void Point_and_batch_queries_match_the_stored_states(int count)
     {
         OccupancyMap map = RandomMap(1, out Dictionary<VoxelKey, VoxelState> truth);
         var random = new Random(2);
-        var points = new Vector3[5000];
+        var points = new Vector3[count];
         for (int i = 0; i < points.Length; i++)
         {
             points[i] = new Vector3((random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3);
@@ -74,6 +76,7 @@ public class QueryTests
             Assert.Equal(expected, states[i]);
             Assert.Equal(expected, map.GetState(points[i]));
             Assert.Equal(expected == VoxelState.Unknown, float.IsNaN(logOdds[i]));
+            Assert.Equal(map.TryGetKey(points[i], out VoxelKey k2) ? map.GetLogOdds(k2) : float.NaN, logOdds[i]);
         }
 
         Assert.Equal("states", Assert.Throws<ArgumentException>(() => map.GetStates(points, new VoxelState[3])).ParamName);
