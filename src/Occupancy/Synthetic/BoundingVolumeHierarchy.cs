@@ -1,11 +1,10 @@
 using System;
 using System.Numerics;
-using System.Runtime.Intrinsics;
 using Occupancy.Geometry;
 
 namespace Occupancy.Synthetic;
 
-/// <summary>What a traversal of four rays does at each item of a leaf it reaches, for each ray that reaches it.</summary>
+/// <summary>What a traversal of a packet of rays does at each item of a leaf it reaches, for each ray that reaches it.</summary>
 internal interface IBvhPacketVisitor
 {
     /// <summary>Tests item <paramref name="item"/> against ray <paramref name="lane"/>; on a nearer hit, lowers <paramref name="tMax"/>.</summary>
@@ -289,26 +288,26 @@ internal sealed class BoundingVolumeHierarchy
         }
     }
 
+    /// <summary>Rays per packet: the lanes of <see cref="Vector{T}"/> of float (8 with AVX2, else 4).</summary>
+    public static int PacketWidth => Vector<float>.Count;
+
     /// <summary>
-    /// Visits, for four rays from one origin at once, the items whose boxes each ray meets within its own limit: one box
-    /// test serves all four (Vector128), and a subtree is entered when any ray still can hit in it. The per-ray box test
-    /// is the same arithmetic as <see cref="Raycast{TVisitor}"/>'s, so each ray reaches the same items it would alone
-    /// (or more, never fewer) and the visitor's nearest hits are the same.
+    /// Visits, for <see cref="PacketWidth"/> rays from one origin at once, the items whose boxes each ray meets within its
+    /// own limit: one box test serves every ray of the packet, and a subtree is entered when any ray still can hit in it.
+    /// The per-ray box test is the same arithmetic as <see cref="Raycast{TVisitor}"/>'s, so each ray reaches the same
+    /// items it would alone (or more, never fewer) and the visitor's nearest hits are the same.
     /// </summary>
-    public void RaycastPacket<TVisitor>(Vector3 origin, ReadOnlySpan<Vector3> directions, Span<float> tMax, ref TVisitor visitor)
+    public void RaycastPacket<TVisitor>(Vector3 origin, scoped ReadOnlySpan<float> dx, scoped ReadOnlySpan<float> dy, scoped ReadOnlySpan<float> dz, Span<float> tMax, ref TVisitor visitor)
         where TVisitor : struct, IBvhPacketVisitor, allows ref struct
     {
-        var ox = Vector128.Create(origin.X);
-        var oy = Vector128.Create(origin.Y);
-        var oz = Vector128.Create(origin.Z);
-        Vector128<float> ix = Vector128<float>.One / Vector128.Create(directions[0].X, directions[1].X, directions[2].X, directions[3].X);
-        Vector128<float> iy = Vector128<float>.One / Vector128.Create(directions[0].Y, directions[1].Y, directions[2].Y, directions[3].Y);
-        Vector128<float> iz = Vector128<float>.One / Vector128.Create(directions[0].Z, directions[1].Z, directions[2].Z, directions[3].Z);
-        Vector128<float> limit = Vector128.Create(tMax[0], tMax[1], tMax[2], tMax[3]);
+        int width = Vector<float>.Count;
+        var o = new PacketOrigin(new Vector<float>(origin.X), new Vector<float>(origin.Y), new Vector<float>(origin.Z));
+        var inv = new PacketOrigin(Vector<float>.One / new Vector<float>(dx), Vector<float>.One / new Vector<float>(dy), Vector<float>.One / new Vector<float>(dz));
+        var limit = new Vector<float>(tMax);
         Span<int> stack = stackalloc int[64];
         int top = 0;
         int node = 0;
-        if (PacketMask(0, ox, oy, oz, ix, iy, iz, limit, out _) == 0)
+        if (PacketMask(0, o, inv, limit, out _) == Vector<int>.Zero)
         {
             return;
         }
@@ -318,33 +317,39 @@ internal sealed class BoundingVolumeHierarchy
             ref Node current = ref _nodes[node];
             if (current.Count > 0)
             {
-                uint mask = PacketMask(node, ox, oy, oz, ix, iy, iz, limit, out _);
+                Vector<int> mask = PacketMask(node, o, inv, limit, out _);
                 for (int k = 0; k < current.Count; k++)
                 {
                     int item = _items[current.First + k];
-                    for (uint m = mask; m != 0; m &= m - 1)
+                    for (int lane = 0; lane < width; lane++)
                     {
-                        int lane = System.Numerics.BitOperations.TrailingZeroCount(m);
-                        visitor.Visit(item, lane, ref tMax[lane]);
+                        if (mask[lane] != 0)
+                        {
+                            visitor.Visit(item, lane, ref tMax[lane]);
+                        }
                     }
                 }
 
-                limit = Vector128.Create(tMax[0], tMax[1], tMax[2], tMax[3]);
+                limit = new Vector<float>(tMax);
             }
             else if (current.First > 0)
             {
                 int left = node + 1, right = current.First;
-                uint ml = PacketMask(left, ox, oy, oz, ix, iy, iz, limit, out Vector128<float> el);
-                uint mr = PacketMask(right, ox, oy, oz, ix, iy, iz, limit, out Vector128<float> er);
-                if (ml != 0 && mr != 0)
+                Vector<int> ml = PacketMask(left, o, inv, limit, out Vector<float> el);
+                Vector<int> mr = PacketMask(right, o, inv, limit, out Vector<float> er);
+                bool hitLeft = ml != Vector<int>.Zero, hitRight = mr != Vector<int>.Zero;
+                if (hitLeft && hitRight)
                 {
                     // Nearer child first, judged by the entry distances summed over the rays that enter both.
+                    Vector<int> both = ml & mr;
                     float sumLeft = 0, sumRight = 0;
-                    for (uint m = ml & mr; m != 0; m &= m - 1)
+                    for (int lane = 0; lane < width; lane++)
                     {
-                        int lane = System.Numerics.BitOperations.TrailingZeroCount(m);
-                        sumLeft += el.GetElement(lane);
-                        sumRight += er.GetElement(lane);
+                        if (both[lane] != 0)
+                        {
+                            sumLeft += el[lane];
+                            sumRight += er[lane];
+                        }
                     }
 
                     if (sumRight < sumLeft)
@@ -357,9 +362,9 @@ internal sealed class BoundingVolumeHierarchy
                     continue;
                 }
 
-                if ((ml | mr) != 0)
+                if (hitLeft || hitRight)
                 {
-                    node = ml != 0 ? left : right;
+                    node = hitLeft ? left : right;
                     continue;
                 }
             }
@@ -372,7 +377,7 @@ internal sealed class BoundingVolumeHierarchy
                 }
 
                 node = stack[--top];
-                if (PacketMask(node, ox, oy, oz, ix, iy, iz, limit, out _) != 0)
+                if (PacketMask(node, o, inv, limit, out _) != Vector<int>.Zero)
                 {
                     break;
                 }
@@ -380,16 +385,19 @@ internal sealed class BoundingVolumeHierarchy
         }
     }
 
+    /// <summary>Per-axis lanes of a packet: the shared origin broadcast, or the rays' inverse directions.</summary>
+    private readonly record struct PacketOrigin(Vector<float> X, Vector<float> Y, Vector<float> Z);
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private uint PacketMask(int node, Vector128<float> ox, Vector128<float> oy, Vector128<float> oz, Vector128<float> ix, Vector128<float> iy, Vector128<float> iz, Vector128<float> limit, out Vector128<float> enter)
+    private Vector<int> PacketMask(int node, in PacketOrigin o, in PacketOrigin inv, Vector<float> limit, out Vector<float> enter)
     {
         ref Node n = ref _nodes[node];
-        Vector128<float> x0 = (Vector128.Create(n.Min.X) - ox) * ix, x1 = (Vector128.Create(n.Max.X) - ox) * ix;
-        Vector128<float> y0 = (Vector128.Create(n.Min.Y) - oy) * iy, y1 = (Vector128.Create(n.Max.Y) - oy) * iy;
-        Vector128<float> z0 = (Vector128.Create(n.Min.Z) - oz) * iz, z1 = (Vector128.Create(n.Max.Z) - oz) * iz;
-        enter = Vector128.Max(Vector128.Max(Vector128.Min(x0, x1), Vector128.Min(y0, y1)), Vector128.Max(Vector128.Min(z0, z1), Vector128<float>.Zero));
-        Vector128<float> exit = Vector128.Min(Vector128.Min(Vector128.Max(x0, x1), Vector128.Max(y0, y1)), Vector128.Min(Vector128.Max(z0, z1), limit));
-        return Vector128.LessThanOrEqual(enter, exit).ExtractMostSignificantBits();
+        Vector<float> x0 = (new Vector<float>(n.Min.X) - o.X) * inv.X, x1 = (new Vector<float>(n.Max.X) - o.X) * inv.X;
+        Vector<float> y0 = (new Vector<float>(n.Min.Y) - o.Y) * inv.Y, y1 = (new Vector<float>(n.Max.Y) - o.Y) * inv.Y;
+        Vector<float> z0 = (new Vector<float>(n.Min.Z) - o.Z) * inv.Z, z1 = (new Vector<float>(n.Max.Z) - o.Z) * inv.Z;
+        enter = Vector.Max(Vector.Max(Vector.Min(x0, x1), Vector.Min(y0, y1)), Vector.Max(Vector.Min(z0, z1), Vector<float>.Zero));
+        Vector<float> exit = Vector.Min(Vector.Min(Vector.Max(x0, x1), Vector.Max(y0, y1)), Vector.Min(Vector.Max(z0, z1), limit));
+        return Vector.LessThanOrEqual(enter, exit);
     }
 
     /// <summary>Calls <paramref name="visit"/> for the items whose boxes meet the query box, until it returns true.</summary>

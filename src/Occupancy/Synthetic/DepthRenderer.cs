@@ -87,21 +87,22 @@ public static class DepthRenderer
     }
 
     /// <summary>
-    /// Casts the rays of one image row, four neighbouring pixels at a time, with the optical z of each direction 1 so
+    /// Casts the rays of one image row, a packet of neighbouring pixels (8 with AVX2, else 4) at a time, with the optical z of each direction 1 so
     /// that the hit parameter is the depth; <paramref name="primitive"/> is −1 where nothing is hit within the range.
     /// </summary>
     internal static void CastRow(Scene scene, in PinholeIntrinsics k, in Pose3 pose, int row, float maxDepth, Span<float> t, Span<int> primitive)
     {
-        Span<Vector3> directions = stackalloc Vector3[4];
+        int packet = Scene.PacketWidth;
+        Span<Vector3> directions = stackalloc Vector3[packet];
         int width = k.Width, u = 0;
-        for (; u + 4 <= width; u += 4)
+        for (; u + packet <= width; u += packet)
         {
-            for (int lane = 0; lane < 4; lane++)
+            for (int lane = 0; lane < packet; lane++)
             {
                 directions[lane] = pose.Rotate(k.RayThrough(u + lane, row));
             }
 
-            scene.RaycastPacket(pose.Position, directions, maxDepth, t.Slice(u, 4), primitive.Slice(u, 4));
+            scene.RaycastPacket(pose.Position, directions, maxDepth, t.Slice(u, packet), primitive.Slice(u, packet));
         }
 
         for (; u < width; u++)

@@ -92,15 +92,24 @@ public sealed class Scene
         return primitive >= 0;
     }
 
+    /// <summary>Rays per <see cref="RaycastPacket"/>: 8 with AVX2, else 4.</summary>
+    internal static int PacketWidth => BoundingVolumeHierarchy.PacketWidth;
+
     /// <summary>
-    /// Four rays from one origin (a camera's neighbouring pixels) at once: the same nearest hits as four calls of
-    /// <see cref="Raycast(Vector3, Vector3, float, out float, out int)"/>, with each box of the hierarchy tested once for all four.
+    /// <see cref="PacketWidth"/> rays from one origin (a camera's neighbouring pixels) at once: the same nearest hits as
+    /// one call of <see cref="Raycast(Vector3, Vector3, float, out float, out int)"/> each, with each box of the
+    /// hierarchy tested once for all of them.
     /// </summary>
     internal void RaycastPacket(Vector3 origin, ReadOnlySpan<Vector3> directions, float tMax, Span<float> t, Span<int> primitive)
     {
         Primitive[] primitives = _primitives;
-        for (int lane = 0; lane < 4; lane++)
+        int width = PacketWidth;
+        Span<float> dx = stackalloc float[width], dy = stackalloc float[width], dz = stackalloc float[width];
+        for (int lane = 0; lane < width; lane++)
         {
+            dx[lane] = directions[lane].X;
+            dy[lane] = directions[lane].Y;
+            dz[lane] = directions[lane].Z;
             t[lane] = tMax;
             primitive[lane] = -1;
             foreach (int i in _unbounded)
@@ -116,7 +125,7 @@ public sealed class Scene
         if (_bounded.Length > 0)
         {
             var visitor = new PacketVisitor(primitives, _bounded, origin, directions, primitive);
-            _bvh.RaycastPacket(origin, directions, t, ref visitor);
+            _bvh.RaycastPacket(origin, dx, dy, dz, t, ref visitor);
         }
     }
 
