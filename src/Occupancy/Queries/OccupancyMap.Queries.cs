@@ -135,7 +135,7 @@ public sealed partial class OccupancyMap
     }
 
     /// <summary>Points per block of a batched lookup.</summary>
-    private const int LookupBlock = 32;
+    private const int LookupBlock = 64;
 
     /// <summary>
     /// Log-odds of up to <see cref="LookupBlock"/> points, in three passes over the block: keys (prefetching their

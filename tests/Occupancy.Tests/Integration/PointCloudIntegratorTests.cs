@@ -135,6 +135,62 @@ public class PointCloudIntegratorTests
         return xs[0] <= 2.03;
     }
 
+    [Theory]
+    [InlineData(1, 0.05)]
+    [InlineData(2, 0.01)]
+    [InlineData(3, 0.2)]
+    public void A_scan_marks_exactly_the_voxels_of_its_rays_walks(int seed, double resolution)
+    {
+        // Oracle: VoxelTraversal (itself checked against a dense walk) stepped voxel by voxel. Every voxel a walk passes
+        // before its end voxel gets one miss, every end voxel one hit (the hit wins), nothing else is touched. Origins on
+        // both sides of zero, rays in every direction incl. along axes and diagonals, crossing many bricks.
+        var random = new Random(seed);
+        var map = new OccupancyMap(resolution);
+        var origin = new Vector3((random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3);
+        var points = new List<Vector3>();
+        for (int i = 0; i < 3000; i++)
+        {
+            Vector3 d = i switch
+            {
+                < 6 => i switch { 0 => Vector3.UnitX, 1 => -Vector3.UnitX, 2 => Vector3.UnitY, 3 => -Vector3.UnitY, 4 => Vector3.UnitZ, _ => -Vector3.UnitZ },
+                < 10 => Vector3.Normalize(new Vector3(i % 2 == 0 ? 1 : -1, 1, i < 8 ? 1 : -1)),
+                _ => Vector3.Normalize(new Vector3(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f)),
+            };
+            points.Add(origin + (d * (0.05f + (random.NextSingle() * 4.5f))));
+        }
+
+        var free = new HashSet<VoxelKey>();
+        var hits = new HashSet<VoxelKey>();
+        VoxelKey originKey = map.KeyOf(origin);
+        foreach (Vector3 p in points)
+        {
+            VoxelKey endKey = map.KeyOf(p);
+            hits.Add(endKey);
+            var walk = new VoxelTraversal(origin, p, map.InverseResolution, originKey, endKey);
+            while (!walk.IsLast)
+            {
+                free.Add(walk.Current);
+                walk.Advance();
+            }
+        }
+
+        new PointCloudIntegrator(map, maxRange: 10).Integrate(points.ToArray(), origin);
+        Dictionary<VoxelKey, float> snapshot = TestData.Snapshot(map);
+        free.ExceptWith(hits);
+        Assert.Equal(free.Count + hits.Count, snapshot.Count);
+        foreach (VoxelKey key in hits)
+        {
+            Assert.Equal(Model.HitLogOdds, snapshot[key]);
+        }
+
+        foreach (VoxelKey key in free)
+        {
+            Assert.Equal(Model.MissLogOdds, snapshot[key]);
+        }
+
+        Assert.True(free.Count > 1000, $"only {free.Count} free voxels");
+    }
+
     [Fact]
     public void Points_beyond_max_range_clear_up_to_it_and_mark_nothing()
     {
