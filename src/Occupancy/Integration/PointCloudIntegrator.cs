@@ -30,7 +30,8 @@ public sealed class PointCloudIntegrator
     private const int PointsPerJob = 2048;
 
     private readonly OccupancyMap _map;
-    private readonly VoxelKeySet _endpoints = new();
+    private readonly DiscretizeJob _discretizeJob;
+    private EndpointChunk[] _chunks = [];
     private readonly SlotWords _marks = new(WordsPerBrick);
     private readonly Worker[] _workers;
     private readonly MarkJob _markJob;
@@ -69,6 +70,7 @@ public sealed class PointCloudIntegrator
         }
 
         _markJob = new MarkJob(this);
+        _discretizeJob = new DiscretizeJob(this);
         _applyFree = new ApplyJob(this, hits: false);
         _applyHits = new ApplyJob(this, hits: true);
     }
@@ -144,7 +146,10 @@ public sealed class PointCloudIntegrator
         ReadOnlySpan<Vector3> rays = points;
         if (Mode == PointCloudMode.Discretized)
         {
-            rays = Discretize(points, _workers[0]);
+            fixed (Vector3* p = points)
+            {
+                rays = Discretize(p, points.Length, _workers[0]);
+            }
         }
 
         fixed (Vector3* p = rays)
@@ -178,43 +183,127 @@ public sealed class PointCloudIntegrator
         return new IntegrationStats(points.Length, noReturn, outOfMap, beyond, occupied, free);
     }
 
+    /// <summary>Points per chunk of the parallel endpoint de-duplication (at least; one chunk per worker).</summary>
+    private const int PointsPerChunk = 8192;
+
     /// <summary>
     /// One ray per distinct endpoint voxel, cast to the first point of the scan that falls in it. OctoMap's discretize
     /// casts to the voxel centre instead; on the standard room the first point agrees better with the full insert
-    /// (99.18% of known voxels classified alike, against 98.21% for centres, same number of rays).
+    /// (99.18% of known voxels classified alike, against 98.21% for centres, same number of rays). The scan is split in
+    /// consecutive chunks de-duplicated in parallel (a quarter of the mode's time when it ran on one thread); the merge
+    /// then keeps each voxel's first chunk, so the rays and their order are those of one pass over the whole scan.
     /// </summary>
-    private ReadOnlySpan<Vector3> Discretize(ReadOnlySpan<Vector3> points, Worker counts)
+    private unsafe ReadOnlySpan<Vector3> Discretize(Vector3* points, int count, Worker counts)
     {
-        if (_unique.Length < points.Length)
+        if (_unique.Length < count)
         {
-            _unique = new Vector3[points.Length];
+            _unique = new Vector3[count];
         }
 
-        int n = 0;
-        var previous = new VoxelKey(int.MinValue, 0, 0);
-        foreach (Vector3 p in points)
+        int chunks = Math.Clamp(count / PointsPerChunk, 1, Math.Min(_workers.Length, _maxDegreeOfParallelism));
+        if (_chunks.Length < chunks)
         {
-            if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+            Array.Resize(ref _chunks, chunks);
+        }
+
+        for (int c = 0; c < chunks; c++)
+        {
+            _chunks[c] ??= new EndpointChunk();
+        }
+
+        _discretizeJob.Start(points, count, chunks);
+        WorkerPool.Shared.Run(_discretizeJob, chunks, _maxDegreeOfParallelism);
+
+        VoxelKeySet seen = _chunks[0].Set; // the first chunk's keys all stay; later chunks add only new voxels
+        int n = 0;
+        for (int c = 0; c < chunks; c++)
+        {
+            EndpointChunk chunk = _chunks[c];
+            counts.NoReturn += chunk.NoReturn;
+            counts.OutOfMap += chunk.OutOfMap;
+            for (int i = 0; i < chunk.Count; i++)
             {
-                counts.NoReturn++;
-            }
-            else if (!_map.TryGetKey(p, out VoxelKey key))
-            {
-                counts.OutOfMap++;
-            }
-            else if (key != previous)
-            {
-                // Scans come in sensor order, so a point mostly shares its voxel with the one before: skip the hash then.
-                previous = key;
-                if (_endpoints.Add(key))
+                if (c == 0 || seen.Add(chunk.Keys[i]))
                 {
-                    _unique[n++] = p;
+                    _unique[n++] = chunk.Points[i];
                 }
             }
         }
 
-        _endpoints.Clear();
+        for (int c = 0; c < chunks; c++)
+        {
+            _chunks[c].Set.Clear();
+        }
+
         return _unique.AsSpan(0, n);
+    }
+
+    /// <summary>One chunk's distinct endpoint voxels with their first points, in scan order, and its rejects.</summary>
+    private sealed class EndpointChunk
+    {
+        public readonly VoxelKeySet Set = new();
+        public VoxelKey[] Keys = [];
+        public Vector3[] Points = [];
+        public int Count;
+        public int NoReturn;
+        public int OutOfMap;
+    }
+
+    /// <summary>De-duplicates one chunk of a scan's endpoints.</summary>
+    private sealed unsafe class DiscretizeJob(PointCloudIntegrator owner) : ParallelJob
+    {
+        private Vector3* _points;
+        private int _count;
+        private int _chunks;
+
+        public void Start(Vector3* points, int count, int chunks)
+        {
+            _points = points;
+            _count = count;
+            _chunks = chunks;
+        }
+
+        public override void Execute(int index, int worker)
+        {
+            EndpointChunk chunk = owner._chunks[index];
+            int per = (_count + _chunks - 1) / _chunks;
+            int start = index * per, end = Math.Min(_count, start + per);
+            if (chunk.Keys.Length < per)
+            {
+                chunk.Keys = new VoxelKey[per];
+                chunk.Points = new Vector3[per];
+            }
+
+            OccupancyMap map = owner._map;
+            int n = 0, noReturn = 0, outOfMap = 0;
+            var previous = new VoxelKey(int.MinValue, 0, 0);
+            for (int i = start; i < end; i++)
+            {
+                Vector3 p = _points[i];
+                if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+                {
+                    noReturn++;
+                }
+                else if (!map.TryGetKey(p, out VoxelKey key))
+                {
+                    outOfMap++;
+                }
+                else if (key != previous)
+                {
+                    // Scans come in sensor order, so a point mostly shares its voxel with the one before: skip the hash then.
+                    previous = key;
+                    if (chunk.Set.Add(key))
+                    {
+                        chunk.Keys[n] = key;
+                        chunk.Points[n++] = p;
+                    }
+                }
+            }
+
+            chunk.Count = n;
+            chunk.NoReturn = noReturn;
+            chunk.OutOfMap = outOfMap;
+        }
     }
 
     /// <summary>Traces a share of the rays and claims the voxels they touch.</summary>
