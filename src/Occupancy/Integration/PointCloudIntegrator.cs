@@ -484,20 +484,24 @@ public sealed class PointCloudIntegrator
             int brickX0 = (x0 >> VoxelKey.BrickShift) - (int)(biasX >> 3), brickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3), brickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3);
             SlotWords marks = owner._marks;
             ulong brick = position & ~LocalMask;
-            int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
-            ref ulong words = ref marks.Words(slot);
-            int slotBase = slot << 9;
+            ref ulong words = ref marks.Words(SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift));
             while (true)
             {
+                // The current voxel is marked unless it is the end voxel or the segment ends before leaving it (the
+                // last voxel, as VoxelTraversal.IsLast); its exit time then also picks the axes to step.
+                long t = Math.Min(Math.Min(maxX, maxY), maxZ);
+                if ((position == last) | (t > VoxelTraversal.FixedOne))
+                {
+                    return;
+                }
+
                 if ((position & ~LocalMask) != brick)
                 {
                     brick = position & ~LocalMask;
-                    slot = SlotOf(
+                    words = ref marks.Words(SlotOf(
                         brickX0 + (int)((position & 0x1FFFFF) >> 3),
                         brickY0 + (int)(((position >> 21) & 0x1FFFFF) >> 3),
-                        brickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3));
-                    words = ref marks.Words(slot);
-                    slotBase = slot << 9;
+                        brickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3)));
                 }
 
                 int local = (int)((position & 7) | ((position >> 18) & 0x38) | ((position >> 36) & 0x1C0));
@@ -506,10 +510,9 @@ public sealed class PointCloudIntegrator
                 // Most voxels near the sensor are crossed by many rays: test before paying for the interlocked claim.
                 if ((word & bit) == 0 && (Interlocked.Or(ref word, bit) & bit) == 0)
                 {
-                    Push(ref Free, ref FreeCount, slotBase | local);
+                    Push(ref Free, ref FreeCount, (_slot << 9) | local); // _slot: SlotOf's cache, the current brick
                 }
 
-                long t = Math.Min(Math.Min(maxX, maxY), maxZ);
                 if (maxX == t)
                 {
                     position += moveX;
@@ -526,11 +529,6 @@ public sealed class PointCloudIntegrator
                 {
                     position += moveZ;
                     maxZ += deltaZ;
-                }
-
-                if ((position == last) | (Math.Min(Math.Min(maxX, maxY), maxZ) > VoxelTraversal.FixedOne))
-                {
-                    return;
                 }
             }
         }
