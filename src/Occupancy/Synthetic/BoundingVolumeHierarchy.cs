@@ -29,6 +29,7 @@ internal sealed class BoundingVolumeHierarchy
 
     private readonly Node[] _nodes;
     private readonly int[] _items;
+    private readonly Aabb[] _itemBoxes;
 
     /// <summary>32 bytes: the box, and for a leaf the first item and count, for an inner node the right child (count 0).</summary>
     private struct Node
@@ -44,6 +45,7 @@ internal sealed class BoundingVolumeHierarchy
     {
         int n = boxes.Length;
         _items = new int[n];
+        _itemBoxes = boxes.ToArray();
         for (int i = 0; i < n; i++)
         {
             _items[i] = i;
@@ -317,10 +319,13 @@ internal sealed class BoundingVolumeHierarchy
             ref Node current = ref _nodes[node];
             if (current.Count > 0)
             {
-                Vector<int> mask = PacketMask(node, o, inv, limit, out _);
                 for (int k = 0; k < current.Count; k++)
                 {
+                    // The item's own box first: a leaf's box holds several items, and a lane that enters it may still
+                    // miss this one (a primitive's exact test costs more than a box).
                     int item = _items[current.First + k];
+                    Aabb box = _itemBoxes[item];
+                    Vector<int> mask = BoxMask(box.Min, box.Max, o, inv, limit, out _);
                     for (int lane = 0; lane < width; lane++)
                     {
                         if (mask[lane] != 0)
@@ -328,6 +333,8 @@ internal sealed class BoundingVolumeHierarchy
                             visitor.Visit(item, lane, ref tMax[lane]);
                         }
                     }
+
+                    limit = new Vector<float>(tMax);
                 }
 
                 limit = new Vector<float>(tMax);
@@ -389,12 +396,15 @@ internal sealed class BoundingVolumeHierarchy
     private readonly record struct PacketOrigin(Vector<float> X, Vector<float> Y, Vector<float> Z);
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private Vector<int> PacketMask(int node, in PacketOrigin o, in PacketOrigin inv, Vector<float> limit, out Vector<float> enter)
+    private Vector<int> PacketMask(int node, in PacketOrigin o, in PacketOrigin inv, Vector<float> limit, out Vector<float> enter) =>
+        BoxMask(_nodes[node].Min, _nodes[node].Max, o, inv, limit, out enter);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> BoxMask(Vector3 min, Vector3 max, in PacketOrigin o, in PacketOrigin inv, Vector<float> limit, out Vector<float> enter)
     {
-        ref Node n = ref _nodes[node];
-        Vector<float> x0 = (new Vector<float>(n.Min.X) - o.X) * inv.X, x1 = (new Vector<float>(n.Max.X) - o.X) * inv.X;
-        Vector<float> y0 = (new Vector<float>(n.Min.Y) - o.Y) * inv.Y, y1 = (new Vector<float>(n.Max.Y) - o.Y) * inv.Y;
-        Vector<float> z0 = (new Vector<float>(n.Min.Z) - o.Z) * inv.Z, z1 = (new Vector<float>(n.Max.Z) - o.Z) * inv.Z;
+        Vector<float> x0 = (new Vector<float>(min.X) - o.X) * inv.X, x1 = (new Vector<float>(max.X) - o.X) * inv.X;
+        Vector<float> y0 = (new Vector<float>(min.Y) - o.Y) * inv.Y, y1 = (new Vector<float>(max.Y) - o.Y) * inv.Y;
+        Vector<float> z0 = (new Vector<float>(min.Z) - o.Z) * inv.Z, z1 = (new Vector<float>(max.Z) - o.Z) * inv.Z;
         enter = Vector.Max(Vector.Max(Vector.Min(x0, x1), Vector.Min(y0, y1)), Vector.Max(Vector.Min(z0, z1), Vector<float>.Zero));
         Vector<float> exit = Vector.Min(Vector.Min(Vector.Max(x0, x1), Vector.Max(y0, y1)), Vector.Min(Vector.Max(z0, z1), limit));
         return Vector.LessThanOrEqual(enter, exit);
