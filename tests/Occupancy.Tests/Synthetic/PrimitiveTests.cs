@@ -188,9 +188,9 @@ public class PrimitiveTests
     }
 
     [Fact]
-    public void Rendering_in_packets_of_four_rays_finds_the_hits_of_single_rays()
+    public void Rendering_in_packets_of_rays_finds_the_hits_of_single_rays()
     {
-        // The renderer casts four neighbouring pixels' rays through the hierarchy together; each must equal a lone ray.
+        // The renderer casts neighbouring pixels' rays (8 with AVX2, else 4) through the hierarchy together; each must equal a lone ray.
         Scene scene = StreetScene.CreateScene();
         Occupancy.Sensors.PinholeIntrinsics k = new(202, 150, 125, 125, 100.5f, 74.5f); // width not a multiple of 4
         foreach (int camera in new[] { 0, 3 })
