@@ -128,8 +128,14 @@ public sealed class TriangleMesh : Primitive
 
     /// <summary>A copy of the mesh moved by a rigid transform (the mesh is given in a body frame).</summary>
     /// <param name="pose">Pose of the body frame in the world frame.</param>
+    /// <exception cref="ArgumentException">The pose is not finite.</exception>
     public TriangleMesh Transformed(Pose3 pose)
     {
+        if (!pose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(pose), $"pose must be finite, but was {pose}.");
+        }
+
         var vertices = new Vector3[_vertices.Length];
         for (int i = 0; i < vertices.Length; i++)
         {

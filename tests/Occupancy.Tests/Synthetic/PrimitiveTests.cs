@@ -227,5 +227,8 @@ public class PrimitiveTests
         Assert.Equal("indices", Assert.Throws<ArgumentOutOfRangeException>(() => new TriangleMesh([Vector3.Zero, Vector3.UnitX, Vector3.UnitY, Vector3.UnitZ], [0, 1, 2, 0, 1, 3, 0, 2, 3, 1, 2, 4])).ParamName);
         Assert.Equal("indices", Assert.Throws<ArgumentException>(() => new TriangleMesh([Vector3.Zero, Vector3.UnitX, Vector3.UnitY, Vector3.UnitZ], [0, 1, 2, 0, 1, 3, 0, 2, 3, 1, 1, 3])).ParamName);
         Assert.Equal("profile", Assert.Throws<ArgumentException>(() => TriangleMesh.ExtrudedProfile([Vector2.Zero, Vector2.One], 0, 1)).ParamName);
+        Assert.Equal("yMax", Assert.Throws<ArgumentOutOfRangeException>(() => TriangleMesh.ExtrudedProfile([Vector2.Zero, Vector2.UnitX, Vector2.One], 1, float.NaN)).ParamName);
+        TriangleMesh prism = TriangleMesh.ExtrudedProfile([Vector2.Zero, Vector2.UnitX, Vector2.One], 0, 1);
+        Assert.Equal("pose", Assert.Throws<ArgumentException>(() => prism.Transformed(new Pose3(new Vector3(float.NaN), Quaternion.Identity))).ParamName);
     }
 }
