@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -6,6 +7,7 @@ using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
 using Occupancy.Map;
+using Occupancy.Sensors;
 
 namespace Occupancy.Integration;
 
@@ -39,6 +41,9 @@ public sealed class PointCloudIntegrator
     private readonly ApplyJob _applyHits;
     private Vector3[] _transformed = [];
     private Vector3[] _unique = [];
+    private VoxelKey[] _originKeys = [];
+    private readonly List<PointCloudScan> _rigScans = [];
+    private readonly List<Vector3[]> _rigPoints = [];
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
 
     /// <summary>Creates an integrator for one map.</summary>
@@ -129,20 +134,132 @@ public sealed class PointCloudIntegrator
     /// <param name="sensorOrigin">Origin of every ray, world frame, metres.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The origin is not finite or lies outside the map; the map is then unchanged.</exception>
-    public unsafe IntegrationStats Integrate(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
+    public IntegrationStats Integrate(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
     {
-        ThrowHelper.ThrowIfNotFinite(sensorOrigin, nameof(sensorOrigin));
-        if (!_map.TryGetKey(sensorOrigin, out VoxelKey originKey))
+        VoxelKey originKey = CheckOrigin(sensorOrigin, nameof(sensorOrigin));
+        Begin();
+        Mark(points, sensorOrigin, originKey);
+        return Finish(points.Length, 0);
+    }
+
+    /// <summary>
+    /// Integrates several scans taken at one instant from different origins (the cameras or LiDARs of one body) as one
+    /// update: every voxel is updated at most once, a hit from any scan wins over misses from all of them, exactly as
+    /// if the rays of all scans made one scan. Every origin is checked before the map changes.
+    /// </summary>
+    /// <param name="scans">World-frame endpoints with their sensor origins.</param>
+    /// <returns>Counts of what was done, over all scans.</returns>
+    /// <exception cref="ArgumentException">An origin is not finite or lies outside the map; the map is then unchanged.</exception>
+    public IntegrationStats Integrate(IReadOnlyList<PointCloudScan> scans)
+    {
+        ArgumentNullException.ThrowIfNull(scans);
+        return IntegrateScans(scans, 0);
+    }
+
+    /// <summary>
+    /// Integrates one frame of a camera rig by ray casting, as one update (see <see cref="Integrate(IReadOnlyList{PointCloudScan})"/>):
+    /// each camera's depth image is back-projected from its pose on the body, and a voxel seen by several cameras is
+    /// updated once, a hit from any of them winning. (The projective <see cref="DepthImageIntegrator"/> treats each
+    /// camera as its own observation instead.) Everything is checked before the map changes.
+    /// </summary>
+    /// <param name="rig">The cameras and their mountings on the body.</param>
+    /// <param name="bodyPose">Pose of the body frame in the world frame (REP-103 body: x forward, y left, z up).</param>
+    /// <param name="depths">One depth image per camera, metres along each optical axis; NaN, zero or negative is no return.</param>
+    /// <returns>Counts of what was done over all cameras (pixels without a return count as no return).</returns>
+    /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or a pose is not finite or outside the map.</exception>
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths)
+    {
+        ArgumentNullException.ThrowIfNull(rig);
+        ArgumentNullException.ThrowIfNull(depths);
+        if (depths.Count != rig.Cameras.Count)
         {
-            ThrowHelper.Argument(nameof(sensorOrigin), string.Create(CultureInfo.InvariantCulture, $"sensorOrigin {sensorOrigin} lies outside the map."));
+            ThrowHelper.Argument(nameof(depths), string.Create(CultureInfo.InvariantCulture, $"the rig has {rig.Cameras.Count} cameras but {depths.Count} depth images were given."));
         }
 
+        if (!bodyPose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(bodyPose), string.Create(CultureInfo.InvariantCulture, $"bodyPose must be finite, but was {bodyPose}."));
+        }
+
+        for (int i = 0; i < depths.Count; i++)
+        {
+            PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
+            if (depths[i].Length != k.PixelCount)
+            {
+                ThrowHelper.BufferSize(nameof(depths), depths[i].Length, k.PixelCount, string.Create(CultureInfo.InvariantCulture, $"camera {i} ('{rig.Cameras[i].Name}', {k.Width}x{k.Height})"));
+            }
+        }
+
+        _rigScans.Clear();
+        int noReturn = 0;
+        for (int i = 0; i < depths.Count; i++)
+        {
+            PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
+            if (_rigPoints.Count <= i)
+            {
+                _rigPoints.Add([]);
+            }
+
+            if (_rigPoints[i].Length < k.PixelCount)
+            {
+                _rigPoints[i] = new Vector3[k.PixelCount];
+            }
+
+            Pose3 pose = rig.CameraPose(i, bodyPose);
+            int n = DepthProjection.BackProject(depths[i].Span, k, pose, _rigPoints[i]);
+            noReturn += k.PixelCount - n;
+            _rigScans.Add(new PointCloudScan(_rigPoints[i].AsMemory(0, n), pose.Position));
+        }
+
+        return IntegrateScans(_rigScans, noReturn);
+    }
+
+    private IntegrationStats IntegrateScans(IReadOnlyList<PointCloudScan> scans, int extraNoReturn)
+    {
+        if (_originKeys.Length < scans.Count)
+        {
+            _originKeys = new VoxelKey[scans.Count];
+        }
+
+        int total = extraNoReturn;
+        for (int i = 0; i < scans.Count; i++)
+        {
+            _originKeys[i] = CheckOrigin(scans[i].Origin, nameof(scans));
+            total += scans[i].Points.Length;
+        }
+
+        Begin();
+        for (int i = 0; i < scans.Count; i++)
+        {
+            Mark(scans[i].Points.Span, scans[i].Origin, _originKeys[i]);
+        }
+
+        return Finish(total, extraNoReturn);
+    }
+
+    private VoxelKey CheckOrigin(Vector3 origin, string paramName)
+    {
+        ThrowHelper.ThrowIfNotFinite(origin, paramName);
+        if (!_map.TryGetKey(origin, out VoxelKey originKey))
+        {
+            ThrowHelper.Argument(paramName, string.Create(CultureInfo.InvariantCulture, $"sensor origin {origin} lies outside the map."));
+        }
+
+        return originKey;
+    }
+
+    private void Begin()
+    {
         _map.MarkChanged();
         foreach (Worker w in _workers)
         {
             w.Reset();
         }
+    }
 
+    /// <summary>Claims the voxels of one origin's rays; claims accumulate until <see cref="Finish"/> applies them once.</summary>
+    private unsafe void Mark(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, VoxelKey originKey)
+    {
         ReadOnlySpan<Vector3> rays = points;
         if (Mode == PointCloudMode.Discretized)
         {
@@ -157,12 +274,15 @@ public sealed class PointCloudIntegrator
             _markJob.Start(p, rays.Length, sensorOrigin, originKey);
             WorkerPool.Shared.Run(_markJob, (rays.Length + PointsPerJob - 1) / PointsPerJob, _maxDegreeOfParallelism);
         }
+    }
 
+    private IntegrationStats Finish(int measurements, int extraNoReturn)
+    {
         // Misses first, while the hit bits still tell which voxels a hit claims; then the hits.
         WorkerPool.Shared.Run(_applyFree, _workers.Length, _maxDegreeOfParallelism);
         WorkerPool.Shared.Run(_applyHits, _workers.Length, _maxDegreeOfParallelism);
 
-        int noReturn = 0, outOfMap = 0, beyond = 0, occupied = 0, free = 0, claimed = 0;
+        int noReturn = extraNoReturn, outOfMap = 0, beyond = 0, occupied = 0, free = 0, claimed = 0;
         foreach (Worker w in _workers)
         {
             noReturn += w.NoReturn;
@@ -180,7 +300,7 @@ public sealed class PointCloudIntegrator
             w.Reserve(claimed, occupied);
         }
 
-        return new IntegrationStats(points.Length, noReturn, outOfMap, beyond, occupied, free);
+        return new IntegrationStats(measurements, noReturn, outOfMap, beyond, occupied, free);
     }
 
     /// <summary>Points per chunk of the parallel endpoint de-duplication (at least; one chunk per worker).</summary>

@@ -17,7 +17,10 @@ public readonly record struct RigCamera(string Name, PinholeIntrinsics Intrinsic
 /// <summary>
 /// Several cameras fixed on one body (a ring around a car, the heads of a legged robot) with their extrinsics. Body frame
 /// as REP-103: x forward, y left, z up, metres; each camera's optical frame z forward, x right, y down. A rig frame, one
-/// depth image per camera taken at one body pose, is integrated as one update by
+/// depth image per camera taken at one body pose, is integrated in one call, checked whole before the map changes:
+/// by ray casting as one update (every voxel updated once, a hit from any camera winning) with
+/// <see cref="Integration.PointCloudIntegrator.Integrate(CameraRig, in Pose3, IReadOnlyList{ReadOnlyMemory{float}})"/>,
+/// or projectively, each camera an observation of its own, with
 /// <see cref="Integration.DepthImageIntegrator.Integrate(CameraRig, in Pose3, IReadOnlyList{ReadOnlyMemory{float}})"/>.
 /// </summary>
 public sealed class CameraRig

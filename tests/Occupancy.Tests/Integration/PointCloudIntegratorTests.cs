@@ -4,6 +4,8 @@ using System.Numerics;
 using Occupancy.Geometry;
 using Occupancy.Integration;
 using Occupancy.Map;
+using Occupancy.Synthetic;
+using Occupancy.Sensors;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;
@@ -189,6 +191,108 @@ public class PointCloudIntegratorTests
         }
 
         Assert.True(free.Count > 1000, $"only {free.Count} free voxels");
+    }
+
+    [Fact]
+    public void Scans_from_several_origins_make_one_update()
+    {
+        // Oracle: the union of every scan's VoxelTraversal walks, each voxel updated once, a hit from any scan winning.
+        var random = new Random(9);
+        var map = new OccupancyMap(0.05);
+        var scans = new List<PointCloudScan>();
+        var free = new HashSet<VoxelKey>();
+        var hits = new HashSet<VoxelKey>();
+        for (int s = 0; s < 3; s++)
+        {
+            var origin = new Vector3(s * 0.7f, -0.3f * s, 0.4f);
+            var points = new Vector3[800];
+            for (int i = 0; i < points.Length; i++)
+            {
+                Vector3 d = Vector3.Normalize(new Vector3(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+                points[i] = origin + (d * (0.2f + (random.NextSingle() * 2.5f)));
+                VoxelKey endKey = map.KeyOf(points[i]);
+                hits.Add(endKey);
+                var walk = new VoxelTraversal(origin, points[i], map.InverseResolution, map.KeyOf(origin), endKey);
+                while (!walk.IsLast)
+                {
+                    free.Add(walk.Current);
+                    walk.Advance();
+                }
+            }
+
+            scans.Add(new PointCloudScan(points, origin));
+        }
+
+        IntegrationStats stats = new PointCloudIntegrator(map, maxRange: 10).Integrate(scans);
+        free.ExceptWith(hits);
+        Dictionary<VoxelKey, float> snapshot = TestData.Snapshot(map);
+        Assert.Equal(2400, stats.Measurements);
+        Assert.Equal(hits.Count, stats.OccupiedUpdates);
+        Assert.Equal(free.Count + hits.Count, snapshot.Count);
+        foreach (VoxelKey key in hits)
+        {
+            Assert.Equal(Model.HitLogOdds, snapshot[key]);
+        }
+
+        foreach (VoxelKey key in free)
+        {
+            Assert.Equal(Model.MissLogOdds, snapshot[key]);
+        }
+
+        // One origin outside the map: nothing changes, and the parameter is named.
+        var integrator = new PointCloudIntegrator(map, maxRange: 10);
+        List<PointCloudScan> bad = [scans[0], new PointCloudScan(scans[1].Points, new Vector3(1e9f, 0, 0))];
+        Assert.Equal("scans", Assert.Throws<ArgumentException>(() => integrator.Integrate(bad)).ParamName);
+        TestData.AssertSameMap(snapshot, TestData.Snapshot(map));
+    }
+
+    [Fact]
+    public void A_rig_frame_cast_as_rays_updates_each_voxel_once()
+    {
+        // Two cameras whose views overlap (the second turned 20° about the first's vertical axis) and one looking back.
+        CameraRig rig = StreetScene.SurroundRig();
+        var k = new PinholeIntrinsics(160, 120, 100, 100, 79.5f, 59.5f);
+        Pose3 front = rig.Cameras[0].Mounting;
+        var small = new CameraRig(
+        [
+            new RigCamera("front", k, front),
+            new RigCamera("front-left", k, front.Compose(new Pose3(Vector3.Zero, Quaternion.CreateFromAxisAngle(Vector3.UnitY, -0.35f)))),
+            new RigCamera("rear", k, rig.Cameras[2].Mounting),
+        ]);
+        Scene street = StreetScene.CreateScene();
+        var depths = new List<ReadOnlyMemory<float>>();
+        var scans = new List<PointCloudScan>();
+        for (int i = 0; i < small.Cameras.Count; i++)
+        {
+            var depth = new float[k.PixelCount];
+            Pose3 pose = small.CameraPose(i, StreetScene.EgoPose);
+            DepthRenderer.Render(street, k, pose, depth, 200);
+            depths.Add(depth);
+            var points = new Vector3[k.PixelCount];
+            int n = DepthProjection.BackProject(depth, k, pose, points);
+            scans.Add(new PointCloudScan(points.AsMemory(0, n), pose.Position));
+        }
+
+        var viaRig = new OccupancyMap(StreetScene.Resolution);
+        IntegrationStats stats = new PointCloudIntegrator(viaRig, StreetScene.MaxRange).Integrate(small, StreetScene.EgoPose, depths);
+        var viaScans = new OccupancyMap(StreetScene.Resolution);
+        new PointCloudIntegrator(viaScans, StreetScene.MaxRange).Integrate(scans);
+        TestData.AssertSameMap(TestData.Snapshot(viaScans), TestData.Snapshot(viaRig));
+        Assert.Equal(3 * k.PixelCount, stats.Measurements);
+        Assert.True(stats.NoReturn > 0, "the sky gives no return");
+
+        // One update per frame: on a fresh map every voxel holds exactly one hit or one miss, also where the views
+        // overlap; the projective integrator, which takes each camera as an observation, updates those voxels twice.
+        foreach (float l in TestData.Snapshot(viaRig).Values)
+        {
+            Assert.True(l == Model.HitLogOdds || l == Model.MissLogOdds, $"log-odds {l} is more than one update");
+        }
+
+        var projective = new OccupancyMap(StreetScene.Resolution);
+        new DepthImageIntegrator(projective, StreetScene.MaxRange).Integrate(small, StreetScene.EgoPose, depths);
+        Assert.Contains(TestData.Snapshot(projective).Values, l => l == 2 * Model.MissLogOdds);
+
+        Assert.Equal("depths", Assert.Throws<ArgumentException>(() => new PointCloudIntegrator(viaRig, 20).Integrate(small, StreetScene.EgoPose, depths.GetRange(0, 2))).ParamName);
     }
 
     [Fact]
