@@ -523,7 +523,7 @@ public sealed class PointCloudIntegrator
     }
 
     /// <summary>One thread's share of a scan: its claim lists, counters and brick cache.</summary>
-    private sealed class Worker(PointCloudIntegrator owner)
+    private sealed unsafe class Worker(PointCloudIntegrator owner)
     {
         public int[] Free = new int[4096];
         public int[] Hits = new int[1024];
@@ -554,6 +554,7 @@ public sealed class PointCloudIntegrator
         {
             FreeCount = HitCount = NoReturn = OutOfMap = Beyond = Applied = 0;
             _brickX = int.MinValue; // bricks may have been removed since the last scan
+            _brickCache.AsSpan().Fill(new BrickCacheEntry { Key = -1 });
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -575,7 +576,7 @@ public sealed class PointCloudIntegrator
 
         private const ulong LocalMask = 7UL | (7UL << 21) | (7UL << 42);
 
-        public void MarkRay(Vector3 origin, Vector3 end, VoxelKey originKey, VoxelKey endKey)
+        public unsafe void MarkRay(Vector3 origin, Vector3 end, VoxelKey originKey, VoxelKey endKey)
         {
             var walk = new VoxelTraversal(origin, end, owner._map.InverseResolution, originKey, endKey);
             if (walk.IsLast)
@@ -602,9 +603,9 @@ public sealed class PointCloudIntegrator
             ulong moveX = (ulong)(long)stepX, moveY = (ulong)((long)stepY << 21), moveZ = (ulong)((long)stepZ << 42);
             // Brick of a packed voxel: the start's brick plus how far its fields' upper bits have moved.
             int brickX0 = (x0 >> VoxelKey.BrickShift) - (int)(biasX >> 3), brickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3), brickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3);
-            SlotWords marks = owner._marks;
             ulong brick = position & ~LocalMask;
-            ref ulong words = ref marks.Words(SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift));
+            int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
+            ulong* words = owner._marks.WordsPointer(slot);
             while (true)
             {
                 // The current voxel is marked unless it is the end voxel or the segment ends before leaving it (the
@@ -618,19 +619,20 @@ public sealed class PointCloudIntegrator
                 if ((position & ~LocalMask) != brick)
                 {
                     brick = position & ~LocalMask;
-                    words = ref marks.Words(SlotOf(
+                    words = Enter(
                         brickX0 + (int)((position & 0x1FFFFF) >> 3),
                         brickY0 + (int)(((position >> 21) & 0x1FFFFF) >> 3),
-                        brickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3)));
+                        brickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3),
+                        out slot);
                 }
 
                 int local = (int)((position & 7) | ((position >> 18) & 0x38) | ((position >> 36) & 0x1C0));
-                ref ulong word = ref Unsafe.Add(ref words, local >> 6);
+                ulong* word = words + (local >> 6);
                 ulong bit = 1UL << local;
                 // Most voxels near the sensor are crossed by many rays: test before paying for the interlocked claim.
-                if ((word & bit) == 0 && (Interlocked.Or(ref word, bit) & bit) == 0)
+                if ((*word & bit) == 0 && (Interlocked.Or(ref *word, bit) & bit) == 0)
                 {
-                    Push(ref Free, ref FreeCount, (_slot << 9) | local); // _slot: SlotOf's cache, the current brick
+                    Push(ref Free, ref FreeCount, (slot << 9) | local);
                 }
 
                 if (maxX == t)
@@ -651,6 +653,47 @@ public sealed class PointCloudIntegrator
                     maxZ += deltaZ;
                 }
             }
+        }
+
+        /// <summary>
+        /// The claim words of a brick the walk enters, through a small direct-mapped cache of this scan's bricks:
+        /// neighbouring rays cross the same bricks, and the cache answers in two loads where the brick directory and the
+        /// word chunks take eight dependent ones (a quarter of the walk's time before it).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private ulong* Enter(int bx, int by, int bz, out int slot)
+        {
+            long key = ((long)(bx & 0x1FFFFF) << 42) | ((long)(by & 0x1FFFFF) << 21) | (long)(bz & 0x1FFFFF);
+            int h = (int)((ulong)(key * unchecked((long)0x9E3779B97F4A7C15UL)) >> (64 - BrickCacheBits));
+            ref BrickCacheEntry entry = ref _brickCache[h];
+            if (entry.Key == key)
+            {
+                slot = entry.Slot;
+                return entry.Words;
+            }
+
+            slot = SlotOf(bx, by, bz);
+            ulong* words = owner._marks.WordsPointer(slot);
+            entry = new BrickCacheEntry { Key = key, Slot = slot, Words = words };
+            return words;
+        }
+
+        private const int BrickCacheBits = 8;
+
+        private readonly BrickCacheEntry[] _brickCache = NewBrickCache();
+
+        private static BrickCacheEntry[] NewBrickCache()
+        {
+            var cache = new BrickCacheEntry[1 << BrickCacheBits];
+            cache.AsSpan().Fill(new BrickCacheEntry { Key = -1 });
+            return cache;
+        }
+
+        private struct BrickCacheEntry
+        {
+            public long Key; // −1: empty (real keys have bit 63 clear)
+            public ulong* Words;
+            public int Slot;
         }
 
         /// <summary>Walks longer than the packed fields reach (more than a million voxels along an axis).</summary>

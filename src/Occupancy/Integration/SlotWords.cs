@@ -29,6 +29,10 @@ internal sealed class SlotWords
         return ref chunk[(slot & (SlotsPerChunk - 1)) * _wordsPerSlot];
     }
 
+    /// <summary>The address of <see cref="Words"/>: chunks are pinned, so it stays valid as long as this object lives.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public unsafe ulong* WordsPointer(int slot) => (ulong*)Unsafe.AsPointer(ref Words(slot));
+
     private ulong[] Allocate(int c)
     {
         lock (_gate)
@@ -43,7 +47,7 @@ internal sealed class SlotWords
             ulong[]? chunk = _chunks[c];
             if (chunk is null)
             {
-                chunk = new ulong[SlotsPerChunk * _wordsPerSlot];
+                chunk = GC.AllocateArray<ulong>(SlotsPerChunk * _wordsPerSlot, pinned: true); // pinned: see WordsPointer
                 Volatile.Write(ref _chunks[c], chunk);
             }
 
