@@ -31,6 +31,9 @@ public sealed class PointCloudIntegrator
     private const int HitPlane = OccupancyMap.BrickVoxels / 64;
     private const int PointsPerJob = 2048;
 
+    /// <summary>Runs of rays per thread in a scan (enough to even out rays of different lengths).</summary>
+    private const int JobsPerThread = 16;
+
     private readonly OccupancyMap _map;
     private readonly DiscretizeJob _discretizeJob;
     private EndpointChunk[] _chunks = [];
@@ -271,8 +274,12 @@ public sealed class PointCloudIntegrator
 
         fixed (Vector3* p = rays)
         {
-            _markJob.Start(p, rays.Length, sensorOrigin, originKey);
-            WorkerPool.Shared.Run(_markJob, (rays.Length + PointsPerJob - 1) / PointsPerJob, _maxDegreeOfParallelism);
+            // A few long runs of consecutive rays per thread rather than many short ones: threads whose rays are
+            // neighbours claim words in the same bricks, and those cache lines then move between cores on every voxel.
+            int threads = Math.Min(_workers.Length, _maxDegreeOfParallelism);
+            int perJob = Math.Max(PointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
+            _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob);
+            WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
         }
     }
 
@@ -434,8 +441,11 @@ public sealed class PointCloudIntegrator
         private Vector3 _origin;
         private VoxelKey _originKey;
 
-        public void Start(Vector3* points, int count, Vector3 origin, VoxelKey originKey)
+        private int _perJob;
+
+        public void Start(Vector3* points, int count, Vector3 origin, VoxelKey originKey, int perJob)
         {
+            _perJob = perJob;
             _points = points;
             _count = count;
             _origin = origin;
@@ -447,8 +457,8 @@ public sealed class PointCloudIntegrator
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             float maxRange = owner.MaxRange;
-            int end = Math.Min(_count, (index + 1) * PointsPerJob);
-            for (int i = index * PointsPerJob; i < end; i++)
+            int end = Math.Min(_count, (index + 1) * _perJob);
+            for (int i = index * _perJob; i < end; i++)
             {
                 Vector3 p = _points[i];
                 if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
@@ -606,6 +616,10 @@ public sealed class PointCloudIntegrator
             ulong brick = position & ~LocalMask;
             int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
             ulong* words = owner._marks.WordsPointer(slot);
+            // The voxel's index inside its brick, kept by adding ±1, ±8 or ±64 per step; a step that leaves the brick
+            // puts it out of line, but the brick test below catches that step and rebuilds it from the packed voxel.
+            int local = LocalOf(position);
+            int moveLocalX = stepX, moveLocalY = stepY << 3, moveLocalZ = stepZ << 6;
             while (true)
             {
                 // The current voxel is marked unless it is the end voxel or the segment ends before leaving it (the
@@ -619,6 +633,7 @@ public sealed class PointCloudIntegrator
                 if ((position & ~LocalMask) != brick)
                 {
                     brick = position & ~LocalMask;
+                    local = LocalOf(position);
                     words = Enter(
                         brickX0 + (int)((position & 0x1FFFFF) >> 3),
                         brickY0 + (int)(((position >> 21) & 0x1FFFFF) >> 3),
@@ -626,7 +641,6 @@ public sealed class PointCloudIntegrator
                         out slot);
                 }
 
-                int local = (int)((position & 7) | ((position >> 18) & 0x38) | ((position >> 36) & 0x1C0));
                 ulong* word = words + (local >> 6);
                 ulong bit = 1UL << local;
                 // Most voxels near the sensor are crossed by many rays: test before paying for the interlocked claim.
@@ -639,21 +653,28 @@ public sealed class PointCloudIntegrator
                 {
                     position += moveX;
                     maxX += deltaX;
+                    local += moveLocalX;
                 }
 
                 if (maxY == t)
                 {
                     position += moveY;
                     maxY += deltaY;
+                    local += moveLocalY;
                 }
 
                 if (maxZ == t)
                 {
                     position += moveZ;
                     maxZ += deltaZ;
+                    local += moveLocalZ;
                 }
             }
         }
+
+        /// <summary>Index inside its brick of a packed voxel: the low 3 bits of each field.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static int LocalOf(ulong position) => (int)((position & 7) | ((position >> 18) & 0x38) | ((position >> 36) & 0x1C0));
 
         /// <summary>
         /// The claim words of a brick the walk enters, through a small direct-mapped cache of this scan's bricks:
