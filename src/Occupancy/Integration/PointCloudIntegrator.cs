@@ -609,23 +609,53 @@ public sealed class PointCloudIntegrator
             int x0 = walk.X, y0 = walk.Y, z0 = walk.Z;
             ulong biasX = (1UL << 20) + (ulong)(x0 & 7), biasY = (1UL << 20) + (ulong)(y0 & 7), biasZ = (1UL << 20) + (ulong)(z0 & 7);
             ulong position = biasX | (biasY << 21) | (biasZ << 42);
-            ulong last = (ulong)((long)biasX + (endKey.X - x0)) | ((ulong)((long)biasY + (endKey.Y - y0)) << 21) | ((ulong)((long)biasZ + (endKey.Z - z0)) << 42);
-            ulong moveX = (ulong)(long)stepX, moveY = (ulong)((long)stepY << 21), moveZ = (ulong)((long)stepZ << 42);
-            // Brick of a packed voxel: the start's brick plus how far its fields' upper bits have moved.
-            int brickX0 = (x0 >> VoxelKey.BrickShift) - (int)(biasX >> 3), brickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3), brickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3);
-            ulong brick = position & ~LocalMask;
+            var c = new PackedWalk
+            {
+                Last = (ulong)((long)biasX + (endKey.X - x0)) | ((ulong)((long)biasY + (endKey.Y - y0)) << 21) | ((ulong)((long)biasZ + (endKey.Z - z0)) << 42),
+                MoveX = (ulong)(long)stepX,
+                MoveY = (ulong)((long)stepY << 21),
+                MoveZ = (ulong)((long)stepZ << 42),
+                DeltaX = deltaX,
+                DeltaY = deltaY,
+                DeltaZ = deltaZ,
+                LocalX = stepX,
+                LocalY = stepY << 3,
+                LocalZ = stepZ << 6,
+                // Brick of a packed voxel: the start's brick plus how far its fields' upper bits have moved.
+                BrickX0 = (x0 >> VoxelKey.BrickShift) - (int)(biasX >> 3),
+                BrickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3),
+                BrickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3),
+            };
             int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
+            Walk(c, position, maxX, maxY, maxZ, slot);
+        }
+
+        /// <summary>What a packed walk does not change: read from memory, so that the loop's registers hold its state.</summary>
+        private struct PackedWalk
+        {
+            public ulong Last, MoveX, MoveY, MoveZ;
+            public long DeltaX, DeltaY, DeltaZ;
+            public int LocalX, LocalY, LocalZ, BrickX0, BrickY0, BrickZ0;
+        }
+
+        /// <summary>
+        /// The walk itself, kept apart from its set-up so that the JIT sees only the loop's state (packed voxel, three
+        /// crossing times, index in the brick, brick, its words and slot) and keeps it in registers.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void Walk(in PackedWalk c, ulong position, long maxX, long maxY, long maxZ, int slot)
+        {
+            ulong brick = position & ~LocalMask;
             ulong* words = owner._marks.WordsPointer(slot);
             // The voxel's index inside its brick, kept by adding ±1, ±8 or ±64 per step; a step that leaves the brick
             // puts it out of line, but the brick test below catches that step and rebuilds it from the packed voxel.
             int local = LocalOf(position);
-            int moveLocalX = stepX, moveLocalY = stepY << 3, moveLocalZ = stepZ << 6;
             while (true)
             {
                 // The current voxel is marked unless it is the end voxel or the segment ends before leaving it (the
                 // last voxel, as VoxelTraversal.IsLast); its exit time then also picks the axes to step.
                 long t = Math.Min(Math.Min(maxX, maxY), maxZ);
-                if ((position == last) | (t > VoxelTraversal.FixedOne))
+                if ((position == c.Last) | (t > VoxelTraversal.FixedOne))
                 {
                     return;
                 }
@@ -635,9 +665,9 @@ public sealed class PointCloudIntegrator
                     brick = position & ~LocalMask;
                     local = LocalOf(position);
                     words = Enter(
-                        brickX0 + (int)((position & 0x1FFFFF) >> 3),
-                        brickY0 + (int)(((position >> 21) & 0x1FFFFF) >> 3),
-                        brickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3),
+                        c.BrickX0 + (int)((position & 0x1FFFFF) >> 3),
+                        c.BrickY0 + (int)(((position >> 21) & 0x1FFFFF) >> 3),
+                        c.BrickZ0 + (int)(((position >> 42) & 0x1FFFFF) >> 3),
                         out slot);
                 }
 
@@ -651,23 +681,23 @@ public sealed class PointCloudIntegrator
 
                 if (maxX == t)
                 {
-                    position += moveX;
-                    maxX += deltaX;
-                    local += moveLocalX;
+                    position += c.MoveX;
+                    maxX += c.DeltaX;
+                    local += c.LocalX;
                 }
 
                 if (maxY == t)
                 {
-                    position += moveY;
-                    maxY += deltaY;
-                    local += moveLocalY;
+                    position += c.MoveY;
+                    maxY += c.DeltaY;
+                    local += c.LocalY;
                 }
 
                 if (maxZ == t)
                 {
-                    position += moveZ;
-                    maxZ += deltaZ;
-                    local += moveLocalZ;
+                    position += c.MoveZ;
+                    maxZ += c.DeltaZ;
+                    local += c.LocalZ;
                 }
             }
         }
