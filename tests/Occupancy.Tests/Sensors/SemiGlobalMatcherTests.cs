@@ -166,6 +166,33 @@ public class SemiGlobalMatcherTests
     }
 
     [Fact]
+    public unsafe void The_vectorised_census_equals_the_scalar_one()
+    {
+        // Random rows, flat runs (ties: equal is not darker) and the extremes 0 and 255, in a padded image 7 rows high.
+        var random = new Random(17);
+        const int Width = 203, Stride = Width + 8;
+        var image = new byte[(Stride * 7) + 16];
+        for (int i = 0; i < image.Length; i++)
+        {
+            image[i] = (i / 13 % 4) switch { 0 => (byte)random.Next(256), 1 => 128, 2 => (byte)(random.Next(2) * 255), _ => (byte)random.Next(120, 137) };
+        }
+
+        var expected = new ulong[Width];
+        var actual = new ulong[Width];
+        fixed (byte* padded = image)
+        fixed (ulong* e = expected, a = actual)
+        {
+            byte* row = padded + (3 * Stride);
+            SemiGlobalMatcher.CensusScalar(row, Stride, 0, Width, e);
+            int done = SemiGlobalMatcher.CensusVector128(row, Stride, Width - 8, a);
+            SemiGlobalMatcher.CensusScalar(row, Stride, done, Width, a);
+        }
+
+        Assert.Equal(expected, actual);
+        Assert.Contains(expected, c => c != 0);
+    }
+
+    [Fact]
     public void Repeated_calls_reuse_the_buffers()
     {
         var scene = new StereoScene(80, 40, seed: 3);

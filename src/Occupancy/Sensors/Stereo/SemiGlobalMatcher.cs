@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Occupancy.Internal;
 
 namespace Occupancy.Sensors.Stereo;
@@ -218,22 +219,80 @@ public sealed unsafe class SemiGlobalMatcher
         int width = _width, stride = width + 8;
         for (int y = y0; y < y1; y++)
         {
-            byte* row = padded + ((y + 3) * stride) + 4;
+            byte* row = padded + ((y + 3) * stride);
             ulong* output = census + (y * width);
-            for (int x = 0; x < width; x++)
+            int x = 0;
+            if (Vector128.IsHardwareAccelerated)
             {
-                byte* p = row + x - 4;
-                int c = p[4];
-                ulong bits = Darker9(p - (3 * stride), c);
-                bits = (bits << 9) | Darker9(p - (2 * stride), c);
-                bits = (bits << 9) | Darker9(p - stride, c);
-                bits = (bits << 9) | Darker9(p + stride, c);
-                bits = (bits << 9) | Darker9(p + (2 * stride), c);
-                bits = (bits << 9) | Darker9(p + (3 * stride), c);
-                ulong centre = Darker9(p, c);
-                output[x] = (bits << 8) | ((centre >> 5) << 4) | (centre & 15);
+                // 16-byte loads from the pixel's window start stay inside the padded row for x + 16 ≤ stride.
+                x = CensusVector128(row, stride, Math.Max(0, width - 8), output);
             }
+
+            CensusScalar(row, stride, x, width, output);
         }
+    }
+
+    /// <summary>The scalar census of pixels [x0, x1) of one padded row (the reference of <see cref="CensusVector128"/>).</summary>
+    internal static void CensusScalar(byte* row, int stride, int x0, int x1, ulong* output)
+    {
+        for (int x = x0; x < x1; x++)
+        {
+            byte* p = row + x;
+            int c = p[4];
+            ulong bits = Darker9(p - (3 * stride), c);
+            bits = (bits << 9) | Darker9(p - (2 * stride), c);
+            bits = (bits << 9) | Darker9(p - stride, c);
+            bits = (bits << 9) | Darker9(p + stride, c);
+            bits = (bits << 9) | Darker9(p + (2 * stride), c);
+            bits = (bits << 9) | Darker9(p + (3 * stride), c);
+            ulong centre = Darker9(p, c);
+            output[x] = (bits << 8) | ((centre >> 5) << 4) | (centre & 15);
+        }
+    }
+
+    /// <summary>
+    /// The census of pixels [0, count) of one padded row with one 16-byte compare per window row: the compare's sign
+    /// mask holds the row's 9 bits first pixel lowest, and a table reverses them into <see cref="Darker9"/>'s order.
+    /// Identical to <see cref="CensusScalar"/> (tests). Returns <paramref name="count"/>.
+    /// </summary>
+    internal static int CensusVector128(byte* row, int stride, int count, ulong* output)
+    {
+        ReadOnlySpan<ushort> reverse = Reverse9;
+        for (int x = 0; x < count; x++)
+        {
+            byte* p = row + x;
+            Vector128<byte> c = Vector128.Create(p[4]);
+            ulong bits = reverse[(int)(Vector128.LessThan(Vector128.Load(p - (3 * stride)), c).ExtractMostSignificantBits() & 511)];
+            bits = (bits << 9) | reverse[(int)(Vector128.LessThan(Vector128.Load(p - (2 * stride)), c).ExtractMostSignificantBits() & 511)];
+            bits = (bits << 9) | reverse[(int)(Vector128.LessThan(Vector128.Load(p - stride), c).ExtractMostSignificantBits() & 511)];
+            bits = (bits << 9) | reverse[(int)(Vector128.LessThan(Vector128.Load(p + stride), c).ExtractMostSignificantBits() & 511)];
+            bits = (bits << 9) | reverse[(int)(Vector128.LessThan(Vector128.Load(p + (2 * stride)), c).ExtractMostSignificantBits() & 511)];
+            bits = (bits << 9) | reverse[(int)(Vector128.LessThan(Vector128.Load(p + (3 * stride)), c).ExtractMostSignificantBits() & 511)];
+            ulong centre = reverse[(int)(Vector128.LessThan(Vector128.Load(p), c).ExtractMostSignificantBits() & 511)];
+            output[x] = (bits << 8) | ((centre >> 5) << 4) | (centre & 15);
+        }
+
+        return count;
+    }
+
+    /// <summary>The 9 low bits of an index in reverse order.</summary>
+    private static readonly ushort[] Reverse9 = BuildReverse9();
+
+    private static ushort[] BuildReverse9()
+    {
+        var table = new ushort[512];
+        for (int m = 0; m < 512; m++)
+        {
+            int r = 0;
+            for (int k = 0; k < 9; k++)
+            {
+                r |= ((m >> k) & 1) << (8 - k);
+            }
+
+            table[m] = (ushort)r;
+        }
+
+        return table;
     }
 
     /// <summary>Nine bits, the first pixel in the highest: set where r[k] &lt; c.</summary>
