@@ -412,15 +412,9 @@ public sealed unsafe class SemiGlobalMatcher
                 int best = kernel.SumArgMin(fa + pixel, fb + pixel, sum, dmax, out ushort min);
 
                 // The right view: this pixel is candidate (u, d) for right column u − d.
-                int reach = Math.Min(u + 1, dmax);
-                for (int d = 0; d < reach; d++)
+                fixed (int* rc = rightCost, rd = rightDisparity)
                 {
-                    int x = u - d;
-                    if (sum[d] < rightCost[x])
-                    {
-                        rightCost[x] = sum[d];
-                        rightDisparity[x] = d;
-                    }
+                    kernel.UpdateRight(sum, rc, rd, u, Math.Min(u + 1, dmax));
                 }
 
                 if (best > u)

@@ -51,6 +51,32 @@ internal abstract unsafe class SgmKernel
     /// <summary>The minimum of <paramref name="values"/>[0..D−1].</summary>
     public abstract ushort Min(ushort* values, int disparities);
 
+    /// <summary>
+    /// The right view's winner-takes-all, fed one left pixel at a time: pixel u's total S(u, d) is candidate d for right
+    /// column u − d, kept where it is strictly below the column's best so far (so ties go to the smallest d, the first
+    /// seen as u grows).
+    /// </summary>
+    /// <param name="sum">S(u, 0..D−1).</param>
+    /// <param name="rightCost">Best cost so far per right column.</param>
+    /// <param name="rightDisparity">Its disparity per right column.</param>
+    /// <param name="u">The left column.</param>
+    /// <param name="reach">Candidates d in [0, reach): min(u + 1, D).</param>
+    public abstract void UpdateRight(ushort* sum, int* rightCost, int* rightDisparity, int u, int reach);
+
+    /// <summary>The scalar form of <see cref="UpdateRight"/> for candidates [from, reach).</summary>
+    protected static void UpdateRightScalar(ushort* sum, int* rightCost, int* rightDisparity, int u, int from, int reach)
+    {
+        for (int d = from; d < reach; d++)
+        {
+            int x = u - d;
+            if (sum[d] < rightCost[x])
+            {
+                rightCost[x] = sum[d];
+                rightDisparity[x] = d;
+            }
+        }
+    }
+
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
     public static IReadOnlyList<SgmKernel> All { get; } = [new SgmKernelScalar(), new SgmKernelVector128(), new SgmKernelVector256()];
 

@@ -47,6 +47,9 @@ internal sealed unsafe class SgmKernelScalar : SgmKernel
         return best;
     }
 
+    public override void UpdateRight(ushort* sum, int* rightCost, int* rightDisparity, int u, int reach) =>
+        UpdateRightScalar(sum, rightCost, rightDisparity, u, 0, reach);
+
     public override ushort Min(ushort* values, int disparities)
     {
         int m = ushort.MaxValue;

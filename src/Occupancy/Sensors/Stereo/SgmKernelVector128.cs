@@ -66,6 +66,25 @@ internal sealed unsafe class SgmKernelVector128 : SgmKernel
         }
     }
 
+    public override void UpdateRight(ushort* sum, int* rightCost, int* rightDisparity, int u, int reach)
+    {
+        // Four candidates at once: d0..d0+3 go to columns u−d0 down to u−d0−3, one contiguous run read backwards.
+        Vector128<int> reverse = Vector128.Create(3, 2, 1, 0);
+        int d0 = 0;
+        for (; d0 + 4 <= reach; d0 += 4)
+        {
+            int* cost = rightCost + (u - d0 - 3);
+            int* disparity = rightDisparity + (u - d0 - 3);
+            Vector128<int> candidate = Vector128.Shuffle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)(sum + d0)).AsUInt16()).AsInt32(), reverse);
+            Vector128<int> best = Vector128.Load(cost);
+            Vector128<int> better = Vector128.LessThan(candidate, best);
+            Vector128.ConditionalSelect(better, candidate, best).Store(cost);
+            Vector128.ConditionalSelect(better, Vector128.Create(d0 + 3) - Vector128.Create(0, 1, 2, 3), Vector128.Load(disparity)).Store(disparity);
+        }
+
+        UpdateRightScalar(sum, rightCost, rightDisparity, u, d0, reach);
+    }
+
     public override ushort Min(ushort* values, int disparities)
     {
         Vector128<ushort> runMin = Vector128<ushort>.AllBitsSet;

@@ -57,6 +57,25 @@ internal sealed unsafe class SgmKernelVector256 : SgmKernel
         }
     }
 
+    public override void UpdateRight(ushort* sum, int* rightCost, int* rightDisparity, int u, int reach)
+    {
+        // Eight candidates at once: d0..d0+7 go to columns u−d0 down to u−d0−7, one contiguous run read backwards.
+        Vector256<int> reverse = Vector256.Create(7, 6, 5, 4, 3, 2, 1, 0);
+        int d0 = 0;
+        for (; d0 + 8 <= reach; d0 += 8)
+        {
+            int* cost = rightCost + (u - d0 - 7);
+            int* disparity = rightDisparity + (u - d0 - 7);
+            Vector256<int> candidate = Vector256.Shuffle(Vector256.WidenLower(Vector128.Load(sum + d0).ToVector256()).AsInt32(), reverse);
+            Vector256<int> best = Vector256.Load(cost);
+            Vector256<int> better = Vector256.LessThan(candidate, best);
+            Vector256.ConditionalSelect(better, candidate, best).Store(cost);
+            Vector256.ConditionalSelect(better, Vector256.Create(d0 + 7) - Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), Vector256.Load(disparity)).Store(disparity);
+        }
+
+        UpdateRightScalar(sum, rightCost, rightDisparity, u, d0, reach);
+    }
+
     public override ushort Min(ushort* values, int disparities)
     {
         Vector256<ushort> runMin = Vector256<ushort>.AllBitsSet;
