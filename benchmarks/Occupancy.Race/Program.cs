@@ -16,6 +16,7 @@ namespace Occupancy.Race;
 /// Our side of the race against OctoMap (see benchmarks/compare-octomap.sh):
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
+///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 /// </summary>
 public static class Program
 {
@@ -36,7 +37,13 @@ public static class Program
             return Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json");
+        if (args.Length >= 1 && args[0] == "scaling")
+        {
+            int[] threads = args.Length > 1 ? [.. args.Skip(1).Select(a => int.Parse(a, CultureInfo.InvariantCulture))] : [1, 2, 4, 8, 16];
+            return Scaling.Run(threads);
+        }
+
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | scaling [THREADS...]");
         return 2;
     }
 
