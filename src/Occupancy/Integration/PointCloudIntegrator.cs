@@ -29,7 +29,9 @@ public sealed class PointCloudIntegrator
 {
     private const int WordsPerBrick = 2 * OccupancyMap.BrickVoxels / 64;
     private const int HitPlane = OccupancyMap.BrickVoxels / 64;
-    private const int PointsPerJob = 2048;
+
+    /// <summary>Fewest rays in one run: fewer and the hand-out costs more than the rays.</summary>
+    private const int MinPointsPerJob = 256;
 
     /// <summary>Runs of rays per thread in a scan (enough to even out rays of different lengths).</summary>
     private const int JobsPerThread = 16;
@@ -277,7 +279,7 @@ public sealed class PointCloudIntegrator
             // A few long runs of consecutive rays per thread rather than many short ones: threads whose rays are
             // neighbours claim words in the same bricks, and those cache lines then move between cores on every voxel.
             int threads = Math.Min(_workers.Length, _maxDegreeOfParallelism);
-            int perJob = Math.Max(PointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
+            int perJob = Math.Max(MinPointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
             _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob);
             WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
         }
