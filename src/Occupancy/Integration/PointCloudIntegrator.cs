@@ -176,24 +176,7 @@ public sealed class PointCloudIntegrator
     {
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(depths);
-        if (depths.Count != rig.Cameras.Count)
-        {
-            ThrowHelper.Argument(nameof(depths), string.Create(CultureInfo.InvariantCulture, $"the rig has {rig.Cameras.Count} cameras but {depths.Count} depth images were given."));
-        }
-
-        if (!bodyPose.IsFinite)
-        {
-            ThrowHelper.Argument(nameof(bodyPose), string.Create(CultureInfo.InvariantCulture, $"bodyPose must be finite, but was {bodyPose}."));
-        }
-
-        for (int i = 0; i < depths.Count; i++)
-        {
-            PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
-            if (depths[i].Length != k.PixelCount)
-            {
-                ThrowHelper.BufferSize(nameof(depths), depths[i].Length, k.PixelCount, string.Create(CultureInfo.InvariantCulture, $"camera {i} ('{rig.Cameras[i].Name}', {k.Width}x{k.Height})"));
-            }
-        }
+        rig.CheckFrame(bodyPose, depths);
 
         _rigScans.Clear();
         int noReturn = 0;

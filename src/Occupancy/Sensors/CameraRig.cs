@@ -56,4 +56,27 @@ public sealed class CameraRig
     /// <param name="index">Camera index.</param>
     /// <param name="bodyPose">Pose of the body frame in the world frame.</param>
     public Pose3 CameraPose(int index, in Pose3 bodyPose) => bodyPose.Compose(_cameras[index].Mounting);
+
+    /// <summary>Checks one frame for this rig: one image per camera, each of its camera's size, and a finite body pose.</summary>
+    internal void CheckFrame(in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths)
+    {
+        if (depths.Count != _cameras.Length)
+        {
+            ThrowHelper.Argument(nameof(depths), string.Create(CultureInfo.InvariantCulture, $"the rig has {_cameras.Length} cameras but {depths.Count} depth images were given."));
+        }
+
+        if (!bodyPose.IsFinite)
+        {
+            ThrowHelper.Argument(nameof(bodyPose), string.Create(CultureInfo.InvariantCulture, $"bodyPose must be finite, but was {bodyPose}."));
+        }
+
+        for (int i = 0; i < depths.Count; i++)
+        {
+            PinholeIntrinsics k = _cameras[i].Intrinsics;
+            if (depths[i].Length != k.PixelCount)
+            {
+                ThrowHelper.BufferSize(nameof(depths), depths[i].Length, k.PixelCount, string.Create(CultureInfo.InvariantCulture, $"camera {i} ('{_cameras[i].Name}', {k.Width}x{k.Height})"));
+            }
+        }
+    }
 }
