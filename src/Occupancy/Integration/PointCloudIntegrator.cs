@@ -24,8 +24,11 @@ namespace Occupancy.Integration;
 /// voxels are updated in parallel. The result does not depend on the number of threads. The bit planes are cleared
 /// through the claim lists, so nothing wraps or goes stale however many scans are integrated. Buffers are kept
 /// between calls: in steady state an integration allocates nothing. One call at a time per integrator.
+/// With AVX2, each thread walks four rays at once and marks the voxels within 16 bricks of the origin's brick (±6.4 m
+/// at 5 cm) in a private grid of 2 MiB, moved into the shared claims once per scan; the result is identical to the
+/// scalar walk's.
 /// </remarks>
-public sealed class PointCloudIntegrator
+public sealed partial class PointCloudIntegrator
 {
     private const int WordsPerBrick = 2 * OccupancyMap.BrickVoxels / 64;
     private const int HitPlane = OccupancyMap.BrickVoxels / 64;
@@ -44,6 +47,7 @@ public sealed class PointCloudIntegrator
     private readonly MarkJob _markJob;
     private readonly ApplyJob _applyFree;
     private readonly ApplyJob _applyHits;
+    private readonly SpillJob _spillJob;
     private Vector3[] _transformed = [];
     private Vector3[] _unique = [];
     private VoxelKey[] _originKeys = [];
@@ -83,6 +87,7 @@ public sealed class PointCloudIntegrator
         _discretizeJob = new DiscretizeJob(this);
         _applyFree = new ApplyJob(this, hits: false);
         _applyHits = new ApplyJob(this, hits: true);
+        _spillJob = new SpillJob(this);
     }
 
     /// <summary>The map this integrator updates.</summary>
@@ -265,6 +270,11 @@ public sealed class PointCloudIntegrator
             int perJob = Math.Max(MinPointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
             _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob);
             WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
+        }
+
+        if (UseLaneWalk)
+        {
+            WorkerPool.Shared.Run(_spillJob, _workers.Length, _maxDegreeOfParallelism);
         }
     }
 
@@ -476,6 +486,8 @@ public sealed class PointCloudIntegrator
                     }
                 }
             }
+
+            w.FlushLanes();
         }
     }
 
@@ -518,7 +530,7 @@ public sealed class PointCloudIntegrator
     }
 
     /// <summary>One thread's share of a scan: its claim lists, counters and brick cache.</summary>
-    private sealed unsafe class Worker(PointCloudIntegrator owner)
+    private sealed unsafe partial class Worker(PointCloudIntegrator owner)
     {
         public int[] Free = new int[4096];
         public int[] Hits = new int[1024];
@@ -550,6 +562,8 @@ public sealed class PointCloudIntegrator
             FreeCount = HitCount = NoReturn = OutOfMap = Beyond = Applied = 0;
             _brickX = int.MinValue; // bricks may have been removed since the last scan
             _brickCache.AsSpan().Fill(new BrickCacheEntry { Key = -1 });
+            ClearGrid();
+            _queued = 0;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -611,6 +625,12 @@ public sealed class PointCloudIntegrator
                 BrickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3),
                 BrickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3),
             };
+            if (owner.UseLaneWalk)
+            {
+                Enqueue(c, position, maxX, maxY, maxZ);
+                return;
+            }
+
             int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
             Walk(c, position, maxX, maxY, maxZ, slot);
         }

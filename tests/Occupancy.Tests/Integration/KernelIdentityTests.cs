@@ -244,6 +244,59 @@ public class ParallelIntegrationTests
         TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
         Assert.Throws<ArgumentOutOfRangeException>(() => a.MaxDegreeOfParallelism = 0);
     }
+
+    [Fact]
+    public void The_lane_walk_runs_where_AVX2_does()
+    {
+        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && Vector256.IsHardwareAccelerated, PointCloudIntegrator.LaneWalkSupported);
+        var integrator = new PointCloudIntegrator(new OccupancyMap(0.1));
+        Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk);
+        integrator.UseLaneWalk = true;
+        Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk); // cannot be forced on without AVX2
+    }
+
+    [Theory]
+    [InlineData(PointCloudMode.Exact, 0.05, 1)]
+    [InlineData(PointCloudMode.Exact, 0.02, 64)] // the lanes' grid reaches ±2.56 m: most rays leave it for the scalar walk
+    [InlineData(PointCloudMode.Discretized, 0.05, 64)]
+    public void Lane_walk_builds_the_same_maps_as_the_scalar_walk(PointCloudMode mode, double resolution, int threads)
+    {
+        // Room frames (a scan at a time and three as one update from three origins), then a few scans of 1 to 9 rays
+        // (lanes left idle) in every direction, some leaving the grid: every voxel's log-odds must be bit-identical.
+        Assert.SkipUnless(PointCloudIntegrator.LaneWalkSupported, "no AVX2 on this leg: the scalar walk is the only one");
+        var lanes = new OccupancyMap(resolution);
+        var scalar = new OccupancyMap(resolution);
+        var a = new PointCloudIntegrator(lanes, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads };
+        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads, UseLaneWalk = false };
+        Assert.True(a.UseLaneWalk);
+        var scans = new List<PointCloudScan>();
+        for (int i = 2; i < StandardRoom.FrameCount; i += 6)
+        {
+            var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
+            int n = DepthProjection.BackProject(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i), cloud);
+            Array.Resize(ref cloud, n);
+            scans.Add(new PointCloudScan(cloud, StandardRoom.CameraPose(i).Position));
+            Assert.Equal(a.Integrate(cloud, StandardRoom.CameraPose(i).Position), b.Integrate(cloud, StandardRoom.CameraPose(i).Position));
+        }
+
+        Assert.Equal(a.Integrate(scans), b.Integrate(scans));
+        var random = new Random(17);
+        for (int count = 1; count <= 9; count++)
+        {
+            var origin = new Vector3((random.NextSingle() - 0.5f) * 4, (random.NextSingle() - 0.5f) * 4, random.NextSingle() * 2);
+            var points = new Vector3[count];
+            for (int i = 0; i < count; i++)
+            {
+                var d = Vector3.Normalize(new Vector3(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+                points[i] = origin + (d * random.NextSingle() * 4.9f);
+            }
+
+            Assert.Equal(a.Integrate(points, origin), b.Integrate(points, origin));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(lanes));
+        Assert.True(TestData.Snapshot(lanes).Count > 100_000);
+    }
 }
 
 /// <summary>The endpoint kernel (back-projection and voxel keys of a depth row) against its scalar twin.</summary>
