@@ -38,8 +38,11 @@ public sealed partial class PointCloudIntegrator
         private const int LaneQueueLength = 128;
 
         // Rows of four lanes (one ulong each) in one pinned block: what the lanes walk, read by the loop each step.
-        private const int RowPosition = 0, RowMaxX = 4, RowMaxY = 8, RowMaxZ = 12, RowLast = 16, RowMoveX = 20, RowMoveY = 24,
-            RowMoveZ = 28, RowDeltaX = 32, RowDeltaY = 36, RowDeltaZ = 40, RowIndex = 44, RowCount = 48;
+        // A lane's voxel is its bit in the grid (x + 256 y + 65536 z in voxels from the grid's corner), stepped by ±1, ±256
+        // or ±65536; its ray ends at the end voxel's bit (none when the end lies outside the grid), past t = 1, or hands
+        // over to the scalar walk when its next step would leave the grid (t reaching the first crossing of a face).
+        private const int RowVoxel = 0, RowMaxX = 4, RowMaxY = 8, RowMaxZ = 12, RowLast = 16, RowMoveX = 20, RowMoveY = 24,
+            RowMoveZ = 28, RowDeltaX = 32, RowDeltaY = 36, RowDeltaZ = 40, RowIndex = 44, RowLeave = 48, RowCount = 52;
 
         /// <summary>
         /// Bricks per axis of the private grid around the origin's brick (±16 bricks: ±6.4 m at 5 cm voxels, ±51 m at
@@ -47,10 +50,14 @@ public sealed partial class PointCloudIntegrator
         /// </summary>
         private const int GridSide = 32;
 
-        private const int GridBricks = GridSide * GridSide * GridSide;
-
         /// <summary>Packed field (bias 2^20 voxels, 2^17 bricks) of the grid's lowest brick: 16 below the origin's.</summary>
         private const ulong GridBase = (1UL << 17) - (GridSide / 2);
+
+        /// <summary>Voxels per side of the grid.</summary>
+        private const int GridVoxels = GridSide * 8;
+
+        /// <summary>A packed field minus this is the voxel's offset from the grid's corner (a start's field is 2^20 + (x0 &amp; 7)).</summary>
+        private const long FieldToGrid = (1L << 20) - (GridVoxels / 2);
 
         // The lanes' marks go to a grid of this thread's own (one 512-bit word group per brick, plain ORs: no
         // interlocked operation, no branch on whether a voxel was claimed, no brick lookup per crossing); after the
@@ -109,18 +116,34 @@ public sealed partial class PointCloudIntegrator
         private void LoadLane(ulong* r, int lane, int index)
         {
             ref QueuedWalk q = ref _queue[index];
-            r[RowPosition + lane] = q.Position;
+            ref PackedWalk c = ref q.Walk;
+            long x = (long)(q.Position & 0x1FFFFF) - FieldToGrid, y = (long)((q.Position >> 21) & 0x1FFFFF) - FieldToGrid, z = (long)(q.Position >> 42) - FieldToGrid;
+            long lx = (long)(c.Last & 0x1FFFFF) - FieldToGrid, ly = (long)((c.Last >> 21) & 0x1FFFFF) - FieldToGrid, lz = (long)((c.Last >> 42) & 0x1FFFFF) - FieldToGrid;
+            long stepX = (long)c.MoveX, stepY = (long)c.MoveY >> 21, stepZ = (long)c.MoveZ >> 42;
+            r[RowVoxel + lane] = (ulong)(x | (y << 8) | (z << 16));
+            r[RowLast + lane] = (ulong)lx < GridVoxels && (ulong)ly < GridVoxels && (ulong)lz < GridVoxels ? (ulong)(lx | (ly << 8) | (lz << 16)) : ulong.MaxValue;
+            r[RowLeave + lane] = (ulong)Math.Min(Math.Min(Leave(x, stepX, q.MaxX, c.DeltaX), Leave(y, stepY, q.MaxY, c.DeltaY)), Leave(z, stepZ, q.MaxZ, c.DeltaZ));
             r[RowMaxX + lane] = (ulong)q.MaxX;
             r[RowMaxY + lane] = (ulong)q.MaxY;
             r[RowMaxZ + lane] = (ulong)q.MaxZ;
-            r[RowLast + lane] = q.Walk.Last;
-            r[RowMoveX + lane] = q.Walk.MoveX;
-            r[RowMoveY + lane] = q.Walk.MoveY;
-            r[RowMoveZ + lane] = q.Walk.MoveZ;
-            r[RowDeltaX + lane] = (ulong)q.Walk.DeltaX;
-            r[RowDeltaY + lane] = (ulong)q.Walk.DeltaY;
-            r[RowDeltaZ + lane] = (ulong)q.Walk.DeltaZ;
+            r[RowMoveX + lane] = (ulong)stepX;
+            r[RowMoveY + lane] = (ulong)(stepY << 8);
+            r[RowMoveZ + lane] = (ulong)(stepZ << 16);
+            r[RowDeltaX + lane] = (ulong)c.DeltaX;
+            r[RowDeltaY + lane] = (ulong)c.DeltaY;
+            r[RowDeltaZ + lane] = (ulong)c.DeltaZ;
             r[RowIndex + lane] = (ulong)index;
+        }
+
+        /// <summary>
+        /// The crossing time, in the walk's fixed point, of the step that leaves the grid along one axis: the axis's
+        /// crossing time after as many steps as voxels lie ahead of the start along it (the same integer sums the walk
+        /// makes, so equal to its t at that step). Far beyond t = 1 when the axis never steps or steps too slowly.
+        /// </summary>
+        private static long Leave(long start, long step, long max, long delta)
+        {
+            long ahead = step > 0 ? GridVoxels - 1 - start : start;
+            return step == 0 || delta >= 1L << 52 ? long.MaxValue : max + (ahead * delta);
         }
 
         /// <summary>
@@ -129,9 +152,11 @@ public sealed partial class PointCloudIntegrator
         /// </summary>
         private void ParkLane(ulong* r, int lane)
         {
-            r[RowPosition + lane] = _queue[0].Position;
+            ulong p = _queue[0].Position;
+            r[RowVoxel + lane] = (ulong)(((long)(p & 0x1FFFFF) - FieldToGrid) | (((long)((p >> 21) & 0x1FFFFF) - FieldToGrid) << 8) | (((long)(p >> 42) - FieldToGrid) << 16));
             r[RowMaxX + lane] = r[RowMaxY + lane] = r[RowMaxZ + lane] = 0;
             r[RowLast + lane] = ulong.MaxValue;
+            r[RowLeave + lane] = long.MaxValue;
             r[RowMoveX + lane] = r[RowMoveY + lane] = r[RowMoveZ + lane] = 0;
             r[RowDeltaX + lane] = r[RowDeltaY + lane] = r[RowDeltaZ + lane] = 0;
             r[RowIndex + lane] = 0;
@@ -178,7 +203,7 @@ public sealed partial class PointCloudIntegrator
                 _highZ = Math.Max(_highZ, ez);
             }
 
-            _grid ??= GC.AllocateArray<ulong>(GridBricks * 8, pinned: true);
+            _grid ??= GC.AllocateArray<ulong>(GridVoxels * GridVoxels * GridVoxels / 64, pinned: true);
             ulong* r = (ulong*)Unsafe.AsPointer(ref _rows[0]);
             ulong* grid = (ulong*)Unsafe.AsPointer(ref _grid[0]);
             int next = 0, active = 0;
@@ -196,36 +221,26 @@ public sealed partial class PointCloudIntegrator
             }
 
             Vector256<long> fixedOne = Vector256.Create(VoxelTraversal.FixedOne);
-            Vector256<ulong> low3 = Vector256.Create(7UL), mid3 = Vector256.Create(0x38UL), high3 = Vector256.Create(0x1C0UL);
-                        Vector256<ulong> field = Vector256.Create(0x3FFFFUL), gridBase = Vector256.Create(GridBase);
-            Vector256<ulong> outside = Vector256.Create(~(ulong)(GridSide - 1));
             while (true)
             {
                 // The loop calls nothing (a call would make the JIT keep every vector in memory): a lane that ends or
                 // leaves the grid stops all four; that is handled below, and the step starts again from its first test.
-                Vector256<ulong> position = Vector256.Load(r + RowPosition);
+                Vector256<ulong> voxel = Vector256.Load(r + RowVoxel);
                 Vector256<long> maxX = Vector256.Load((long*)r + RowMaxX);
                 Vector256<long> maxY = Vector256.Load((long*)r + RowMaxY);
                 Vector256<long> maxZ = Vector256.Load((long*)r + RowMaxZ);
-                Vector256<ulong> done, inside;
+                Vector256<long> t;
                 while (true)
                 {
-                    Vector256<long> t = Vector256.Min(Vector256.Min(maxX, maxY), maxZ);
-                    done = Vector256.Equals(position, Vector256.Load(r + RowLast)) | Vector256.GreaterThan(t, fixedOne).AsUInt64();
-                    Vector256<ulong> bx = (Vector256.ShiftRightLogical(position, 3) & field) - gridBase;
-                    Vector256<ulong> by = (Vector256.ShiftRightLogical(position, 24) & field) - gridBase;
-                    Vector256<ulong> bz = (Vector256.ShiftRightLogical(position, 45) & field) - gridBase;
-                    inside = Vector256.Equals((bx | by | bz) & outside, Vector256<ulong>.Zero);
-                    if ((done | ~inside) != Vector256<ulong>.Zero)
+                    t = Vector256.Min(Vector256.Min(maxX, maxY), maxZ);
+                    Vector256<long> leave = Vector256.Load((long*)r + RowLeave);
+                    if ((Vector256.Equals(voxel, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(t, fixedOne) | Vector256.GreaterThanOrEqual(t, leave)) != Vector256<long>.Zero)
                     {
                         break;
                     }
 
-                    Vector256<ulong> brick = bx | (by << 5) | (bz << 10);
-                    Vector256<ulong> local = (position & low3) | (Vector256.ShiftRightLogical(position, 18) & mid3) | (Vector256.ShiftRightLogical(position, 36) & high3);
-                    // Each lane's voxel as its index in the grid (brick × 512 + index in the brick), taken out of the
-                    // registers lane by lane (a store and four loads would stall store forwarding).
-                    Vector256<ulong> voxel = (brick << 9) | local;
+                    // Each lane's bit taken out of the registers lane by lane (a store and four loads would stall store
+                    // forwarding), set with a plain OR.
                     ulong v0 = voxel.GetElement(0), v1 = voxel.GetElement(1), v2 = voxel.GetElement(2), v3 = voxel.GetElement(3);
                     grid[v0 >> 6] |= 1UL << (int)v0;
                     grid[v1 >> 6] |= 1UL << (int)v1;
@@ -233,26 +248,28 @@ public sealed partial class PointCloudIntegrator
                     grid[v3 >> 6] |= 1UL << (int)v3;
 
                     Vector256<long> stepX = Vector256.Equals(maxX, t), stepY = Vector256.Equals(maxY, t), stepZ = Vector256.Equals(maxZ, t);
-                    position += (Vector256.Load(r + RowMoveX) & stepX.AsUInt64()) + (Vector256.Load(r + RowMoveY) & stepY.AsUInt64()) + (Vector256.Load(r + RowMoveZ) & stepZ.AsUInt64());
+                    voxel += (Vector256.Load(r + RowMoveX) & stepX.AsUInt64()) + (Vector256.Load(r + RowMoveY) & stepY.AsUInt64()) + (Vector256.Load(r + RowMoveZ) & stepZ.AsUInt64());
                     maxX += Vector256.Load((long*)r + RowDeltaX) & stepX;
                     maxY += Vector256.Load((long*)r + RowDeltaY) & stepY;
                     maxZ += Vector256.Load((long*)r + RowDeltaZ) & stepZ;
                 }
 
-                position.Store(r + RowPosition);
+                voxel.Store(r + RowVoxel);
                 maxX.Store((long*)r + RowMaxX);
                 maxY.Store((long*)r + RowMaxY);
                 maxZ.Store((long*)r + RowMaxZ);
 
-                // Rays leaving the grid finish in the scalar walk (a straight ray never comes back into the cube); their
-                // lanes, with those whose ray ended, take the next queued walks or park.
-                uint ended = done.ExtractMostSignificantBits();
-                uint left = ~inside.ExtractMostSignificantBits() & ~ended & 0xF;
+                // Rays about to leave the grid finish in the scalar walk from their current voxel (a straight ray never
+                // comes back into the cube; the voxel may then be claimed both ways, which the claims' OR makes one);
+                // their lanes, with those whose ray ended, take the next queued walks or park.
+                uint ended = (Vector256.Equals(voxel, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(t, fixedOne)).ExtractMostSignificantBits();
+                uint left = Vector256.GreaterThanOrEqual(t, Vector256.Load((long*)r + RowLeave)).ExtractMostSignificantBits() & ~ended;
                 for (uint lanes = left; lanes != 0; lanes &= lanes - 1)
                 {
                     int lane = BitOperations.TrailingZeroCount(lanes);
                     ref QueuedWalk q = ref _queue[(int)r[RowIndex + lane]];
-                    ulong p = r[RowPosition + lane];
+                    ulong v = r[RowVoxel + lane];
+                    ulong p = (ulong)((long)(v & 0xFF) + FieldToGrid) | ((ulong)((long)((v >> 8) & 0xFF) + FieldToGrid) << 21) | ((ulong)((long)(v >> 16) + FieldToGrid) << 42);
                     _ = EnterAt(q.Walk, p, out int slot);
                     Walk(q.Walk, p, (long)r[RowMaxX + lane], (long)r[RowMaxY + lane], (long)r[RowMaxZ + lane], slot);
                 }
@@ -290,14 +307,41 @@ public sealed partial class PointCloudIntegrator
                 return;
             }
 
+            // The grid holds rows of 256 voxels along x; a brick's word for one z layer is 8 bytes of 8 rows (y), one
+            // byte per brick along the row: eight rows are read at once and transposed brick by brick.
             int ox = _gridX - (GridSide / 2), oy = _gridY - (GridSide / 2), oz = _gridZ - (GridSide / 2);
-            for (int z = _lowZ; z <= _highZ; z++)
+            ulong* rows = stackalloc ulong[8];
+            for (int bz = _lowZ; bz <= _highZ; bz++)
             {
-                for (int y = _lowY; y <= _highY; y++)
+                for (int by = _lowY; by <= _highY; by++)
                 {
-                    for (int x = _lowX; x <= _highX; x++)
+                    for (int layer = 0; layer < 8; layer++)
                     {
-                        SpillBrick(x + (y * GridSide) + (z * GridSide * GridSide), ox + x, oy + y, oz + z);
+                        for (int w = _lowX / 8; w <= _highX / 8; w++)
+                        {
+                            ulong any = 0;
+                            for (int yl = 0; yl < 8; yl++)
+                            {
+                                int word = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * (GridVoxels / 64) + w;
+                                rows[yl] = _grid[word];
+                                any |= rows[yl];
+                                _grid[word] = 0;
+                            }
+
+                            for (int j = 0; any != 0 && j < 8; j++)
+                            {
+                                ulong brickWord = 0;
+                                for (int yl = 0; yl < 8; yl++)
+                                {
+                                    brickWord |= ((rows[yl] >> (8 * j)) & 0xFF) << (8 * yl);
+                                }
+
+                                if (brickWord != 0)
+                                {
+                                    Claim((w * 8) + j + ox, by + oy, bz + oz, layer, brickWord);
+                                }
+                            }
+                        }
                     }
                 }
             }
@@ -312,30 +356,15 @@ public sealed partial class PointCloudIntegrator
             _lowX = _lowY = _lowZ = _highX = _highY = _highZ = GridSide / 2;
         }
 
-        /// <summary>Moves one brick's marks into the shared claim planes.</summary>
-        private void SpillBrick(int b, int bx, int by, int bz)
+        /// <summary>Claims in the shared planes the voxels of one word (one z layer) of a brick.</summary>
+        private void Claim(int bx, int by, int bz, int layer, ulong mine)
         {
-            ref ulong g = ref _grid![b * 8];
-            if ((Vector256.LoadUnsafe(ref g) | Vector256.LoadUnsafe(ref g, 4)) != Vector256<ulong>.Zero)
+            int slot = SlotOf(bx, by, bz);
+            ulong fresh = mine & ~Interlocked.Or(ref Unsafe.Add(ref owner._marks.Words(slot), layer), mine);
+            while (fresh != 0)
             {
-                int slot = SlotOf(bx, by, bz);
-                ref ulong shared = ref owner._marks.Words(slot);
-                for (int w = 0; w < 8; w++)
-                {
-                    ulong mine = _grid[(b * 8) + w];
-                    if (mine == 0)
-                    {
-                        continue;
-                    }
-
-                    _grid[(b * 8) + w] = 0;
-                    ulong fresh = mine & ~Interlocked.Or(ref Unsafe.Add(ref shared, w), mine);
-                    while (fresh != 0)
-                    {
-                        Push(ref Free, ref FreeCount, (slot << 9) | (w << 6) | BitOperations.TrailingZeroCount(fresh));
-                        fresh &= fresh - 1;
-                    }
-                }
+                Push(ref Free, ref FreeCount, (slot << 9) | (layer << 6) | BitOperations.TrailingZeroCount(fresh));
+                fresh &= fresh - 1;
             }
         }
 
