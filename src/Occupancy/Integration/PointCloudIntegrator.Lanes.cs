@@ -8,14 +8,14 @@ using Occupancy.Internal;
 
 namespace Occupancy.Integration;
 
-/// <summary>The exact walk, four rays at a time in the lanes of 256-bit registers (AVX2); the scalar walk is its twin.</summary>
+/// <summary>The exact walk, eight rays at a time in the lanes of two 256-bit registers (AVX2); the scalar walk is its twin.</summary>
 public sealed partial class PointCloudIntegrator
 {
-    /// <summary>True where the four-lane walk runs: AVX2 present.</summary>
+    /// <summary>True where the lane walk runs: AVX2 present.</summary>
     internal static bool LaneWalkSupported => Avx2.IsSupported && Vector256.IsHardwareAccelerated;
 
     /// <summary>
-    /// Walks four rays at once (the default where <see cref="LaneWalkSupported"/>); false for the scalar walk, its twin.
+    /// Walks eight rays at once (the default where <see cref="LaneWalkSupported"/>); false for the scalar walk, its twin.
     /// Both claim the same voxels: a test walks the same scans both ways and compares every mark.
     /// </summary>
     internal bool UseLaneWalk
@@ -34,15 +34,17 @@ public sealed partial class PointCloudIntegrator
 
     private sealed unsafe partial class Worker
     {
-        /// <summary>Walks set up before the lanes take them (enough that the four lanes rarely wait for a refill).</summary>
+        /// <summary>Walks set up before the lanes take them (enough that the lanes rarely wait for a refill).</summary>
         private const int LaneQueueLength = 128;
 
-        // Rows of four lanes (one ulong each) in one pinned block: what the lanes walk, read by the loop each step.
+        // Rows of eight lanes (one ulong each) in one pinned block: what the lanes walk, read by the loop each step.
         // A lane's voxel is its bit in the grid (x + 256 y + 65536 z in voxels from the grid's corner), stepped by ±1, ±256
         // or ±65536; its ray ends at the end voxel's bit (none when the end lies outside the grid), past t = 1, or hands
         // over to the scalar walk when its next step would leave the grid (t reaching the first crossing of a face).
-        private const int RowVoxel = 0, RowMaxX = 4, RowMaxY = 8, RowMaxZ = 12, RowLast = 16, RowMoveX = 20, RowMoveY = 24,
-            RowMoveZ = 28, RowDeltaX = 32, RowDeltaY = 36, RowDeltaZ = 40, RowIndex = 44, RowLeave = 48, RowCount = 52;
+        // Two registers of four lanes, stepped side by side (45.5 against 47.5 ms a frame for one register).
+        private const int Lanes = 8;
+        private const int RowVoxel = 0, RowMaxX = 8, RowMaxY = 16, RowMaxZ = 24, RowLast = 32, RowMoveX = 40, RowMoveY = 48,
+            RowMoveZ = 56, RowDeltaX = 64, RowDeltaY = 72, RowDeltaZ = 80, RowIndex = 88, RowLeave = 96, RowCount = 104;
 
         /// <summary>
         /// Bricks per axis of the private grid around the origin's brick (±16 bricks: ±6.4 m at 5 cm voxels, ±51 m at
@@ -163,17 +165,19 @@ public sealed partial class PointCloudIntegrator
         }
 
         /// <summary>
-        /// The scalar walk's steps, four rays per step: one minimum of the crossing times per lane picks the axes to
+        /// The scalar walk's steps, eight rays per step (two registers of four): one minimum of the crossing times per lane picks the axes to
         /// step, as in <see cref="Walk"/>, with masks instead of branches. Each lane's voxel is found in the private grid
         /// by its brick's offset from the origin's brick and marked with a plain OR; nothing in a step branches on the
         /// data but the end of a ray or its leaving the grid. A lane whose ray ends takes the next queued walk.
         /// </summary>
         /// <remarks>
-        /// Exact ray casting of the standard room on one thread (Zen 4), ms per frame: scalar walk 97; these lanes
-        /// 54–57 (about 25 M lane-steps a frame, ~75 instructions per step of four). Tried: a brick lookup when a lane
-        /// crosses into another brick, 94 (a quarter of steps cross in some lane: an unpredictable branch); the shared
-        /// claim words found through a brick directory and tested with two gathers, 71; lanes written to memory and
-        /// read back as scalars instead of extracted from registers, 63 (store forwarding stalls).
+        /// Exact ray casting of the standard room on one thread (Zen 4), ms per frame: scalar walk 97; these lanes 44
+        /// (about 25 M lane-steps a frame; without the ORs that mark voxels 41, without the walk at all 10-12, so the
+        /// vector steps themselves are about 30). Steps along the way: voxels decoded from the packed walk into brick and
+        /// index every step, 55; four lanes instead of eight, 47.5. Tried and dropped: a brick lookup when a lane crosses
+        /// into another brick, 94 (a quarter of steps cross in some lane: an unpredictable branch); the shared claim
+        /// words found through a brick directory and tested with two gathers, 71; lanes written to memory and read back
+        /// as scalars instead of extracted from registers, 63 (store forwarding stalls).
         /// </remarks>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private void WalkLanes(int count)
@@ -207,7 +211,7 @@ public sealed partial class PointCloudIntegrator
             ulong* r = (ulong*)Unsafe.AsPointer(ref _rows[0]);
             ulong* grid = (ulong*)Unsafe.AsPointer(ref _grid[0]);
             int next = 0, active = 0;
-            for (int lane = 0; lane < 4; lane++)
+            for (int lane = 0; lane < Lanes; lane++)
             {
                 if (next < count)
                 {
@@ -224,46 +228,69 @@ public sealed partial class PointCloudIntegrator
             while (true)
             {
                 // The loop calls nothing (a call would make the JIT keep every vector in memory): a lane that ends or
-                // leaves the grid stops all four; that is handled below, and the step starts again from its first test.
-                Vector256<ulong> voxel = Vector256.Load(r + RowVoxel);
-                Vector256<long> maxX = Vector256.Load((long*)r + RowMaxX);
-                Vector256<long> maxY = Vector256.Load((long*)r + RowMaxY);
-                Vector256<long> maxZ = Vector256.Load((long*)r + RowMaxZ);
-                Vector256<long> t;
+                // leaves the grid stops all eight; that is handled below, and the step starts again from its first test.
+                Vector256<ulong> voxelA = Vector256.Load(r + RowVoxel), voxelB = Vector256.Load(r + RowVoxel + 4);
+                Vector256<long> maxXA = Vector256.Load((long*)r + RowMaxX), maxXB = Vector256.Load((long*)r + RowMaxX + 4);
+                Vector256<long> maxYA = Vector256.Load((long*)r + RowMaxY), maxYB = Vector256.Load((long*)r + RowMaxY + 4);
+                Vector256<long> maxZA = Vector256.Load((long*)r + RowMaxZ), maxZB = Vector256.Load((long*)r + RowMaxZ + 4);
+                Vector256<long> tA, tB;
                 while (true)
                 {
-                    t = Vector256.Min(Vector256.Min(maxX, maxY), maxZ);
-                    Vector256<long> leave = Vector256.Load((long*)r + RowLeave);
-                    if ((Vector256.Equals(voxel, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(t, fixedOne) | Vector256.GreaterThanOrEqual(t, leave)) != Vector256<long>.Zero)
+                    tA = Vector256.Min(Vector256.Min(maxXA, maxYA), maxZA);
+                    tB = Vector256.Min(Vector256.Min(maxXB, maxYB), maxZB);
+                    Vector256<long> stopA = Vector256.Equals(voxelA, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(tA, fixedOne) | Vector256.GreaterThanOrEqual(tA, Vector256.Load((long*)r + RowLeave));
+                    Vector256<long> stopB = Vector256.Equals(voxelB, Vector256.Load(r + RowLast + 4)).AsInt64() | Vector256.GreaterThan(tB, fixedOne) | Vector256.GreaterThanOrEqual(tB, Vector256.Load((long*)r + RowLeave + 4));
+                    if ((stopA | stopB) != Vector256<long>.Zero)
                     {
                         break;
                     }
 
-                    // Each lane's bit taken out of the registers lane by lane (a store and four loads would stall store
+                    // Each lane's bit taken out of the registers lane by lane (a store and eight loads would stall store
                     // forwarding), set with a plain OR.
-                    ulong v0 = voxel.GetElement(0), v1 = voxel.GetElement(1), v2 = voxel.GetElement(2), v3 = voxel.GetElement(3);
-                    grid[v0 >> 6] |= 1UL << (int)v0;
-                    grid[v1 >> 6] |= 1UL << (int)v1;
-                    grid[v2 >> 6] |= 1UL << (int)v2;
-                    grid[v3 >> 6] |= 1UL << (int)v3;
+                    ulong a0 = voxelA.GetElement(0), a1 = voxelA.GetElement(1), a2 = voxelA.GetElement(2), a3 = voxelA.GetElement(3);
+                    ulong b0 = voxelB.GetElement(0), b1 = voxelB.GetElement(1), b2 = voxelB.GetElement(2), b3 = voxelB.GetElement(3);
+                    grid[a0 >> 6] |= 1UL << (int)a0;
+                    grid[b0 >> 6] |= 1UL << (int)b0;
+                    grid[a1 >> 6] |= 1UL << (int)a1;
+                    grid[b1 >> 6] |= 1UL << (int)b1;
+                    grid[a2 >> 6] |= 1UL << (int)a2;
+                    grid[b2 >> 6] |= 1UL << (int)b2;
+                    grid[a3 >> 6] |= 1UL << (int)a3;
+                    grid[b3 >> 6] |= 1UL << (int)b3;
 
-                    Vector256<long> stepX = Vector256.Equals(maxX, t), stepY = Vector256.Equals(maxY, t), stepZ = Vector256.Equals(maxZ, t);
-                    voxel += (Vector256.Load(r + RowMoveX) & stepX.AsUInt64()) + (Vector256.Load(r + RowMoveY) & stepY.AsUInt64()) + (Vector256.Load(r + RowMoveZ) & stepZ.AsUInt64());
-                    maxX += Vector256.Load((long*)r + RowDeltaX) & stepX;
-                    maxY += Vector256.Load((long*)r + RowDeltaY) & stepY;
-                    maxZ += Vector256.Load((long*)r + RowDeltaZ) & stepZ;
+                    // Masked adds (one instruction each with AVX-512's mask registers; a blend and an add with AVX2).
+                    Vector256<long> stepXA = Vector256.Equals(maxXA, tA), stepYA = Vector256.Equals(maxYA, tA), stepZA = Vector256.Equals(maxZA, tA);
+                    Vector256<long> stepXB = Vector256.Equals(maxXB, tB), stepYB = Vector256.Equals(maxYB, tB), stepZB = Vector256.Equals(maxZB, tB);
+                    voxelA = Vector256.ConditionalSelect(stepXA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveX), voxelA);
+                    voxelA = Vector256.ConditionalSelect(stepYA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveY), voxelA);
+                    voxelA = Vector256.ConditionalSelect(stepZA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveZ), voxelA);
+                    voxelB = Vector256.ConditionalSelect(stepXB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveX + 4), voxelB);
+                    voxelB = Vector256.ConditionalSelect(stepYB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveY + 4), voxelB);
+                    voxelB = Vector256.ConditionalSelect(stepZB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveZ + 4), voxelB);
+                    maxXA = Vector256.ConditionalSelect(stepXA, maxXA + Vector256.Load((long*)r + RowDeltaX), maxXA);
+                    maxYA = Vector256.ConditionalSelect(stepYA, maxYA + Vector256.Load((long*)r + RowDeltaY), maxYA);
+                    maxZA = Vector256.ConditionalSelect(stepZA, maxZA + Vector256.Load((long*)r + RowDeltaZ), maxZA);
+                    maxXB = Vector256.ConditionalSelect(stepXB, maxXB + Vector256.Load((long*)r + RowDeltaX + 4), maxXB);
+                    maxYB = Vector256.ConditionalSelect(stepYB, maxYB + Vector256.Load((long*)r + RowDeltaY + 4), maxYB);
+                    maxZB = Vector256.ConditionalSelect(stepZB, maxZB + Vector256.Load((long*)r + RowDeltaZ + 4), maxZB);
                 }
 
-                voxel.Store(r + RowVoxel);
-                maxX.Store((long*)r + RowMaxX);
-                maxY.Store((long*)r + RowMaxY);
-                maxZ.Store((long*)r + RowMaxZ);
+                voxelA.Store(r + RowVoxel);
+                voxelB.Store(r + RowVoxel + 4);
+                maxXA.Store((long*)r + RowMaxX);
+                maxXB.Store((long*)r + RowMaxX + 4);
+                maxYA.Store((long*)r + RowMaxY);
+                maxYB.Store((long*)r + RowMaxY + 4);
+                maxZA.Store((long*)r + RowMaxZ);
+                maxZB.Store((long*)r + RowMaxZ + 4);
+                uint ended = (Vector256.Equals(voxelA, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(tA, fixedOne)).ExtractMostSignificantBits()
+                    | ((Vector256.Equals(voxelB, Vector256.Load(r + RowLast + 4)).AsInt64() | Vector256.GreaterThan(tB, fixedOne)).ExtractMostSignificantBits() << 4);
+                uint left = (Vector256.GreaterThanOrEqual(tA, Vector256.Load((long*)r + RowLeave)).ExtractMostSignificantBits()
+                    | (Vector256.GreaterThanOrEqual(tB, Vector256.Load((long*)r + RowLeave + 4)).ExtractMostSignificantBits() << 4)) & ~ended;
 
                 // Rays about to leave the grid finish in the scalar walk from their current voxel (a straight ray never
                 // comes back into the cube; the voxel may then be claimed both ways, which the claims' OR makes one);
                 // their lanes, with those whose ray ended, take the next queued walks or park.
-                uint ended = (Vector256.Equals(voxel, Vector256.Load(r + RowLast)).AsInt64() | Vector256.GreaterThan(t, fixedOne)).ExtractMostSignificantBits();
-                uint left = Vector256.GreaterThanOrEqual(t, Vector256.Load((long*)r + RowLeave)).ExtractMostSignificantBits() & ~ended;
                 for (uint lanes = left; lanes != 0; lanes &= lanes - 1)
                 {
                     int lane = BitOperations.TrailingZeroCount(lanes);

@@ -24,7 +24,7 @@ namespace Occupancy.Integration;
 /// voxels are updated in parallel. The result does not depend on the number of threads. The bit planes are cleared
 /// through the claim lists, so nothing wraps or goes stale however many scans are integrated. Buffers are kept
 /// between calls: in steady state an integration allocates nothing. One call at a time per integrator.
-/// With AVX2, each thread walks four rays at once and marks the voxels within 16 bricks of the origin's brick (±6.4 m
+/// With AVX2, each thread walks eight rays at once and marks the voxels within 16 bricks of the origin's brick (±6.4 m
 /// at 5 cm) in a private grid of 2 MiB, moved into the shared claims once per scan; the result is identical to the
 /// scalar walk's.
 /// </remarks>
