@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using Occupancy.Geometry;
 using Occupancy.Integration;
 using Occupancy.Internal;
@@ -77,11 +78,37 @@ public sealed partial class OccupancyMap
         {
             int n = Math.Min(LookupBlock, points.Length - start);
             LookUpBlock(points.Slice(start, n), values);
-            for (int i = 0; i < n; i++)
+            ToStates(values[..n], threshold, states.Slice(start, n));
+        }
+    }
+
+    /// <summary>
+    /// States from log-odds (NaN unknown) without a branch per value: state = known + occupied, four at a time from
+    /// two vector compares. On random queries a branch on NaN mispredicted often enough to take about 40% of a batched
+    /// lookup (the JIT keeps a branch for the unordered case of a scalar float compare).
+    /// </summary>
+    internal static void ToStates(ReadOnlySpan<float> values, float threshold, Span<VoxelState> states)
+    {
+        int i = 0;
+        if (Vector128.IsHardwareAccelerated)
+        {
+            Vector128<float> limit = Vector128.Create(threshold);
+            for (; i <= values.Length - 4; i += 4)
             {
-                float l = values[i];
-                states[start + i] = float.IsNaN(l) ? VoxelState.Unknown : l >= threshold ? VoxelState.Occupied : VoxelState.Free;
+                Vector128<float> v = Vector128.Create(values.Slice(i, 4));
+                uint known = Vector128.Equals(v, v).ExtractMostSignificantBits(); // NaN never equals itself
+                uint occupied = Vector128.GreaterThanOrEqual(v, limit).ExtractMostSignificantBits(); // false for NaN
+                states[i] = (VoxelState)((known & 1) + (occupied & 1));
+                states[i + 1] = (VoxelState)(((known >> 1) & 1) + ((occupied >> 1) & 1));
+                states[i + 2] = (VoxelState)(((known >> 2) & 1) + ((occupied >> 2) & 1));
+                states[i + 3] = (VoxelState)((known >> 3) + (occupied >> 3));
             }
+        }
+
+        for (; i < values.Length; i++)
+        {
+            float l = values[i];
+            states[i] = float.IsNaN(l) ? VoxelState.Unknown : l >= threshold ? VoxelState.Occupied : VoxelState.Free;
         }
     }
 

@@ -42,6 +42,32 @@ public class QueryTests
         return map;
     }
 
+    [Fact]
+    public void States_from_log_odds_equal_the_scalar_rule_for_special_values_and_every_tail()
+    {
+        // The vector conversion (four at a time from two compares) against "NaN unknown, at or above the threshold
+        // occupied, else free", for values at the threshold, either side of it, zeros, infinities and NaN.
+        float threshold = SensorModel.Default.OccupiedLogOdds;
+        float[] pool = [float.NaN, threshold, MathF.BitDecrement(threshold), MathF.BitIncrement(threshold), 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, -2f, 3.5f, float.MaxValue, -float.Epsilon];
+        var random = new Random(12);
+        for (int length = 0; length <= 13; length++)
+        {
+            var values = new float[length];
+            for (int i = 0; i < length; i++)
+            {
+                values[i] = pool[random.Next(pool.Length)];
+            }
+
+            var states = new VoxelState[length];
+            OccupancyMap.ToStates(values, threshold, states);
+            for (int i = 0; i < length; i++)
+            {
+                VoxelState expected = float.IsNaN(values[i]) ? VoxelState.Unknown : values[i] >= threshold ? VoxelState.Occupied : VoxelState.Free;
+                Assert.Equal(expected, states[i]);
+            }
+        }
+    }
+
     [Theory]
     [InlineData(5000)]
     [InlineData(50_003)] // split over the cores in slices, the last one partial
