@@ -43,6 +43,24 @@ internal sealed class VoxelKeySet
         return true;
     }
 
+    /// <summary>Whether the key is present (read-only: safe alongside other readers).</summary>
+    public bool Contains(VoxelKey key)
+    {
+        int mask = _keys.Length - 1;
+        int i = Hash(key) & mask;
+        while (_used[i])
+        {
+            if (_keys[i] == key)
+            {
+                return true;
+            }
+
+            i = (i + 1) & mask;
+        }
+
+        return false;
+    }
+
     public void Clear()
     {
         for (int n = 0; n < _count; n++)

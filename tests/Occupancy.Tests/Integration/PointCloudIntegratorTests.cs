@@ -356,9 +356,11 @@ public class PointCloudIntegratorTests
     }
 
     [Theory]
-    [InlineData(5000)]
-    [InlineData(40_000)] // de-duplicated in chunks on both cores; voxels recur across chunks
-    public void Discretized_mode_equals_exact_mode_on_the_first_point_of_each_endpoint_voxel(int count)
+    [InlineData(5000, 0)]
+    [InlineData(40_000, 0)] // de-duplicated in chunks on both cores; voxels recur across chunks
+    [InlineData(40_000, 5)] // more chunks than this machine has cores: each filtered against all earlier ones
+    [InlineData(7, 3)]
+    public void Discretized_mode_equals_exact_mode_on_the_first_point_of_each_endpoint_voxel(int count, int chunks)
     {
         var random = new Random(3);
         var origin = new Vector3(0.1f, -0.2f, 1.0f);
@@ -369,7 +371,10 @@ public class PointCloudIntegratorTests
         }
 
         var discretized = new OccupancyMap(0.1);
-        new PointCloudIntegrator(discretized, 3f, PointCloudMode.Discretized).Integrate(points, origin);
+        var integrator = new PointCloudIntegrator(discretized, 3f, PointCloudMode.Discretized) { DiscretizeChunks = chunks };
+        integrator.Integrate(points, origin);
+        integrator.Integrate(points.AsSpan(0, count / 2), origin); // fewer chunks next time: none keeps stale voxels
+        integrator.Integrate(points, origin);
 
         var oracle = new OccupancyMap(0.1);
         var centres = new List<Vector3>();
@@ -382,7 +387,20 @@ public class PointCloudIntegratorTests
             }
         }
 
-        new PointCloudIntegrator(oracle, 3f).Integrate(centres.ToArray(), origin);
+        var exact = new PointCloudIntegrator(oracle, 3f);
+        exact.Integrate(centres.ToArray(), origin);
+        var half = new List<Vector3>();
+        seen.Clear();
+        foreach (Vector3 p in points.AsSpan(0, count / 2))
+        {
+            if (seen.Add(oracle.KeyOf(p)))
+            {
+                half.Add(p);
+            }
+        }
+
+        exact.Integrate(half.ToArray(), origin);
+        exact.Integrate(centres.ToArray(), origin);
         TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(discretized));
     }
 
