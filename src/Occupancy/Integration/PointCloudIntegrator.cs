@@ -3,6 +3,8 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
@@ -307,6 +309,9 @@ public sealed partial class PointCloudIntegrator
         return new IntegrationStats(measurements, noReturn, outOfMap, beyond, occupied, free);
     }
 
+    /// <summary>Keys of the discretized mode's endpoint de-duplication 8 at a time (<see cref="KeyKernel"/>, where supported); false for one by one, its twin.</summary>
+    internal bool UseKeyKernel { get; set; } = true;
+
     /// <summary>Chunks of the endpoint de-duplication; 0 (the default) picks one per thread. Tests set more chunks than this machine has cores.</summary>
     internal int DiscretizeChunks { get; set; }
 
@@ -433,7 +438,41 @@ public sealed partial class PointCloudIntegrator
             OccupancyMap map = owner._map;
             int n = 0, noReturn = 0, outOfMap = 0;
             var previous = new VoxelKey(int.MinValue, 0, 0);
-            for (int i = start; i < end; i++)
+            int i = start;
+            if (KeyKernel.VectorSupported && owner.UseKeyKernel)
+            {
+                // Keys 8 at a time (7 ns a point one by one, mostly the double floors); a lane goes to the hash set only
+                // when its voxel differs from the lane before (scans come in sensor order: neighbours share voxels).
+                // That test only saves hashing, so a lane next to a point without a key may go to the set needlessly.
+                var rotate = Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6);
+                Vector256<int> carryX = Vector256.Create(int.MinValue), carryY = Vector256<int>.Zero, carryZ = Vector256<int>.Zero;
+                for (; i <= end - 8; i += 8)
+                {
+                    KeyKernel.Keys8(_points + i, map.InverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
+                    uint fin = finite.ExtractMostSignificantBits(), ok = inMap.ExtractMostSignificantBits();
+                    noReturn += 8 - BitOperations.PopCount(fin);
+                    outOfMap += BitOperations.PopCount(fin & ~ok);
+                    Vector256<int> px = Avx2.Blend(Avx2.PermuteVar8x32(ix, rotate), carryX, 1);
+                    Vector256<int> py = Avx2.Blend(Avx2.PermuteVar8x32(iy, rotate), carryY, 1);
+                    Vector256<int> pz = Avx2.Blend(Avx2.PermuteVar8x32(iz, rotate), carryZ, 1);
+                    uint same = (Vector256.Equals(px, ix) & Vector256.Equals(py, iy) & Vector256.Equals(pz, iz)).ExtractMostSignificantBits();
+                    carryX = Vector256.Create(ix.GetElement(7));
+                    carryY = Vector256.Create(iy.GetElement(7));
+                    carryZ = Vector256.Create(iz.GetElement(7));
+                    for (uint fresh = ok & ~same; fresh != 0; fresh &= fresh - 1)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(fresh);
+                        var key = new VoxelKey(ix.GetElement(lane), iy.GetElement(lane), iz.GetElement(lane));
+                        if (chunk.Set.Add(key))
+                        {
+                            chunk.Keys[n] = key;
+                            chunk.Points[n++] = _points[i + lane];
+                        }
+                    }
+                }
+            }
+
+            for (; i < end; i++)
             {
                 Vector3 p = _points[i];
                 if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
@@ -502,26 +541,33 @@ public sealed partial class PointCloudIntegrator
                     continue;
                 }
 
-                Vector3 d = p - _origin;
-                // The same expression as endpoint marking of depth images (EndpointKernel), so both agree at the range.
-                float length = MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z));
-                if (length <= maxRange)
-                {
-                    w.MarkRay(_origin, p, _originKey, endKey);
-                    w.MarkHit(endKey);
-                }
-                else
-                {
-                    w.Beyond++;
-                    Vector3 clipped = _origin + (d / length * maxRange);
-                    if (map.TryGetKey(clipped, out VoxelKey clippedKey))
-                    {
-                        w.MarkRay(_origin, clipped, _originKey, clippedKey);
-                    }
-                }
+                Ray(w, map, p, endKey, maxRange);
             }
 
             w.FlushLanes();
+        }
+
+        /// <summary>One point with its voxel: its ray (clipped at the maximum range) and its hit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Ray(Worker w, OccupancyMap map, Vector3 p, VoxelKey endKey, float maxRange)
+        {
+            Vector3 d = p - _origin;
+            // The same expression as endpoint marking of depth images (EndpointKernel), so both agree at the range.
+            float length = MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z));
+            if (length <= maxRange)
+            {
+                w.MarkRay(_origin, p, _originKey, endKey);
+                w.MarkHit(endKey);
+            }
+            else
+            {
+                w.Beyond++;
+                Vector3 clipped = _origin + (d / length * maxRange);
+                if (map.TryGetKey(clipped, out VoxelKey clippedKey))
+                {
+                    w.MarkRay(_origin, clipped, _originKey, clippedKey);
+                }
+            }
         }
     }
 

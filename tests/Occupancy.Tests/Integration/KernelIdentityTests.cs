@@ -245,6 +245,42 @@ public class ParallelIntegrationTests
         Assert.Throws<ArgumentOutOfRangeException>(() => a.MaxDegreeOfParallelism = 0);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Endpoint_keys_eight_at_a_time_give_the_same_discretized_scans(int chunks)
+    {
+        // The 8-wide keys (KeyKernel) against TryGetKey one by one: the same rays, counts and map, on a room frame with
+        // points that have no return (NaN, infinities), lie outside the map, sit on voxel boundaries, or repeat.
+        var random = new Random(23);
+        var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
+        int n = DepthProjection.BackProject(TestData.RoomFrames[4], StandardRoom.Intrinsics, StandardRoom.CameraPose(4), cloud);
+        Array.Resize(ref cloud, n + 1003);
+        for (int i = 0; i < cloud.Length; i += 1 + random.Next(40))
+        {
+            cloud[i] = random.Next(6) switch
+            {
+                0 => new Vector3(float.NaN, 1, 1),
+                1 => new Vector3(1, float.PositiveInfinity, 1),
+                2 => new Vector3(1, 1, float.NegativeInfinity),
+                3 => new Vector3(1e9f, 0, 1), // outside the map
+                4 => new Vector3(0.05f * random.Next(-40, 40), 0.05f * random.Next(-40, 40), 0.05f * random.Next(0, 40)), // on boundaries
+                _ => i > 0 ? cloud[i - 1] : cloud[i],
+            };
+        }
+
+        var vector = new OccupancyMap(StandardRoom.Resolution);
+        var scalar = new OccupancyMap(StandardRoom.Resolution);
+        var a = new PointCloudIntegrator(vector, StandardRoom.MaxRange, PointCloudMode.Discretized) { DiscretizeChunks = chunks };
+        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, PointCloudMode.Discretized) { DiscretizeChunks = chunks, UseKeyKernel = false };
+        Vector3 origin = StandardRoom.CameraPose(4).Position;
+        IntegrationStats sa = a.Integrate(cloud, origin), sb = b.Integrate(cloud, origin);
+        Assert.Equal(sb, sa);
+        Assert.True(sa.NoReturn > 50 && sa.OutOfMap > 10, $"{sa}");
+        TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(vector));
+        TestContext.Current.TestOutputHelper?.WriteLine($"8-wide keys: {KeyKernel.VectorSupported}; {sa}");
+    }
+
     [Fact]
     public void The_lane_walk_runs_where_AVX2_does()
     {
