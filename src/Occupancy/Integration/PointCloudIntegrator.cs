@@ -351,8 +351,7 @@ public sealed partial class PointCloudIntegrator
         // tenth of the mode's time on two cores). The rays and their order are those of one pass over the scan.
         if (chunks > 1)
         {
-            _filterJob.Chunks = chunks;
-            WorkerPool.Shared.Run(_filterJob, chunks - 1, _maxDegreeOfParallelism);
+            WorkerPool.Shared.Run(_filterJob, (chunks - 1) * FilterJob.Parts, _maxDegreeOfParallelism);
         }
 
         int n = 0;
@@ -361,8 +360,20 @@ public sealed partial class PointCloudIntegrator
             EndpointChunk chunk = _chunks[c];
             counts.NoReturn += chunk.NoReturn;
             counts.OutOfMap += chunk.OutOfMap;
-            chunk.Points.AsSpan(0, chunk.Count).CopyTo(_unique.AsSpan(n));
-            n += chunk.Count;
+            if (c == 0)
+            {
+                chunk.Points.AsSpan(0, chunk.Count).CopyTo(_unique);
+                n = chunk.Count;
+                continue;
+            }
+
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                if (chunk.Keys[i].X != FilterJob.Dropped)
+                {
+                    _unique[n++] = chunk.Points[i];
+                }
+            }
         }
 
         return _unique.AsSpan(0, n);
@@ -379,33 +390,35 @@ public sealed partial class PointCloudIntegrator
         public int OutOfMap;
     }
 
-    /// <summary>Drops from chunk index + 1 the voxels an earlier chunk holds, keeping the order of the rest.</summary>
+    /// <summary>
+    /// Marks in a later chunk the voxels an earlier chunk holds (key x set to <see cref="Dropped"/>); each chunk is
+    /// split in <see cref="Parts"/> so that two chunks keep two threads busy.
+    /// </summary>
     private sealed class FilterJob(PointCloudIntegrator owner) : ParallelJob
     {
-        public int Chunks;
+        public const int Parts = 4;
+
+        /// <summary>Key x of a dropped voxel: below the map's index range.</summary>
+        public const int Dropped = int.MinValue;
 
         public override void Execute(int index, int worker)
         {
-            int c = index + 1;
+            int c = 1 + (index / Parts), part = index % Parts;
             EndpointChunk chunk = owner._chunks[c];
-            int kept = 0;
-            for (int i = 0; i < chunk.Count; i++)
+            int per = (chunk.Count + Parts - 1) / Parts;
+            int end = Math.Min(chunk.Count, (part + 1) * per);
+            for (int i = part * per; i < end; i++)
             {
                 VoxelKey key = chunk.Keys[i];
-                bool earlier = false;
-                for (int e = 0; e < c && !earlier; e++)
+                for (int e = 0; e < c; e++)
                 {
-                    earlier = owner._chunks[e].Set.Contains(key);
-                }
-
-                if (!earlier)
-                {
-                    chunk.Keys[kept] = key;
-                    chunk.Points[kept++] = chunk.Points[i];
+                    if (owner._chunks[e].Set.Contains(key))
+                    {
+                        chunk.Keys[i] = new VoxelKey(Dropped, 0, 0);
+                        break;
+                    }
                 }
             }
-
-            chunk.Count = kept;
         }
     }
 

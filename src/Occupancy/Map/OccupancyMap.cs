@@ -298,18 +298,15 @@ public sealed partial class OccupancyMap
             return slot;
         }
 
+        // The brick is made before taking the lock, so that threads adding bricks at once (a scan into a fresh map)
+        // allocate and fill in parallel; one that loses the race to add the same brick drops its copy.
         long packed = VoxelKey.PackBrick(bx, by, bz);
+        var voxels = GC.AllocateUninitializedArray<float>(BrickVoxels);
+        voxels.AsSpan().Fill(float.NaN);
         lock (_addLock)
         {
             slot = _table.Find(packed);
-            if (slot >= 0)
-            {
-                return slot;
-            }
-
-            var voxels = GC.AllocateUninitializedArray<float>(BrickVoxels);
-            voxels.AsSpan().Fill(float.NaN);
-            return AddBrick(packed, voxels);
+            return slot >= 0 ? slot : AddBrick(packed, voxels);
         }
     }
 
