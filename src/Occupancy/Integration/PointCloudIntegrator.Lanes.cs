@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -26,10 +27,49 @@ public sealed partial class PointCloudIntegrator
 
     private bool _useLaneWalk = LaneWalkSupported;
 
-    /// <summary>Moves every worker's private marks into the shared claims (one item per worker).</summary>
+    /// <summary>
+    /// Moves the private marks of every thread into the shared claims, split by region rather than by thread: each item
+    /// is one row of bricks (one y and z) of the grids, ORed over all the threads' grids and claimed once. Split by
+    /// thread, each thread claimed all it had marked, and the threads' marks overlap near the sensor: the work did not
+    /// shrink with more threads.
+    /// </summary>
     private sealed class SpillJob(PointCloudIntegrator owner) : ParallelJob
     {
-        public override void Execute(int index, int worker) => owner._workers[index].Spill();
+        private readonly List<ulong[]> _grids = [];
+        private int _lowX, _lowY, _lowZ, _highX, _highY, _highZ, _originX, _originY, _originZ;
+
+        /// <summary>Collects the grids in use and their joint box; the number of items to run (0 for none).</summary>
+        public int Start()
+        {
+            _grids.Clear();
+            _lowX = _lowY = _lowZ = int.MaxValue;
+            _highX = _highY = _highZ = int.MinValue;
+            foreach (Worker w in owner._workers)
+            {
+                if (w.GridInUse(out ulong[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz))
+                {
+                    if (_grids.Count > 0 && (ox, oy, oz) != (_originX, _originY, _originZ))
+                    {
+                        w.Spill(); // another origin (cannot happen within one scan): on its own
+                        continue;
+                    }
+
+                    (_originX, _originY, _originZ) = (ox, oy, oz);
+                    _grids.Add(grid);
+                    (_lowX, _lowY, _lowZ) = (Math.Min(_lowX, lx), Math.Min(_lowY, ly), Math.Min(_lowZ, lz));
+                    (_highX, _highY, _highZ) = (Math.Max(_highX, hx), Math.Max(_highY, hy), Math.Max(_highZ, hz));
+                    w.ReleaseGrid();
+                }
+            }
+
+            return _grids.Count == 0 ? 0 : (_highY - _lowY + 1) * (_highZ - _lowZ + 1);
+        }
+
+        public override void Execute(int index, int worker)
+        {
+            int ny = _highY - _lowY + 1;
+            owner._workers[worker].SpillRow(_grids, _lowY + (index % ny), _lowZ + (index / ny), _lowX, _highX, _originX, _originY, _originZ);
+        }
     }
 
     private sealed unsafe partial class Worker
@@ -323,9 +363,9 @@ public sealed partial class PointCloudIntegrator
         }
 
         /// <summary>
-        /// Moves the marks of the private grid into the shared claim planes: each brick's words are ORed in with one
-        /// interlocked operation per word, the voxels this thread claimed first join its claim list, and the grid is
-        /// left empty.
+        /// Moves the marks of this thread's grid alone into the shared claim planes (each brick's words ORed in with
+        /// one interlocked operation per word, the voxels this thread claimed first joining its claim list) and leaves
+        /// the grid empty: for a grid kept for another origin. A scan's grids go together through <see cref="SpillJob"/>.
         /// </summary>
         public void Spill()
         {
@@ -334,47 +374,81 @@ public sealed partial class PointCloudIntegrator
                 return;
             }
 
-            // The grid holds rows of 256 voxels along x; a brick's word for one z layer is 8 bytes of 8 rows (y), one
-            // byte per brick along the row: eight rows are read at once and transposed brick by brick.
-            int ox = _gridX - (GridSide / 2), oy = _gridY - (GridSide / 2), oz = _gridZ - (GridSide / 2);
-            ulong* rows = stackalloc ulong[8];
+            List<ulong[]> mine = [_grid];
             for (int bz = _lowZ; bz <= _highZ; bz++)
             {
                 for (int by = _lowY; by <= _highY; by++)
                 {
-                    for (int layer = 0; layer < 8; layer++)
+                    SpillRow(mine, by, bz, _lowX, _highX, _gridX, _gridY, _gridZ);
+                }
+            }
+
+            ReleaseGrid();
+        }
+
+        /// <summary>The grid, its origin's brick and its box, when it holds marks.</summary>
+        public bool GridInUse(out ulong[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz)
+        {
+            grid = _grid!;
+            (ox, oy, oz, lx, ly, lz, hx, hy, hz) = (_gridX, _gridY, _gridZ, _lowX, _lowY, _lowZ, _highX, _highY, _highZ);
+            return _gridInUse && _grid is not null;
+        }
+
+        /// <summary>Forgets the grid's marks (the caller moves them out).</summary>
+        public void ReleaseGrid()
+        {
+            _gridInUse = false;
+            ResetBox();
+        }
+
+        /// <summary>
+        /// Moves the marks of one row of bricks (bricks x from <paramref name="lowX"/> to <paramref name="highX"/> at
+        /// <paramref name="by"/>, <paramref name="bz"/>) of some grids into the shared claim planes, claiming each voxel
+        /// once, and clears them in the grids. The grids hold rows of 256 voxels along x; a brick's word for one z layer
+        /// is 8 bytes of 8 rows (y), one byte per brick along the row: eight rows are read at once and transposed.
+        /// </summary>
+        public void SpillRow(List<ulong[]> grids, int by, int bz, int lowX, int highX, int gridX, int gridY, int gridZ)
+        {
+            int ox = gridX - (GridSide / 2), oy = gridY - (GridSide / 2), oz = gridZ - (GridSide / 2);
+            Span<ulong> rows = stackalloc ulong[8];
+            for (int layer = 0; layer < 8; layer++)
+            {
+                for (int w = lowX / 8; w <= highX / 8; w++)
+                {
+                    ulong any = 0;
+                    for (int yl = 0; yl < 8; yl++)
                     {
-                        for (int w = _lowX / 8; w <= _highX / 8; w++)
+                        int word = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * (GridVoxels / 64) + w;
+                        ulong bits = 0;
+                        foreach (ulong[] grid in grids)
                         {
-                            ulong any = 0;
-                            for (int yl = 0; yl < 8; yl++)
+                            ulong g = grid[word];
+                            if (g != 0)
                             {
-                                int word = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * (GridVoxels / 64) + w;
-                                rows[yl] = _grid[word];
-                                any |= rows[yl];
-                                _grid[word] = 0;
+                                bits |= g;
+                                grid[word] = 0; // only where set: most of the box is empty, and clean lines stay clean
                             }
+                        }
 
-                            for (int j = 0; any != 0 && j < 8; j++)
-                            {
-                                ulong brickWord = 0;
-                                for (int yl = 0; yl < 8; yl++)
-                                {
-                                    brickWord |= ((rows[yl] >> (8 * j)) & 0xFF) << (8 * yl);
-                                }
+                        rows[yl] = bits;
+                        any |= bits;
+                    }
 
-                                if (brickWord != 0)
-                                {
-                                    Claim((w * 8) + j + ox, by + oy, bz + oz, layer, brickWord);
-                                }
-                            }
+                    for (int j = 0; any != 0 && j < 8; j++)
+                    {
+                        ulong brickWord = 0;
+                        for (int yl = 0; yl < 8; yl++)
+                        {
+                            brickWord |= ((rows[yl] >> (8 * j)) & 0xFF) << (8 * yl);
+                        }
+
+                        if (brickWord != 0)
+                        {
+                            Claim((w * 8) + j + ox, by + oy, bz + oz, layer, brickWord);
                         }
                     }
                 }
             }
-
-            _gridInUse = false;
-            ResetBox();
         }
 
         /// <summary>An empty box of bricks to spill: the origin's brick alone.</summary>

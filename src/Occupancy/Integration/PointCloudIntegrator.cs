@@ -278,7 +278,11 @@ public sealed partial class PointCloudIntegrator
 
         if (UseLaneWalk)
         {
-            WorkerPool.Shared.Run(_spillJob, _workers.Length, _maxDegreeOfParallelism);
+            int rows = _spillJob.Start();
+            if (rows > 0)
+            {
+                WorkerPool.Shared.Run(_spillJob, rows, _maxDegreeOfParallelism);
+            }
         }
     }
 
@@ -598,21 +602,36 @@ public sealed partial class PointCloudIntegrator
             int count = hits ? source.HitCount : source.FreeCount;
             int plane = hits ? HitPlane : 0;
             int applied = 0;
-            for (int n = 0; n < count; n++)
+            int n = 0;
+            while (n < count)
             {
+                // A run of entries in one word of claim bits (claims move in brick by brick, word by word): one
+                // interlocked clear for the run. One per voxel kept the two cores fighting over the same cache lines.
                 int entry = list[n];
-                int slot = entry >> 9, local = entry & 511;
-                ref ulong words = ref owner._marks.Words(slot);
-                ulong bit = 1UL << local;
-                Interlocked.And(ref Unsafe.Add(ref words, plane + (local >> 6)), ~bit);
-                if (!hits && (Volatile.Read(ref Unsafe.Add(ref words, HitPlane + (local >> 6))) & bit) != 0)
+                int word = entry >> 6;
+                ulong run = 0;
+                do
                 {
-                    continue; // hit in this scan: the hit wins
+                    run |= 1UL << list[n];
+                    n++;
+                }
+                while (n < count && list[n] >> 6 == word);
+
+                int slot = entry >> 9, first = entry & 0x1C0;
+                ref ulong words = ref owner._marks.Words(slot);
+                Interlocked.And(ref Unsafe.Add(ref words, plane + (first >> 6)), ~run);
+                if (!hits)
+                {
+                    run &= ~Volatile.Read(ref Unsafe.Add(ref words, HitPlane + (first >> 6))); // hit in this scan: the hit wins
                 }
 
-                ref float v = ref map.BrickAt(slot)[local];
-                v = OccupancyMap.ApplyUpdate(v, delta, lo, hi);
-                applied++;
+                float[] voxels = map.BrickAt(slot);
+                for (; run != 0; run &= run - 1)
+                {
+                    ref float v = ref voxels[first + BitOperations.TrailingZeroCount(run)];
+                    v = OccupancyMap.ApplyUpdate(v, delta, lo, hi);
+                    applied++;
+                }
             }
 
             if (!hits)
