@@ -36,12 +36,14 @@ public sealed partial class PointCloudIntegrator
     private sealed class SpillJob(PointCloudIntegrator owner) : ParallelJob
     {
         private readonly List<ulong[]> _grids = [];
+        private readonly List<Worker> _owners = [];
         private int _lowX, _lowY, _lowZ, _highX, _highY, _highZ, _originX, _originY, _originZ;
 
         /// <summary>Collects the grids in use and their joint box; the number of items to run (0 for none).</summary>
         public int Start()
         {
             _grids.Clear();
+            _owners.Clear();
             _lowX = _lowY = _lowZ = int.MaxValue;
             _highX = _highY = _highZ = int.MinValue;
             foreach (Worker w in owner._workers)
@@ -56,13 +58,28 @@ public sealed partial class PointCloudIntegrator
 
                     (_originX, _originY, _originZ) = (ox, oy, oz);
                     _grids.Add(grid);
+                    _owners.Add(w);
                     (_lowX, _lowY, _lowZ) = (Math.Min(_lowX, lx), Math.Min(_lowY, ly), Math.Min(_lowZ, lz));
                     (_highX, _highY, _highZ) = (Math.Max(_highX, hx), Math.Max(_highY, hy), Math.Max(_highZ, hz));
-                    w.ReleaseGrid();
                 }
             }
 
             return _grids.Count == 0 ? 0 : (_highY - _lowY + 1) * (_highZ - _lowZ + 1);
+        }
+
+        /// <summary>
+        /// After the items ran: the grids are empty again. (Should a run fail part way, the grids stay marked as in use
+        /// and the next scan's reset clears them.)
+        /// </summary>
+        public void Finish()
+        {
+            foreach (Worker w in _owners)
+            {
+                w.ReleaseGrid();
+            }
+
+            _owners.Clear();
+            _grids.Clear();
         }
 
         public override void Execute(int index, int worker)

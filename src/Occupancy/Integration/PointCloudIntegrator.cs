@@ -283,6 +283,8 @@ public sealed partial class PointCloudIntegrator
             {
                 WorkerPool.Shared.Run(_spillJob, rows, _maxDegreeOfParallelism);
             }
+
+            _spillJob.Finish();
         }
     }
 
