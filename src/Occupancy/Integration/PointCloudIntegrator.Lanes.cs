@@ -98,14 +98,15 @@ public sealed partial class PointCloudIntegrator
         // A lane's voxel is its bit in the grid (x + 256 y + 65536 z in voxels from the grid's corner), stepped by ±1, ±256
         // or ±65536; its ray ends at the end voxel's bit (none when the end lies outside the grid), past t = 1, or hands
         // over to the scalar walk when its next step would leave the grid (t reaching the first crossing of a face).
-        // Two registers of four lanes, stepped side by side (45.5 against 47.5 ms a frame for one register).
+        // Two registers of four lanes, stepped side by side (44-45.5 against 47.5 ms a frame for one register).
         private const int Lanes = 8;
         private const int RowVoxel = 0, RowMaxX = 8, RowMaxY = 16, RowMaxZ = 24, RowLast = 32, RowMoveX = 40, RowMoveY = 48,
             RowMoveZ = 56, RowDeltaX = 64, RowDeltaY = 72, RowDeltaZ = 80, RowIndex = 88, RowLeave = 96, RowCount = 104;
 
         /// <summary>
-        /// Bricks per axis of the private grid around the origin's brick (±16 bricks: ±6.4 m at 5 cm voxels, ±51 m at
-        /// 40 cm). A ray that leaves it finishes in the scalar walk, which claims in the shared bit planes.
+        /// Bricks per axis of the private grid around the origin's brick (16 below it and 15 above: 6.4 and 6.0 m at 5 cm
+        /// voxels, 51 and 48 m at 40 cm). A ray that leaves it finishes in the scalar walk, which claims in the shared bit
+        /// planes.
         /// </summary>
         private const int GridSide = 32;
 
@@ -118,10 +119,11 @@ public sealed partial class PointCloudIntegrator
         /// <summary>A packed field minus this is the voxel's offset from the grid's corner (a start's field is 2^20 + (x0 &amp; 7)).</summary>
         private const long FieldToGrid = (1L << 20) - (GridVoxels / 2);
 
-        // The lanes' marks go to a grid of this thread's own (one 512-bit word group per brick, plain ORs: no
-        // interlocked operation, no branch on whether a voxel was claimed, no brick lookup per crossing); after the
-        // scan, Spill moves them into the shared claim planes brick by brick. Allocated on first use (2 MiB); Spill reads only the box of
-        // bricks that holds the origin and every ray's end, so a small scan does not pay for the whole grid.
+        // The lanes' marks go to a grid of this thread's own: one bit per voxel, rows of 256 voxels along x (bit index
+        // x + 256 y + 65 536 z from the grid's corner), set with plain ORs: no interlocked operation, no branch on whether
+        // a voxel was claimed, no brick lookup per crossing. After the scan SpillJob moves every thread's marks into the
+        // shared claim planes one row of bricks at a time. Allocated on first use (2 MiB). Only the box of bricks around
+        // the origin and every ray's end is read back, so a small scan does not pay for the whole grid.
         private ulong[]? _grid;
         private bool _gridInUse;
         private int _gridX, _gridY, _gridZ; // the origin's brick: the grid's centre
@@ -251,17 +253,17 @@ public sealed partial class PointCloudIntegrator
             (_gridX, _gridY, _gridZ) = (ox, oy, oz);
             for (int i = 0; i < count; i++)
             {
-                // A walk's voxels lie in the box of its start and its end: widen the box of bricks to spill by its end's.
+                // A walk's voxels lie in the box of its start and its end, give or take the voxel past the end that a
+                // walk can enter when rounding keeps it from meeting the end voxel exactly (it then stops past t = 1):
+                // widen the box of bricks to spill by the end's brick and one brick around it.
                 ulong last = _queue[i].Walk.Last;
-                int ex = Math.Clamp((int)(((last >> 3) & 0x3FFFF) - GridBase), 0, GridSide - 1);
-                int ey = Math.Clamp((int)(((last >> 24) & 0x3FFFF) - GridBase), 0, GridSide - 1);
-                int ez = Math.Clamp((int)(((last >> 45) & 0x3FFFF) - GridBase), 0, GridSide - 1);
-                _lowX = Math.Min(_lowX, ex);
-                _lowY = Math.Min(_lowY, ey);
-                _lowZ = Math.Min(_lowZ, ez);
-                _highX = Math.Max(_highX, ex);
-                _highY = Math.Max(_highY, ey);
-                _highZ = Math.Max(_highZ, ez);
+                int ex = (int)(((last >> 3) & 0x3FFFF) - GridBase), ey = (int)(((last >> 24) & 0x3FFFF) - GridBase), ez = (int)(((last >> 45) & 0x3FFFF) - GridBase);
+                _lowX = Math.Min(_lowX, Math.Clamp(ex - 1, 0, GridSide - 1));
+                _lowY = Math.Min(_lowY, Math.Clamp(ey - 1, 0, GridSide - 1));
+                _lowZ = Math.Min(_lowZ, Math.Clamp(ez - 1, 0, GridSide - 1));
+                _highX = Math.Max(_highX, Math.Clamp(ex + 1, 0, GridSide - 1));
+                _highY = Math.Max(_highY, Math.Clamp(ey + 1, 0, GridSide - 1));
+                _highZ = Math.Max(_highZ, Math.Clamp(ez + 1, 0, GridSide - 1));
             }
 
             _grid ??= GC.AllocateArray<ulong>(GridVoxels * GridVoxels * GridVoxels / 64, pinned: true);

@@ -26,9 +26,9 @@ namespace Occupancy.Integration;
 /// voxels are updated in parallel. The result does not depend on the number of threads. The bit planes are cleared
 /// through the claim lists, so nothing wraps or goes stale however many scans are integrated. Buffers are kept
 /// between calls: in steady state an integration allocates nothing. One call at a time per integrator.
-/// With AVX2, each thread walks eight rays at once and marks the voxels within 16 bricks of the origin's brick (±6.4 m
-/// at 5 cm) in a private grid of 2 MiB, moved into the shared claims once per scan; the result is identical to the
-/// scalar walk's.
+/// With AVX2, each thread walks eight rays at once and marks the voxels within about 16 bricks of the origin's brick
+/// (6 m at 5 cm) in a private grid of 2 MiB, moved into the shared claims once per scan; the result is identical to the
+/// scalar walk's. The grids take 2 MiB per thread that integrates, allocated on first use.
 /// </remarks>
 public sealed partial class PointCloudIntegrator
 {
@@ -462,9 +462,11 @@ public sealed partial class PointCloudIntegrator
             {
                 // Keys 8 at a time (7 ns a point one by one, mostly the double floors); a lane goes to the hash set only
                 // when its voxel differs from the lane before (scans come in sensor order: neighbours share voxels).
-                // That test only saves hashing, so a lane next to a point without a key may go to the set needlessly.
+                // That test only saves hashing; it counts only when the lane before has a key (the keys of points
+                // without one are not specified, and one of them could equal the next point's).
                 var rotate = Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6);
                 Vector256<int> carryX = Vector256.Create(int.MinValue), carryY = Vector256<int>.Zero, carryZ = Vector256<int>.Zero;
+                uint carryOk = 0;
                 for (; i <= end - 8; i += 8)
                 {
                     KeyKernel.Keys8(_points + i, map.InverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
@@ -475,6 +477,8 @@ public sealed partial class PointCloudIntegrator
                     Vector256<int> py = Avx2.Blend(Avx2.PermuteVar8x32(iy, rotate), carryY, 1);
                     Vector256<int> pz = Avx2.Blend(Avx2.PermuteVar8x32(iz, rotate), carryZ, 1);
                     uint same = (Vector256.Equals(px, ix) & Vector256.Equals(py, iy) & Vector256.Equals(pz, iz)).ExtractMostSignificantBits();
+                    same &= (ok << 1) | carryOk;
+                    carryOk = (ok >> 7) & 1;
                     carryX = Vector256.Create(ix.GetElement(7));
                     carryY = Vector256.Create(iy.GetElement(7));
                     carryZ = Vector256.Create(iz.GetElement(7));
@@ -643,7 +647,7 @@ public sealed partial class PointCloudIntegrator
         }
     }
 
-    /// <summary>One thread's share of a scan: its claim lists, counters and brick cache.</summary>
+    /// <summary>One thread's share of a scan: its claim lists, counters, brick cache, and the lanes' queue and grid.</summary>
     private sealed unsafe partial class Worker(PointCloudIntegrator owner)
     {
         public int[] Free = new int[4096];

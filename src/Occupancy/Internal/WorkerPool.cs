@@ -33,13 +33,19 @@ internal sealed class WorkerPool
     private int _count;
     private int _next;
     private int _pending;
-    private int _nextWorkerId;
-    private int _wanted;
+
+    /// <summary>
+    /// A run's tickets in one word: its generation (bits 32–63), the helpers it wants (16–31) and the helper ids handed
+    /// out so far (0–15). A helper takes an id with one increment and learns, from the same value, which run the id is
+    /// for and whether that run wants it; read apart, a helper held up between reading them could take an id of the
+    /// next run that another helper also got.
+    /// </summary>
+    private long _ticket;
     private Exception? _failure;
 
     private WorkerPool(int helpers)
     {
-        _helpers = Math.Max(0, helpers);
+        _helpers = Math.Clamp(helpers, 0, 0x7FFF); // ids and wants are 16-bit fields of the ticket
         for (int i = 0; i < _helpers; i++)
         {
             var thread = new Thread(Loop) { IsBackground = true, Name = $"Occupancy worker {i + 1}" };
@@ -72,14 +78,14 @@ internal sealed class WorkerPool
             _job = job;
             _count = count;
             _next = 0;
-            _nextWorkerId = 0;
             _pending = helpers;
             _failure = null;
             _done.Reset();
-            _wanted = helpers;
+            int generation = _generation + 1;
+            Interlocked.Exchange(ref _ticket, ((long)generation << 32) | ((long)helpers << 16));
             lock (_wakeLock)
             {
-                Volatile.Write(ref _generation, _generation + 1);
+                Volatile.Write(ref _generation, generation);
                 Monitor.PulseAll(_wakeLock);
             }
 
@@ -137,10 +143,12 @@ internal sealed class WorkerPool
                 }
             }
 
-            seen = Volatile.Read(ref _generation);
-            // A run may want fewer helpers than there are threads; the others go back to waiting.
-            int id = Interlocked.Increment(ref _nextWorkerId);
-            if (id > _wanted)
+            // A run may want fewer helpers than there are threads; the others go back to waiting. The id, the run it
+            // belongs to and how many helpers that run wants all come from one increment.
+            long ticket = Interlocked.Increment(ref _ticket);
+            seen = (int)(ticket >> 32);
+            int id = (int)(ticket & 0xFFFF), wanted = (int)((ticket >> 16) & 0xFFFF);
+            if (id > wanted)
             {
                 continue;
             }
