@@ -153,6 +153,7 @@ public sealed partial class PointCloudIntegrator
         VoxelKey originKey = CheckOrigin(sensorOrigin, nameof(sensorOrigin));
         Begin();
         Mark(points, sensorOrigin, originKey);
+        AfterMark?.Invoke();
         return Finish(points.Length, 0);
     }
 
@@ -247,11 +248,37 @@ public sealed partial class PointCloudIntegrator
 
     private void Begin()
     {
+        if (_scanOpen)
+        {
+            ClearStaleClaims();
+        }
+
+        _scanOpen = true;
         _map.MarkChanged();
         foreach (Worker w in _workers)
         {
             w.Reset();
         }
+    }
+
+    /// <summary>True from the start of a scan until its claims were applied and their bits cleared.</summary>
+    private bool _scanOpen;
+
+    /// <summary>Test hook: runs between marking and applying a scan (a test throws from it to interrupt a scan).</summary>
+    internal Action? AfterMark { get; set; }
+
+    /// <summary>
+    /// Clears the claim bits of a scan that did not finish (an exception between marking and applying): left set, they
+    /// would keep every later scan from claiming those voxels. The claim lists still name them.
+    /// </summary>
+    private void ClearStaleClaims()
+    {
+        foreach (Worker w in _workers)
+        {
+            w.ClearClaimBits(_marks);
+        }
+
+        _scanOpen = false;
     }
 
     /// <summary>Claims the voxels of one origin's rays; claims accumulate until <see cref="Finish"/> applies them once.</summary>
@@ -312,6 +339,7 @@ public sealed partial class PointCloudIntegrator
             w.Reserve(claimed, occupied);
         }
 
+        _scanOpen = false;
         return new IntegrationStats(measurements, noReturn, outOfMap, beyond, occupied, free);
     }
 
@@ -672,6 +700,22 @@ public sealed partial class PointCloudIntegrator
             if (Hits.Length < hits)
             {
                 Array.Resize(ref Hits, hits);
+            }
+        }
+
+        /// <summary>Clears the claim bits this worker's lists name (those of a scan that did not finish).</summary>
+        public void ClearClaimBits(SlotWords marks)
+        {
+            for (int n = 0; n < FreeCount; n++)
+            {
+                int entry = Free[n];
+                Unsafe.Add(ref marks.Words(entry >> 9), (entry & 511) >> 6) &= ~(1UL << entry);
+            }
+
+            for (int n = 0; n < HitCount; n++)
+            {
+                int entry = Hits[n];
+                Unsafe.Add(ref marks.Words(entry >> 9), HitPlane + ((entry & 511) >> 6)) &= ~(1UL << entry);
             }
         }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 using Occupancy.Geometry;
 using Occupancy.Integration;
@@ -329,6 +330,31 @@ public class PointCloudIntegratorTests
         // Across scans the updates add up: a miss in scan 2 after a hit in scan 1.
         integrator.Integrate([new Vector3(0.95f, 0.05f, 0.05f)], origin);
         Assert.Equal(Model.HitLogOdds + Model.MissLogOdds, map.GetLogOdds(new VoxelKey(5, 0, 0)));
+    }
+
+    [Theory]
+    [InlineData(PointCloudMode.Exact)]
+    [InlineData(PointCloudMode.Discretized)]
+    public void A_scan_interrupted_before_its_update_leaves_later_scans_exact(PointCloudMode mode)
+    {
+        // A scan that throws after its rays claimed their voxels and before the update: the map is unchanged, and the
+        // next scans must update those voxels as if it had never run (its claim bits would otherwise stay set).
+        var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
+        int n = DepthProjection.BackProject(TestData.RoomFrames[7], StandardRoom.Intrinsics, StandardRoom.CameraPose(7), cloud);
+        Vector3 origin = StandardRoom.CameraPose(7).Position;
+        var interrupted = new OccupancyMap(StandardRoom.Resolution);
+        var clean = new OccupancyMap(StandardRoom.Resolution);
+        var a = new PointCloudIntegrator(interrupted, StandardRoom.MaxRange, mode) { AfterMark = () => throw new InvalidOperationException("interrupted") };
+        var b = new PointCloudIntegrator(clean, StandardRoom.MaxRange, mode);
+        Assert.Equal("interrupted", Assert.Throws<InvalidOperationException>(() => a.Integrate(cloud.AsSpan(0, n), origin)).Message);
+        Assert.Equal(0, TestData.Snapshot(interrupted).Values.Count(v => !float.IsNaN(v)));
+        a.AfterMark = null;
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(b.Integrate(cloud.AsSpan(0, n), origin), a.Integrate(cloud.AsSpan(0, n), origin));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(clean), TestData.Snapshot(interrupted));
     }
 
     [Fact]
