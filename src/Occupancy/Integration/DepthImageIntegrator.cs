@@ -210,8 +210,35 @@ public sealed class DepthImageIntegrator
         }
     }
 
+    /// <summary>True from the start of a frame until its endpoint planes were applied and cleared.</summary>
+    private bool _frameOpen;
+
+    /// <summary>Test hook: runs after the endpoints of a frame are marked (a test throws from it to interrupt a frame).</summary>
+    internal Action? AfterEndpoints { get; set; }
+
+    /// <summary>
+    /// Clears the endpoint planes of a frame that did not finish (an exception part way): left set, their voxels would
+    /// get hits in the next frame. The workers' touched lists still name the bricks.
+    /// </summary>
+    private void ClearStaleEndpoints()
+    {
+        foreach (Worker w in _workers)
+        {
+            for (int n = 0; n < w.TouchedCount; n++)
+            {
+                System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref w.Endpoints.Words(w.Touched[n]), WordsPerSlot).Clear();
+            }
+        }
+    }
+
     private unsafe IntegrationStats IntegrateValidated(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose)
     {
+        if (_frameOpen)
+        {
+            ClearStaleEndpoints();
+        }
+
+        _frameOpen = true;
         _map.MarkChanged();
         foreach (Worker w in _workers)
         {
@@ -249,6 +276,7 @@ public sealed class DepthImageIntegrator
             _splatJob.Start(depthPtr, k, projector);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
             MergeEndpoints();
+            AfterEndpoints?.Invoke();
             summary = default;
             foreach (Worker w in _workers)
             {
@@ -257,6 +285,7 @@ public sealed class DepthImageIntegrator
 
             if (summary.Valid == 0)
             {
+                _frameOpen = false;
                 return new IntegrationStats(depth.Length, depth.Length, 0, 0, 0, 0);
             }
 
@@ -289,6 +318,7 @@ public sealed class DepthImageIntegrator
         }
 
         int leftover = FinishEndpoints();
+        _frameOpen = false;
         return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits + leftover, updated - hits);
     }
 

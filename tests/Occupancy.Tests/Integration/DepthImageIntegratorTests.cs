@@ -116,6 +116,27 @@ public class DepthImageIntegratorTests
     }
 
     [Fact]
+    public void A_frame_interrupted_after_its_endpoints_leaves_later_frames_exact()
+    {
+        // A frame that throws after marking its endpoints and before the update: the map keeps no voxel of it, and the
+        // next frames update exactly as on an integrator that never saw it (its endpoint planes would otherwise give
+        // hits to its voxels in the next frame).
+        var interrupted = new OccupancyMap(StandardRoom.Resolution);
+        var clean = new OccupancyMap(StandardRoom.Resolution);
+        var a = new DepthImageIntegrator(interrupted, StandardRoom.MaxRange) { AfterEndpoints = () => throw new InvalidOperationException("interrupted") };
+        var b = new DepthImageIntegrator(clean, StandardRoom.MaxRange);
+        Assert.Equal("interrupted", Assert.Throws<InvalidOperationException>(() => a.Integrate(TestData.RoomFrames[3], StandardRoom.Intrinsics, StandardRoom.CameraPose(3))).Message);
+        Assert.Empty(TestData.Snapshot(interrupted));
+        a.AfterEndpoints = null;
+        foreach (int frame in new[] { 9, 15 })
+        {
+            Assert.Equal(b.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame)), a.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame)));
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(clean), TestData.Snapshot(interrupted));
+    }
+
+    [Fact]
     public void Invalid_depths_are_no_return_and_counted()
     {
         var depth = new float[SmallCamera.PixelCount];
