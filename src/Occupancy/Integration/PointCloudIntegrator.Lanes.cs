@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -50,12 +51,8 @@ public sealed partial class PointCloudIntegrator
             {
                 if (w.GridInUse(out ulong[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz))
                 {
-                    if (_grids.Count > 0 && (ox, oy, oz) != (_originX, _originY, _originZ))
-                    {
-                        w.Spill(); // another origin (cannot happen within one scan): on its own
-                        continue;
-                    }
-
+                    // One scan, one origin: every grid in use was centred on it (grids are emptied after each scan).
+                    Debug.Assert(_grids.Count == 0 || (ox, oy, oz) == (_originX, _originY, _originZ), "grids of two origins");
                     (_originX, _originY, _originZ) = (ox, oy, oz);
                     _grids.Add(grid);
                     _owners.Add(w);
@@ -244,10 +241,8 @@ public sealed partial class PointCloudIntegrator
             // The origin's brick: every queued ray starts there (the queue is flushed at the end of each run of rays).
             ref PackedWalk first = ref _queue[0].Walk;
             int ox = first.BrickX0 + (1 << 17), oy = first.BrickY0 + (1 << 17), oz = first.BrickZ0 + (1 << 17);
-            if (_gridInUse && (ox != _gridX || oy != _gridY || oz != _gridZ))
-            {
-                Spill();
-            }
+            // A grid is emptied after each scan (SpillJob) or at the next scan's reset, so one in use has this origin.
+            Debug.Assert(!_gridInUse || (ox, oy, oz) == (_gridX, _gridY, _gridZ), "a grid left over from another origin");
 
             _gridInUse = true;
             (_gridX, _gridY, _gridZ) = (ox, oy, oz);
@@ -379,30 +374,6 @@ public sealed partial class PointCloudIntegrator
                     break;
                 }
             }
-        }
-
-        /// <summary>
-        /// Moves the marks of this thread's grid alone into the shared claim planes (each brick's words ORed in with
-        /// one interlocked operation per word, the voxels this thread claimed first joining its claim list) and leaves
-        /// the grid empty: for a grid kept for another origin. A scan's grids go together through <see cref="SpillJob"/>.
-        /// </summary>
-        public void Spill()
-        {
-            if (!_gridInUse || _grid is null)
-            {
-                return;
-            }
-
-            List<ulong[]> mine = [_grid];
-            for (int bz = _lowZ; bz <= _highZ; bz++)
-            {
-                for (int by = _lowY; by <= _highY; by++)
-                {
-                    SpillRow(mine, by, bz, _lowX, _highX, _gridX, _gridY, _gridZ);
-                }
-            }
-
-            ReleaseGrid();
         }
 
         /// <summary>The grid, its origin's brick and its box, when it holds marks.</summary>
