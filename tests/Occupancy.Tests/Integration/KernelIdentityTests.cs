@@ -125,24 +125,6 @@ public class KernelIdentityTests
     }
 
     [Fact]
-    public void Depth_summary_equals_scalar_for_every_width_from_1_to_40()
-    {
-        var random = new Random(17);
-        for (int width = 1; width <= 40; width++)
-        {
-            int height = 1 + random.Next(7);
-            var k = new PinholeIntrinsics(width, height, 20f + random.NextSingle(), 21f, width / 2f, height / 2f);
-            var depth = new float[width * height];
-            for (int i = 0; i < depth.Length; i++)
-            {
-                depth[i] = random.Next(6) switch { 0 => float.NaN, 1 => -2f, 2 => float.PositiveInfinity, _ => random.NextSingle() * 8 };
-            }
-
-            Assert.Equal(DepthSummary.ComputeScalar(depth, k, 5f), DepthSummary.Compute(depth, k, 5f));
-        }
-    }
-
-    [Fact]
     public void Voxel_count_kernels_equal_scalar_on_odd_and_brick_sizes()
     {
         var random = new Random(23);
@@ -401,22 +383,43 @@ public class EndpointKernelTests
             }
 
             var map = new OccupancyMap(0.05);
+            var scalarRow = default(EndpointRow);
+            var vectorRow = default(EndpointRow);
+            float[] scalarColumns = new float[width], vectorColumns = new float[width];
             for (int r = 0; r < 2; r++)
             {
                 ulong[] fa = new ulong[(width + 63) / 64], fb = new ulong[(width + 63) / 64];
-                fixed (float* d = rows[r], s = slopes)
+                fixed (float* d = rows[r], s = slopes, sc = scalarColumns, vc = vectorColumns)
                 fixed (int* ax = scalar[r][0], ay = scalar[r][1], az = scalar[r][2], bx = vector[r][0], by = vector[r][1], bz = vector[r][2])
                 fixed (int* pax = scalar[0][0], pay = scalar[0][1], paz = scalar[0][2], pbx = vector[0][0], pby = vector[0][1], pbz = vector[0][2])
                 fixed (ulong* pfa = fa, pfb = fb)
                 {
-                    EndpointKernel.RowScalar(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ax, ay, az, r == 0 ? null : pax, r == 0 ? null : pay, r == 0 ? null : paz, pfa);
+                    scalarRow.X = ax;
+                    scalarRow.Y = ay;
+                    scalarRow.Z = az;
+                    scalarRow.Fresh = pfa;
+                    scalarRow.ColumnMax = sc;
+                    scalarRow.AboveX = r == 0 ? null : pax;
+                    scalarRow.AboveY = r == 0 ? null : pay;
+                    scalarRow.AboveZ = r == 0 ? null : paz;
+                    EndpointKernel.RowScalar(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref scalarRow);
                     if (EndpointKernel.VectorSupported)
                     {
-                        EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, bx, by, bz, r == 0 ? null : pbx, r == 0 ? null : pby, r == 0 ? null : pbz, pfb);
+                        vectorRow.X = bx;
+                        vectorRow.Y = by;
+                        vectorRow.Z = bz;
+                        vectorRow.Fresh = pfb;
+                        vectorRow.ColumnMax = vc;
+                        vectorRow.AboveX = r == 0 ? null : pbx;
+                        vectorRow.AboveY = r == 0 ? null : pby;
+                        vectorRow.AboveZ = r == 0 ? null : pbz;
+                        EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref vectorRow);
                         Assert.Equal(fa, fb);
                         Assert.Equal(scalar[r][0], vector[r][0]);
                         Assert.Equal(scalar[r][1], vector[r][1]);
                         Assert.Equal(scalar[r][2], vector[r][2]);
+                        Assert.Equal(scalarColumns, vectorColumns);
+                        Assert.Equal((scalarRow.Valid, scalarRow.Beyond, scalarRow.MaxDepth), (vectorRow.Valid, vectorRow.Beyond, vectorRow.MaxDepth));
                     }
                 }
 
@@ -440,6 +443,29 @@ public class EndpointKernelTests
                     Assert.Equal(!sameLeft && !sameAbove, fresh);
                 }
             }
+
+            // Oracle for the sums over both rows: returns, those beyond the range, the deepest, each column's deepest.
+            int returns = 0, beyond = 0;
+            float deepest = 0;
+            for (int u = 0; u < width; u++)
+            {
+                float column = 0;
+                for (int r = 0; r < 2; r++)
+                {
+                    float depth = rows[r][u];
+                    if (depth > 0 && float.IsFinite(depth))
+                    {
+                        returns++;
+                        beyond += Vector3.Distance(projector.PixelToWorld(u, r, depth), pose.Position) > 6f ? 1 : 0;
+                        deepest = Math.Max(deepest, depth);
+                        column = Math.Max(column, depth);
+                    }
+                }
+
+                Assert.Equal(column, scalarColumns[u]);
+            }
+
+            Assert.Equal((returns, beyond, deepest), (scalarRow.Valid, scalarRow.Beyond, scalarRow.MaxDepth));
         }
     }
 }
