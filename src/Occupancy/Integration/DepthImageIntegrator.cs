@@ -35,7 +35,6 @@ public sealed class DepthImageIntegrator
     private const int WordsPerSlot = EndpointWords + 1; // the endpoint mask, then a flags word
     private const ulong HasEndpoints = 1, Visited = 2;
     private const int RowsPerJob = DepthTiles.TileSize; // a job owns one row of depth tiles
-    private const int BricksPerJob = 4;
 
     private readonly OccupancyMap _map;
     private readonly ProjectiveKernel _kernel;
@@ -44,8 +43,6 @@ public sealed class DepthImageIntegrator
     private readonly DepthTiles _tiles = new();
     private readonly SplatJob _splatJob;
     private readonly BrickJob _brickJob;
-    private Candidate[] _candidates = new Candidate[1024];
-    private int _candidateCount;
     private float[] _converted = [];
     private float[] _slopes = [];
     private int _maxDegreeOfParallelism = Environment.ProcessorCount;
@@ -296,11 +293,13 @@ public sealed class DepthImageIntegrator
             Vector3 stepX = Vector3.Transform(new Vector3((float)res, 0, 0), toCamera);
             Vector3 stepY = Vector3.Transform(new Vector3(0, (float)res, 0), toCamera);
             Vector3 stepZ = Vector3.Transform(new Vector3(0, 0, (float)res), toCamera);
-            CollectCandidates(new Frustum(k, pose, zFar, MaxRange, res), pose.Position, toCamera, stepX, stepY, stepZ);
+            var frustum = new Frustum(k, pose, zFar, MaxRange, res, stepX, stepY, stepZ);
 
-            // 3. Each brick projected into the image, in parallel; bricks wholly behind the surfaces they face are skipped.
-            _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, stepX, stepY, stepZ);
-            WorkerPool.Shared.Run(_brickJob, (_candidateCount + BricksPerJob - 1) / BricksPerJob, _maxDegreeOfParallelism);
+            // 3. Each brick projected into the image, in parallel, one row of the frustum's brick box per index (the rows
+            //    test their bricks against the frustum themselves: done once before the pass, this was a tenth of a frame);
+            //    bricks wholly behind the surfaces they face are skipped.
+            _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, frustum, pose.Position, toCamera, stepX, stepY, stepZ);
+            WorkerPool.Shared.Run(_brickJob, _brickJob.RowCount, _maxDegreeOfParallelism);
         }
 
         int hits = 0, updated = 0;
@@ -308,7 +307,7 @@ public sealed class DepthImageIntegrator
         {
             for (int i = 0; i < w.NewBrickCount; i++)
             {
-                Candidate c = _candidates[w.NewBrickCandidates[i]];
+                Candidate c = w.NewBrickCandidates[i];
                 _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]);
                 w.NewBricks[i] = null!;
             }
@@ -352,37 +351,6 @@ public sealed class DepthImageIntegrator
             }
 
             w.TouchedCount = 0;
-        }
-    }
-
-    private void CollectCandidates(in Frustum frustum, Vector3 cameraPosition, Quaternion toCamera, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
-    {
-        double res = _map.Resolution;
-        int brickSize = VoxelKey.BrickSize;
-        _candidateCount = 0;
-        for (int bz = frustum.BrickMin.Z; bz <= frustum.BrickMax.Z; bz++)
-        {
-            for (int by = frustum.BrickMin.Y; by <= frustum.BrickMax.Y; by++)
-            {
-                for (int bx = frustum.BrickMin.X; bx <= frustum.BrickMax.X; bx++)
-                {
-                    // Centre of voxel (0, 0, 0) of the brick, relative to the camera, in double for large worlds.
-                    var relative = new Vector3(
-                        (float)((((bx * brickSize) + 0.5) * res) - cameraPosition.X),
-                        (float)((((by * brickSize) + 0.5) * res) - cameraPosition.Y),
-                        (float)((((bz * brickSize) + 0.5) * res) - cameraPosition.Z));
-                    Vector3 origin = Vector3.Transform(relative, toCamera);
-                    if (frustum.Intersects(origin, stepX, stepY, stepZ))
-                    {
-                        if (_candidateCount == _candidates.Length)
-                        {
-                            Array.Resize(ref _candidates, _candidateCount * 2);
-                        }
-
-                        _candidates[_candidateCount++] = new Candidate(bx, by, bz, origin);
-                    }
-                }
-            }
         }
     }
 
@@ -517,22 +485,34 @@ public sealed class DepthImageIntegrator
         return words;
     }
 
-    /// <summary>Runs the projective kernel on a few candidate bricks per index.</summary>
+    /// <summary>Runs the projective kernel on the bricks of one row of the frustum's brick box that meet the frustum.</summary>
     private sealed unsafe class BrickJob(DepthImageIntegrator owner) : ParallelJob
     {
         private float* _depth;
         private byte* _noEndpoints;
         private ProjectiveFrame _frame;
+        private Frustum _frustum;
+        private Vector3 _cameraPosition;
+        private Quaternion _toCamera;
         private Vector3 _stepX, _stepY, _stepZ;
+        private int _rowsY;
 
-        public void Start(float* depth, byte* noEndpoints, in ProjectiveFrame frame, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
+        /// <summary>Rows of the frustum's brick box (one per y and z).</summary>
+        public int RowCount { get; private set; }
+
+        public void Start(float* depth, byte* noEndpoints, in ProjectiveFrame frame, in Frustum frustum, Vector3 cameraPosition, Quaternion toCamera, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
         {
             _depth = depth;
             _noEndpoints = noEndpoints;
             _frame = frame;
+            _frustum = frustum;
+            _cameraPosition = cameraPosition;
+            _toCamera = toCamera;
             _stepX = stepX;
             _stepY = stepY;
             _stepZ = stepZ;
+            _rowsY = frustum.BrickMax.Y - frustum.BrickMin.Y + 1;
+            RowCount = _rowsY * (frustum.BrickMax.Z - frustum.BrickMin.Z + 1);
         }
 
         public override void Execute(int index, int worker)
@@ -540,10 +520,23 @@ public sealed class DepthImageIntegrator
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             ProjectiveKernel kernel = owner._kernel;
-            int end = Math.Min(owner._candidateCount, (index + 1) * BricksPerJob);
-            for (int i = index * BricksPerJob; i < end; i++)
+            double res = map.Resolution;
+            int brickSize = VoxelKey.BrickSize;
+            int by = _frustum.BrickMin.Y + (index % _rowsY), bz = _frustum.BrickMin.Z + (index / _rowsY);
+            for (int bx = _frustum.BrickMin.X; bx <= _frustum.BrickMax.X; bx++)
             {
-                Candidate c = owner._candidates[i];
+                // Centre of voxel (0, 0, 0) of the brick, relative to the camera, in double for large worlds.
+                var relative = new Vector3(
+                    (float)((((bx * brickSize) + 0.5) * res) - _cameraPosition.X),
+                    (float)((((by * brickSize) + 0.5) * res) - _cameraPosition.Y),
+                    (float)((((bz * brickSize) + 0.5) * res) - _cameraPosition.Z));
+                Vector3 origin = Vector3.Transform(relative, _toCamera);
+                if (!_frustum.Intersects(origin))
+                {
+                    continue;
+                }
+
+                var c = new Candidate(bx, by, bz, origin);
                 var projection = new BrickProjection(c.Origin, _stepX, _stepY, _stepZ);
                 int slot = map.FindBrick(c.X, c.Y, c.Z);
                 bool hasEndpoints = false;
@@ -584,7 +577,7 @@ public sealed class DepthImageIntegrator
 
                     if ((n & 0xFFFF) > 0)
                     {
-                        w.KeepScratch(i);
+                        w.KeepScratch(c);
                     }
                 }
 
@@ -652,7 +645,7 @@ public sealed class DepthImageIntegrator
         public readonly SlotWords Endpoints = new(WordsPerSlot);
         public int[] Touched = new int[256];
         public int TouchedCount;
-        public int[] NewBrickCandidates = new int[64];
+        public Candidate[] NewBrickCandidates = new Candidate[64];
         public float[][] NewBricks = new float[64][];
         public int NewBrickCount;
         public int Updated;
@@ -704,8 +697,8 @@ public sealed class DepthImageIntegrator
             Touched[TouchedCount++] = slot;
         }
 
-        /// <summary>The scratch brick received updates: keep it as candidate <paramref name="candidate"/>'s new brick.</summary>
-        public void KeepScratch(int candidate)
+        /// <summary>The scratch brick received updates: keep it as <paramref name="candidate"/>'s new brick.</summary>
+        public void KeepScratch(Candidate candidate)
         {
             if (NewBrickCount == NewBricks.Length)
             {

@@ -12,11 +12,26 @@ namespace Occupancy.Integration;
 /// </summary>
 internal readonly struct Frustum
 {
+    private const float HalfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
     private readonly Vector3 _left, _right, _top, _bottom;
     private readonly float _zFar;
     private readonly float _maxRange;
 
-    public Frustum(in PinholeIntrinsics k, in Pose3 pose, float zFar, float maxRange, double resolution)
+    // Per frame, from the voxel steps: a brick's voxel-centre box is its centre (origin + _toCentre) plus the extents
+    // ex, ey, ez; their reach along z, along each plane's normal and as a radius is the same for every brick.
+    private readonly Vector3 _toCentre;
+    private readonly float _reachZ, _reachLeft, _reachRight, _reachTop, _reachBottom, _radius;
+
+    /// <summary>The frustum of a camera at <paramref name="pose"/>, for bricks whose voxel steps in the optical frame are given.</summary>
+    /// <param name="k">Intrinsics.</param>
+    /// <param name="pose">Pose of the optical frame in the world frame (metres, z up).</param>
+    /// <param name="zFar">Farthest depth along the optical axis that can be updated, metres.</param>
+    /// <param name="maxRange">Maximum range from the camera, metres.</param>
+    /// <param name="resolution">Voxel edge, metres.</param>
+    /// <param name="stepX">Optical-frame step of one voxel along world x.</param>
+    /// <param name="stepY">Optical-frame step of one voxel along world y.</param>
+    /// <param name="stepZ">Optical-frame step of one voxel along world z.</param>
+    public Frustum(in PinholeIntrinsics k, in Pose3 pose, float zFar, float maxRange, double resolution, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
     {
         _zFar = zFar;
         _maxRange = maxRange;
@@ -48,6 +63,15 @@ internal readonly struct Frustum
         double inv = 1.0 / resolution;
         BrickMin = new VoxelKey(BrickOf(min.X, inv), BrickOf(min.Y, inv), BrickOf(min.Z, inv));
         BrickMax = new VoxelKey(BrickOf(max.X, inv), BrickOf(max.Y, inv), BrickOf(max.Z, inv));
+
+        _toCentre = HalfSpan * (stepX + stepY + stepZ);
+        Vector3 ex = HalfSpan * stepX, ey = HalfSpan * stepY, ez = HalfSpan * stepZ;
+        _reachZ = MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z);
+        _reachLeft = Reach(_left, ex, ey, ez);
+        _reachRight = Reach(_right, ex, ey, ez);
+        _reachTop = Reach(_top, ex, ey, ez);
+        _reachBottom = Reach(_bottom, ex, ey, ez);
+        _radius = ex.Length() * MathF.Sqrt(3f);
     }
 
     /// <summary>Smallest brick coordinate that may intersect (as a key of brick indices).</summary>
@@ -60,32 +84,26 @@ internal readonly struct Frustum
     /// False when no voxel centre of the brick can lie inside the pyramid, before the far plane and within range.
     /// </summary>
     /// <param name="origin">Optical-frame centre of the brick's voxel (0, 0, 0).</param>
-    /// <param name="stepX">Optical-frame step of one voxel along world x.</param>
-    /// <param name="stepY">Optical-frame step of one voxel along world y.</param>
-    /// <param name="stepZ">Optical-frame step of one voxel along world z.</param>
-    public bool Intersects(Vector3 origin, Vector3 stepX, Vector3 stepY, Vector3 stepZ)
+    public bool Intersects(Vector3 origin)
     {
-        const float halfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
-        Vector3 center = origin + (halfSpan * (stepX + stepY + stepZ));
-        Vector3 ex = halfSpan * stepX, ey = halfSpan * stepY, ez = halfSpan * stepZ;
-        if (center.Z - (MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z)) > _zFar)
+        Vector3 center = origin + _toCentre;
+        if (center.Z - _reachZ > _zFar)
         {
             return false;
         }
 
-        float radius = ex.Length() * MathF.Sqrt(3f);
-        if (center.Length() - radius > _maxRange)
+        if (center.Length() - _radius > _maxRange)
         {
             return false;
         }
 
-        return InsideHalfSpace(_left, center, ex, ey, ez) && InsideHalfSpace(_right, center, ex, ey, ez) &&
-               InsideHalfSpace(_top, center, ex, ey, ez) && InsideHalfSpace(_bottom, center, ex, ey, ez);
+        // Some part of the box lies on the inner side of each plane through the apex.
+        return Vector3.Dot(_left, center) + _reachLeft >= 0 && Vector3.Dot(_right, center) + _reachRight >= 0 &&
+               Vector3.Dot(_top, center) + _reachTop >= 0 && Vector3.Dot(_bottom, center) + _reachBottom >= 0;
     }
 
-    /// <summary>True when some part of the box lies on the inner side of the plane through the apex.</summary>
-    private static bool InsideHalfSpace(Vector3 n, Vector3 center, Vector3 ex, Vector3 ey, Vector3 ez) =>
-        Vector3.Dot(n, center) + MathF.Abs(Vector3.Dot(n, ex)) + MathF.Abs(Vector3.Dot(n, ey)) + MathF.Abs(Vector3.Dot(n, ez)) >= 0;
+    private static float Reach(Vector3 n, Vector3 ex, Vector3 ey, Vector3 ez) =>
+        MathF.Abs(Vector3.Dot(n, ex)) + MathF.Abs(Vector3.Dot(n, ey)) + MathF.Abs(Vector3.Dot(n, ez));
 
     private static Vector3 Inward(Vector3 n, Vector3 inside) => Vector3.Dot(n, inside) < 0 ? -n : n;
 
