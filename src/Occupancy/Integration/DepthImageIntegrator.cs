@@ -495,6 +495,7 @@ public sealed class DepthImageIntegrator
         private Vector3 _cameraPosition;
         private Quaternion _toCamera;
         private Vector3 _stepX, _stepY, _stepZ;
+        private Vector3 _brickStepX;
         private int _rowsY;
 
         /// <summary>Rows of the frustum's brick box (one per y and z).</summary>
@@ -511,6 +512,7 @@ public sealed class DepthImageIntegrator
             _stepX = stepX;
             _stepY = stepY;
             _stepZ = stepZ;
+            _brickStepX = VoxelKey.BrickSize * stepX;
             _rowsY = frustum.BrickMax.Y - frustum.BrickMin.Y + 1;
             RowCount = _rowsY * (frustum.BrickMax.Z - frustum.BrickMin.Z + 1);
         }
@@ -520,17 +522,12 @@ public sealed class DepthImageIntegrator
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             ProjectiveKernel kernel = owner._kernel;
-            double res = map.Resolution;
-            int brickSize = VoxelKey.BrickSize;
             int by = _frustum.BrickMin.Y + (index % _rowsY), bz = _frustum.BrickMin.Z + (index / _rowsY);
-            for (int bx = _frustum.BrickMin.X; bx <= _frustum.BrickMax.X; bx++)
+            int bx0 = _frustum.BrickMin.X;
+            (int first, int last) = _frustum.RowSpan(Origin(bx0, by, bz), _brickStepX, _frustum.BrickMax.X - bx0 + 1);
+            for (int bx = bx0 + first; bx <= bx0 + last; bx++)
             {
-                // Centre of voxel (0, 0, 0) of the brick, relative to the camera, in double for large worlds.
-                var relative = new Vector3(
-                    (float)((((bx * brickSize) + 0.5) * res) - _cameraPosition.X),
-                    (float)((((by * brickSize) + 0.5) * res) - _cameraPosition.Y),
-                    (float)((((bz * brickSize) + 0.5) * res) - _cameraPosition.Z));
-                Vector3 origin = Vector3.Transform(relative, _toCamera);
+                Vector3 origin = Origin(bx, by, bz);
                 if (!_frustum.Intersects(origin))
                 {
                     continue;
@@ -584,6 +581,18 @@ public sealed class DepthImageIntegrator
                 w.Updated += n & 0xFFFF;
                 w.Hits += n >> 16;
             }
+        }
+
+        /// <summary>Optical-frame centre of voxel (0, 0, 0) of a brick; relative to the camera in double, for large worlds.</summary>
+        private Vector3 Origin(int bx, int by, int bz)
+        {
+            double res = owner._map.Resolution;
+            const int brickSize = VoxelKey.BrickSize;
+            var relative = new Vector3(
+                (float)((((bx * brickSize) + 0.5) * res) - _cameraPosition.X),
+                (float)((((by * brickSize) + 0.5) * res) - _cameraPosition.Y),
+                (float)((((bz * brickSize) + 0.5) * res) - _cameraPosition.Z));
+            return Vector3.Transform(relative, _toCamera);
         }
 
         /// <summary>

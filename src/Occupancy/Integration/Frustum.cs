@@ -102,6 +102,49 @@ internal readonly struct Frustum
                Vector3.Dot(_top, center) + _reachTop >= 0 && Vector3.Dot(_bottom, center) + _reachBottom >= 0;
     }
 
+    /// <summary>
+    /// Of a row of <paramref name="count"/> bricks whose origins are <paramref name="origin0"/> + t · <paramref name="brickStep"/>,
+    /// the t from <c>First</c> to <c>Last</c> that may pass <see cref="Intersects"/> (First &gt; Last for none): each
+    /// plane and the far depth are linear in t, so the row meets them in one interval, widened here by a brick on each
+    /// side for rounding. The caller still tests each brick; this only spares the rest of the frustum's box (about five
+    /// bricks in six).
+    /// </summary>
+    public (int First, int Last) RowSpan(Vector3 origin0, Vector3 brickStep, int count)
+    {
+        Vector3 c0 = origin0 + _toCentre;
+        float lo = 0, hi = count - 1;
+        Limit(Vector3.Dot(_left, c0) + _reachLeft, Vector3.Dot(_left, brickStep), ref lo, ref hi);
+        Limit(Vector3.Dot(_right, c0) + _reachRight, Vector3.Dot(_right, brickStep), ref lo, ref hi);
+        Limit(Vector3.Dot(_top, c0) + _reachTop, Vector3.Dot(_top, brickStep), ref lo, ref hi);
+        Limit(Vector3.Dot(_bottom, c0) + _reachBottom, Vector3.Dot(_bottom, brickStep), ref lo, ref hi);
+        Limit(_zFar + _reachZ - c0.Z, -brickStep.Z, ref lo, ref hi);
+        if (!(lo <= hi))
+        {
+            return (1, 0);
+        }
+
+        return (Math.Max(0, (int)MathF.Floor(lo) - 1), Math.Min(count - 1, (int)MathF.Ceiling(hi) + 1));
+    }
+
+    /// <summary>Narrows [lo, hi] to the t where a + t · b ≥ 0 (within a small tolerance).</summary>
+    private static void Limit(float a, float b, ref float lo, ref float hi)
+    {
+        const float tolerance = 1e-3f; // metres: far below a brick, far above the rounding of a + t·b
+        a += tolerance;
+        if (b > 1e-9f)
+        {
+            lo = MathF.Max(lo, -a / b);
+        }
+        else if (b < -1e-9f)
+        {
+            hi = MathF.Min(hi, a / -b);
+        }
+        else if (a < 0)
+        {
+            hi = -1; // parallel to the plane and outside it
+        }
+    }
+
     private static float Reach(Vector3 n, Vector3 ex, Vector3 ey, Vector3 ez) =>
         MathF.Abs(Vector3.Dot(n, ex)) + MathF.Abs(Vector3.Dot(n, ey)) + MathF.Abs(Vector3.Dot(n, ez));
 

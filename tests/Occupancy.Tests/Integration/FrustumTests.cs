@@ -1,0 +1,67 @@
+using System;
+using System.Numerics;
+using Occupancy.Geometry;
+using Occupancy.Integration;
+using Occupancy.Map;
+using Occupancy.Sensors;
+using Xunit;
+
+namespace Occupancy.Tests.Integration;
+
+/// <summary>The frustum's brick tests: the row interval may only skip bricks the per-brick test rejects.</summary>
+public class FrustumTests
+{
+    [Fact]
+    public void Row_span_keeps_every_brick_the_frustum_meets()
+    {
+        var random = new Random(5);
+        int kept = 0, skipped = 0;
+        for (int trial = 0; trial < 60; trial++)
+        {
+            var k = new PinholeIntrinsics(40 + random.Next(600), 30 + random.Next(400), 100 + (random.NextSingle() * 500), 100 + (random.NextSingle() * 500), 20 + (random.NextSingle() * 300), 15 + (random.NextSingle() * 200));
+            var position = new Vector3((random.NextSingle() - 0.5f) * 40, (random.NextSingle() - 0.5f) * 40, (random.NextSingle() - 0.5f) * 10);
+            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+            if (trial % 4 == 0)
+            {
+                rotation = Pose3.LookAt(position, position + Vector3.UnitX, Vector3.UnitZ).Rotation; // axis-aligned: planes parallel to rows
+            }
+
+            var pose = new Pose3(position, rotation);
+            double res = trial % 2 == 0 ? 0.05 : 0.1;
+            float range = 1 + (random.NextSingle() * 6), zFar = range * (0.3f + (0.7f * random.NextSingle()));
+            Quaternion toCamera = Quaternion.Conjugate(rotation);
+            Vector3 stepX = Vector3.Transform(new Vector3((float)res, 0, 0), toCamera);
+            Vector3 stepY = Vector3.Transform(new Vector3(0, (float)res, 0), toCamera);
+            Vector3 stepZ = Vector3.Transform(new Vector3(0, 0, (float)res), toCamera);
+            var frustum = new Frustum(k, pose, zFar, range, res, stepX, stepY, stepZ);
+            int count = frustum.BrickMax.X - frustum.BrickMin.X + 1;
+            for (int bz = frustum.BrickMin.Z; bz <= frustum.BrickMax.Z; bz++)
+            {
+                for (int by = frustum.BrickMin.Y; by <= frustum.BrickMax.Y; by++)
+                {
+                    (int first, int last) = frustum.RowSpan(Origin(frustum.BrickMin.X, by, bz), VoxelKey.BrickSize * stepX, count);
+                    for (int t = 0; t < count; t++)
+                    {
+                        bool meets = frustum.Intersects(Origin(frustum.BrickMin.X + t, by, bz));
+                        bool inSpan = t >= first && t <= last;
+                        Assert.True(!meets || inSpan, $"trial {trial}: brick ({frustum.BrickMin.X + t}, {by}, {bz}) meets the frustum but lies outside [{first}, {last}]");
+                        kept += meets ? 1 : 0;
+                        skipped += inSpan ? 0 : 1;
+                    }
+                }
+            }
+
+            Vector3 Origin(int bx, int by, int bz)
+            {
+                var relative = new Vector3(
+                    (float)((((bx * VoxelKey.BrickSize) + 0.5) * res) - position.X),
+                    (float)((((by * VoxelKey.BrickSize) + 0.5) * res) - position.Y),
+                    (float)((((bz * VoxelKey.BrickSize) + 0.5) * res) - position.Z));
+                return Vector3.Transform(relative, toCamera);
+            }
+        }
+
+        Assert.True(kept > 10_000, $"kept {kept}");
+        Assert.True(skipped > kept, $"skipped {skipped}, kept {kept}"); // the span does spare most of the box
+    }
+}
