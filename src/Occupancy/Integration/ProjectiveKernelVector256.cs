@@ -68,11 +68,10 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
                 Vector256<float> isHit = (Vector256.AndNot(ok, free) & Vector256.GreaterThanOrEqual(sd, minusBand)) | endpoint;
                 free = Vector256.AndNot(free, endpoint);
                 Vector256<float> update = free | isHit;
-                if (update == Vector256<float>.Zero)
-                {
-                    continue;
-                }
 
+                // No branch on "nothing to update": it hangs on the gather, and each misprediction stalled the next
+                // rows' gathers behind this one's cache misses (the depth image does not fit in L2). Storing a row back
+                // unchanged costs less.
                 float* row = brick + (iz * 64) + (iy * 8);
                 Vector256<float> old = Vector256.Load(row);
                 Vector256<float> known = old & Vector256.Equals(old, old);
