@@ -104,7 +104,14 @@ public static class Program
             var mode = new JsonObject();
             foreach (int threads in new[] { 1, Environment.ProcessorCount })
             {
-                build(threads); // warm-up: JIT and tiering
+                // Warm-up until tiered compilation has settled (methods move to optimised code after 30 calls and a
+                // 100 ms delay; one build is only 20 frames): at least two builds and one second.
+                long warmStart = Stopwatch.GetTimestamp();
+                for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; w++)
+                {
+                    build(threads);
+                }
+
                 var ms = new List<double>();
                 OccupancyMap? map = null;
                 for (int r = 0; r < repetitions; r++)

@@ -353,6 +353,7 @@ public class EndpointKernelTests
     {
         var random = new Random(31);
         var pose = new Pose3(new Vector3(1.3f, -2.2f, 0.7f), Quaternion.Normalize(new Quaternion(0.3f, -0.2f, 0.5f, 0.8f)));
+        int aboveOnly = 0; // pixels left unmarked only because the pixel above has their voxel
         for (int width = 0; width <= 70; width++)
         {
             var k = new PinholeIntrinsics(Math.Max(1, width), 3, 50.5f, 51.25f, width / 2f, 1.3f);
@@ -370,7 +371,9 @@ public class EndpointKernelTests
                 rows[r] = new float[width];
                 for (int u = 0; u < width; u++)
                 {
-                    rows[r][u] = random.Next(8) switch { 0 => float.NaN, 1 => -1f, 2 => 0f, 3 => float.PositiveInfinity, 4 => 9f, 5 => 2.5f, _ => random.NextSingle() * 5 };
+                    rows[r][u] = width % 3 == 0 // every third width a smooth surface (neighbours above share voxels), with holes
+                        ? (random.Next(10) == 0 ? float.NaN : 1.5f + (0.011f * u) + (0.017f * r))
+                        : random.Next(8) switch { 0 => float.NaN, 1 => -1f, 2 => 0f, 3 => float.PositiveInfinity, 4 => 9f, 5 => 2.5f, _ => random.NextSingle() * 5 };
                 }
             }
 
@@ -440,6 +443,8 @@ public class EndpointKernelTests
                     Assert.Equal(map.KeyOf(p), key);
                     bool sameLeft = u > 0 && new VoxelKey(scalar[r][0][u - 1], scalar[r][1][u - 1], scalar[r][2][u - 1]) == key;
                     bool sameAbove = r == 1 && new VoxelKey(scalar[0][0][u], scalar[0][1][u], scalar[0][2][u]) == key;
+                    aboveOnly += sameAbove && !sameLeft ? 1 : 0;
+
                     Assert.Equal(!sameLeft && !sameAbove, fresh);
                 }
             }
@@ -467,5 +472,7 @@ public class EndpointKernelTests
 
             Assert.Equal((returns, beyond, deepest), (scalarRow.Valid, scalarRow.Beyond, scalarRow.MaxDepth));
         }
+
+        Assert.True(aboveOnly > 10, $"only {aboveOnly} pixels exercise the row above");
     }
 }
