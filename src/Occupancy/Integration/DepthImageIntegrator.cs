@@ -273,6 +273,7 @@ public sealed class DepthImageIntegrator
             _splatJob.Start(depthPtr, k, projector);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
             MergeEndpoints();
+            _tiles.BuildCoarse();
             AfterEndpoints?.Invoke();
             summary = default;
             foreach (Worker w in _workers)
@@ -630,18 +631,10 @@ public sealed class DepthImageIntegrator
                 return true; // projects outside the image
             }
 
-            DepthTiles tiles = owner._tiles;
-            ReadOnlySpan<float> max = tiles.Max;
-            float deepest = 0;
-            for (int ty = v0 >> DepthTiles.TileShift; ty <= v1 >> DepthTiles.TileShift; ty++)
-            {
-                for (int tx = u0 >> DepthTiles.TileShift; tx <= u1 >> DepthTiles.TileShift; tx++)
-                {
-                    deepest = MathF.Max(deepest, max[(ty * tiles.TilesX) + tx]);
-                }
-            }
-
-            return zMin > deepest + f.Band + 1e-3f;
+            // Behind when nearer than zMin there is no return: the deepest return needed to keep the brick is zMin − band.
+            float keep = zMin - f.Band - 1e-3f;
+            float deepest = owner._tiles.DeepestOver(u0, u1, v0, v1, keep);
+            return deepest < keep;
         }
     }
 

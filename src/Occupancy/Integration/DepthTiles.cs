@@ -10,13 +10,14 @@ internal sealed class DepthTiles
 {
     public const int TileShift = 4;
     public const int TileSize = 1 << TileShift;
+    private const int CoarseShift = 2; // a coarse cell is 4 × 4 tiles (64 × 64 pixels)
     private float[] _max = [];
+    private float[] _coarse = [];
+    private int _coarseX, _coarseY;
 
     public int TilesX { get; private set; }
 
     public int TilesY { get; private set; }
-
-    public ReadOnlySpan<float> Max => _max.AsSpan(0, TilesX * TilesY);
 
     /// <summary>Sizes the tile grid for an image; then <see cref="SetTileRow"/> fills it, one tile row at a time (rows may run in parallel).</summary>
     public void Prepare(int width, int height)
@@ -27,6 +28,64 @@ internal sealed class DepthTiles
         {
             _max = new float[TilesX * TilesY];
         }
+
+        _coarseX = (TilesX + (1 << CoarseShift) - 1) >> CoarseShift;
+        _coarseY = (TilesY + (1 << CoarseShift) - 1) >> CoarseShift;
+        if (_coarse.Length < _coarseX * _coarseY)
+        {
+            _coarse = new float[_coarseX * _coarseY];
+        }
+    }
+
+    /// <summary>The coarse level (each cell the deepest of 4 × 4 tiles), once every tile row is set.</summary>
+    public void BuildCoarse()
+    {
+        Array.Clear(_coarse, 0, _coarseX * _coarseY);
+        for (int ty = 0; ty < TilesY; ty++)
+        {
+            for (int tx = 0; tx < TilesX; tx++)
+            {
+                ref float cell = ref _coarse[((ty >> CoarseShift) * _coarseX) + (tx >> CoarseShift)];
+                float d = _max[(ty * TilesX) + tx];
+                cell = d > cell ? d : cell;
+            }
+        }
+    }
+
+    /// <summary>
+    /// At least the deepest return of pixels [<paramref name="u0"/>, <paramref name="u1"/>] × [<paramref name="v0"/>,
+    /// <paramref name="v1"/>] (inside the image): the deepest of the tiles that cover them, or of the coarse cells when
+    /// that is more than 16 tiles (a brick near the camera covers a hundred), stopping once it reaches
+    /// <paramref name="enough"/>.
+    /// </summary>
+    public float DeepestOver(int u0, int u1, int v0, int v1, float enough)
+    {
+        int tx0 = u0 >> TileShift, tx1 = u1 >> TileShift, ty0 = v0 >> TileShift, ty1 = v1 >> TileShift;
+        float[] cells = _max;
+        int stride = TilesX;
+        if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 16)
+        {
+            (tx0, tx1, ty0, ty1) = (tx0 >> CoarseShift, tx1 >> CoarseShift, ty0 >> CoarseShift, ty1 >> CoarseShift);
+            cells = _coarse;
+            stride = _coarseX;
+        }
+
+        float deepest = 0;
+        for (int ty = ty0; ty <= ty1; ty++)
+        {
+            for (int tx = tx0; tx <= tx1; tx++)
+            {
+                float d = cells[(ty * stride) + tx];
+                deepest = d > deepest ? d : deepest;
+            }
+
+            if (deepest >= enough)
+            {
+                break;
+            }
+        }
+
+        return deepest;
     }
 
     /// <summary>

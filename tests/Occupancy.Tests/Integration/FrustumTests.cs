@@ -65,3 +65,72 @@ public class FrustumTests
         Assert.True(skipped > kept, $"skipped {skipped}, kept {kept}"); // the span does spare most of the box
     }
 }
+
+/// <summary>The tiles of deepest returns that cull bricks behind surfaces: never below the true deepest return.</summary>
+public class DepthTilesTests
+{
+    [Fact]
+    public void Deepest_over_a_window_bounds_the_brute_force_maximum()
+    {
+        var random = new Random(8);
+        const int width = 150, height = 97; // tiles and coarse cells that do not divide the image
+        var depth = new float[width * height];
+        for (int i = 0; i < depth.Length; i++)
+        {
+            depth[i] = random.Next(5) == 0 ? float.NaN : random.NextSingle() * (random.Next(3) == 0 ? 9 : 3);
+        }
+
+        var tiles = new DepthTiles();
+        tiles.Prepare(width, height);
+        var columns = new float[width];
+        for (int ty = 0; ty < tiles.TilesY; ty++)
+        {
+            Array.Clear(columns);
+            for (int v = ty * DepthTiles.TileSize; v < Math.Min(height, (ty + 1) * DepthTiles.TileSize); v++)
+            {
+                for (int u = 0; u < width; u++)
+                {
+                    float d = depth[(v * width) + u];
+                    columns[u] = d > columns[u] ? d : columns[u];
+                }
+            }
+
+            tiles.SetTileRow(ty, columns);
+        }
+
+        tiles.BuildCoarse();
+        int small = 0, large = 0;
+        for (int trial = 0; trial < 3000; trial++)
+        {
+            int u0 = random.Next(width), u1 = Math.Min(width - 1, u0 + random.Next(trial % 2 == 0 ? 20 : width));
+            int v0 = random.Next(height), v1 = Math.Min(height - 1, v0 + random.Next(trial % 2 == 0 ? 20 : height));
+            float brute = 0;
+            for (int v = v0; v <= v1; v++)
+            {
+                for (int u = u0; u <= u1; u++)
+                {
+                    float d = depth[(v * width) + u];
+                    brute = d > brute ? d : brute;
+                }
+            }
+
+            float all = tiles.DeepestOver(u0, u1, v0, v1, float.PositiveInfinity);
+            Assert.True(all >= brute, $"window [{u0}, {u1}] x [{v0}, {v1}]: {all} < {brute}");
+            bool fewTiles = ((u1 >> DepthTiles.TileShift) - (u0 >> DepthTiles.TileShift) + 1) * ((v1 >> DepthTiles.TileShift) - (v0 >> DepthTiles.TileShift) + 1) <= 16;
+            if (fewTiles && u0 % DepthTiles.TileSize == 0 && (u1 + 1) % DepthTiles.TileSize == 0 && v0 % DepthTiles.TileSize == 0 && (v1 + 1) % DepthTiles.TileSize == 0)
+            {
+                Assert.Equal(brute, all); // whole tiles: exact
+            }
+
+            small += fewTiles ? 1 : 0;
+            large += fewTiles ? 0 : 1;
+
+            // Stopping early: a result below "enough" is still a bound of the window.
+            float enough = random.NextSingle() * 9;
+            float early = tiles.DeepestOver(u0, u1, v0, v1, enough);
+            Assert.True(early >= enough || early >= brute, $"early {early} below both enough {enough} and the window's {brute}");
+        }
+
+        Assert.True(small > 500 && large > 200, $"small {small}, large {large}");
+    }
+}
