@@ -104,25 +104,35 @@ internal static class EndpointKernel
     }
 
     /// <summary>8 pixels per iteration; the tail runs scalar. Same results as <see cref="RowScalar"/>, bit for bit.</summary>
-    [SkipLocalsInit]
+    /// <remarks>
+    /// Two passes over the row, both in L1: the keys and sums, then the fresh bits from the stored keys (the left
+    /// neighbour read back at u − 1). One pass held too many constants for the registers (the JIT reloaded a dozen every
+    /// 8 pixels) and needed three permutes and blends per axis for the left neighbour.
+    /// </remarks>
     public static unsafe void RowVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
     {
-        int* kx = row.X, ky = row.Y, kz = row.Z, aboveX = row.AboveX, aboveY = row.AboveY, aboveZ = row.AboveZ;
-        ulong* fresh = row.Fresh;
+        new Span<ulong>(row.Fresh, (width + 63) / 64).Clear();
+        int u = KeysVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
+        FreshVector256(u, row.X, row.Y, row.Z, row.AboveX, row.AboveY, row.AboveZ, row.Fresh);
+        RowScalarFrom(u, depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
+    }
+
+    /// <summary>Keys and sums of the pixels before the returned index (a multiple of 8); the rest are left to the scalar tail.</summary>
+    [SkipLocalsInit]
+    private static unsafe int KeysVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
+    {
+        int* kx = row.X, ky = row.Y, kz = row.Z;
         float* columnMax = row.ColumnMax;
-        new Span<ulong>(fresh, (width + 63) / 64).Clear();
         Vector3 ax = p.AxisX, ay = p.AxisY, az = p.AxisZ, t = p.Position;
         Vector256<float> axX = Vector256.Create(ax.X), ayX = Vector256.Create(ay.X), azX = Vector256.Create(az.X), tX = Vector256.Create(t.X);
         Vector256<float> axY = Vector256.Create(ax.Y), ayY = Vector256.Create(ay.Y), azY = Vector256.Create(az.Y), tY = Vector256.Create(t.Y);
         Vector256<float> axZ = Vector256.Create(ax.Z), ayZ = Vector256.Create(ay.Z), azZ = Vector256.Create(az.Z), tZ = Vector256.Create(t.Z);
         Vector256<float> b = Vector256.Create(rowSlope), range = Vector256.Create(maxRange), maxValue = Vector256.Create(float.MaxValue);
         Vector256<double> inv = Vector256.Create(inverseResolution);
-        // The map's index range as open bounds: a floor outside int's range (or NaN) converts to int.MinValue, also outside.
-        Vector256<int> below = Vector256.Create(OccupancyMap.MinVoxelIndex - 1), above = Vector256.Create(OccupancyMap.MaxVoxelIndex + 1);
+        // The map's index range [−2^23, 2^23) is where key + 2^23 has no bit above the 24th: one shift tests all three
+        // axes. A floor outside int's range, or NaN, converts to int.MinValue, also outside.
+        Vector256<int> bias = Vector256.Create(-OccupancyMap.MinVoxelIndex);
         Vector256<int> noKey = Vector256.Create(NoKey);
-        var rotate = Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6);
-        var lastLane = Vector256.Create(7);
-        Vector256<int> carryX = noKey, carryY = Vector256<int>.Zero, carryZ = Vector256<int>.Zero;
         Vector256<float> deepest = Vector256<float>.Zero;
         int valid = 0, beyond = 0;
         int u = 0;
@@ -137,7 +147,6 @@ internal static class EndpointKernel
             Vector256<float> length = Vector256.Sqrt((rx * rx) + (ry * ry) + (rz * rz));
             Vector256<float> hasReturn = Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThanOrEqual(d, maxValue);
             Vector256<float> inReach = Vector256.LessThanOrEqual(length, range);
-            Vector256<int> ok = (hasReturn & inReach).AsInt32();
 
             // The sums: valid depths are positive and finite, the rest zero, so a plain max is exact.
             Vector256<float> validDepth = hasReturn & d;
@@ -147,34 +156,14 @@ internal static class EndpointKernel
             valid += BitOperations.PopCount(returns);
             beyond += BitOperations.PopCount(returns & ~inReach.ExtractMostSignificantBits());
 
-            // Keys: the double floor of TryGetKey for all 8 (about 10 instructions an axis, no branch). A float floor
-            // checked for being provably equal cost twice that in the checks and the fallback's register spills.
+            // Keys: the double floor of TryGetKey for all 8 (no branch). A float floor checked for being provably equal
+            // cost twice as much in the checks and the fallback's register spills.
             Vector256<int> ix = DoubleFloor(wx, inv), iy = DoubleFloor(wy, inv), iz = DoubleFloor(wz, inv);
-            Vector256<int> inRange = Vector256.GreaterThan(ix, below) & Vector256.LessThan(ix, above)
-                                   & Vector256.GreaterThan(iy, below) & Vector256.LessThan(iy, above)
-                                   & Vector256.GreaterThan(iz, below) & Vector256.LessThan(iz, above);
-            Vector256<int> mask = ok & inRange;
-            ix = Vector256.ConditionalSelect(mask, ix, noKey);
-            iy &= mask;
-            iz &= mask;
-            ix.Store(kx + u);
-            iy.Store(ky + u);
-            iz.Store(kz + u);
-            // Each lane against the lane before it (lane 0 against the last lane of the previous 8 pixels) and above it.
-            Vector256<int> px = Avx2.Blend(Avx2.PermuteVar8x32(ix, rotate), carryX, 1);
-            Vector256<int> py = Avx2.Blend(Avx2.PermuteVar8x32(iy, rotate), carryY, 1);
-            Vector256<int> pz = Avx2.Blend(Avx2.PermuteVar8x32(iz, rotate), carryZ, 1);
-            Vector256<int> same = Vector256.Equals(px, ix) & Vector256.Equals(py, iy) & Vector256.Equals(pz, iz);
-            if (aboveX != null)
-            {
-                same |= Vector256.Equals(Vector256.Load(aboveX + u), ix) & Vector256.Equals(Vector256.Load(aboveY + u), iy) & Vector256.Equals(Vector256.Load(aboveZ + u), iz);
-            }
-
-            uint bits = Vector256.AndNot(mask, same).AsSingle().ExtractMostSignificantBits();
-            fresh[u >> 6] |= (ulong)bits << u;
-            carryX = Avx2.PermuteVar8x32(ix, lastLane);
-            carryY = Avx2.PermuteVar8x32(iy, lastLane);
-            carryZ = Avx2.PermuteVar8x32(iz, lastLane);
+            Vector256<int> outside = Vector256.ShiftRightLogical((ix + bias) | (iy + bias) | (iz + bias), 24);
+            Vector256<int> mask = (hasReturn & inReach).AsInt32() & Vector256.Equals(outside, Vector256<int>.Zero);
+            Vector256.ConditionalSelect(mask, ix, noKey).Store(kx + u);
+            (iy & mask).Store(ky + u);
+            (iz & mask).Store(kz + u);
         }
 
         row.Valid += valid;
@@ -185,7 +174,39 @@ internal static class EndpointKernel
             row.MaxDepth = m > row.MaxDepth ? m : row.MaxDepth;
         }
 
-        RowScalarFrom(u, depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
+        return u;
+    }
+
+    /// <summary>Fresh bits of pixels [0, <paramref name="end"/>) from their stored keys: a key, unlike the left and upper neighbours'.</summary>
+    private static unsafe void FreshVector256(int end, int* kx, int* ky, int* kz, int* aboveX, int* aboveY, int* aboveZ, ulong* fresh)
+    {
+        Vector256<int> noKey = Vector256.Create(NoKey);
+        for (int u = 0; u < end; u += 8)
+        {
+            Vector256<int> ix = Vector256.Load(kx + u), iy = Vector256.Load(ky + u), iz = Vector256.Load(kz + u);
+            Vector256<int> same = Vector256.Equals(ix, noKey);
+            if (u > 0)
+            {
+                same |= Vector256.Equals(Vector256.Load(kx + u - 1), ix) & Vector256.Equals(Vector256.Load(ky + u - 1), iy) & Vector256.Equals(Vector256.Load(kz + u - 1), iz);
+            }
+            else
+            {
+                // Pixel 0 has no left neighbour: compare lane 0 with a key no pixel has.
+                var left = Vector256.Create(NoKey, 0, 0, 0, 0, 0, 0, 0);
+                Vector256<int> shiftedX = Avx2.Blend(Avx2.PermuteVar8x32(ix, Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6)), left, 1);
+                Vector256<int> shiftedY = Avx2.Blend(Avx2.PermuteVar8x32(iy, Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6)), Vector256<int>.Zero, 1);
+                Vector256<int> shiftedZ = Avx2.Blend(Avx2.PermuteVar8x32(iz, Vector256.Create(7, 0, 1, 2, 3, 4, 5, 6)), Vector256<int>.Zero, 1);
+                same |= Vector256.Equals(shiftedX, ix) & Vector256.Equals(shiftedY, iy) & Vector256.Equals(shiftedZ, iz);
+            }
+
+            if (aboveX != null)
+            {
+                same |= Vector256.Equals(Vector256.Load(aboveX + u), ix) & Vector256.Equals(Vector256.Load(aboveY + u), iy) & Vector256.Equals(Vector256.Load(aboveZ + u), iz);
+            }
+
+            uint bits = (~same).AsSingle().ExtractMostSignificantBits();
+            fresh[u >> 6] |= (ulong)bits << u;
+        }
     }
 
     /// <summary>
