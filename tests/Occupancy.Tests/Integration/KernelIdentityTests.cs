@@ -349,6 +349,60 @@ public class ParallelIntegrationTests
 public class EndpointKernelTests
 {
     [Fact]
+    public unsafe void Vector_row_equals_scalar_row_at_the_edge_of_the_map()
+    {
+        // A camera 2 m inside the map's +x face, looking along +x: returns beyond 2 m lie outside the map (no key).
+        const double resolution = 0.05;
+        float edge = (float)((OccupancyMap.MaxVoxelIndex + 1) * resolution);
+        var eye = new Vector3(edge - 2f, 3f, -1f);
+        var pose = Pose3.LookAt(eye, eye + new Vector3(1f, 0.1f, 0.05f), Vector3.UnitZ);
+        const int width = 61;
+        var k = new PinholeIntrinsics(width, 1, 40f, 40f, 30f, 0f);
+        var projector = new BackProjector(k, pose);
+        var random = new Random(12);
+        var depth = new float[width];
+        var slopes = new float[width];
+        for (int u = 0; u < width; u++)
+        {
+            slopes[u] = projector.ColumnSlope(u);
+            depth[u] = 1f + (random.NextSingle() * 3f); // 1 to 4 m: both sides of the face
+        }
+
+        int[] sx = new int[width], sy = new int[width], sz = new int[width], vx = new int[width], vy = new int[width], vz = new int[width];
+        float[] sc = new float[width], vc = new float[width];
+        ulong[] fa = new ulong[1], fb = new ulong[1];
+        fixed (float* d = depth, s = slopes, scm = sc, vcm = vc)
+        fixed (int* ax = sx, ay = sy, az = sz, bx = vx, by = vy, bz = vz)
+        fixed (ulong* pfa = fa, pfb = fb)
+        {
+            var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm };
+            var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm };
+            EndpointKernel.RowScalar(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref scalarRow);
+            if (EndpointKernel.VectorSupported)
+            {
+                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref vectorRow);
+                Assert.Equal(sx, vx);
+                Assert.Equal(sy, vy);
+                Assert.Equal(sz, vz);
+                Assert.Equal(fa, fb);
+            }
+        }
+
+        // Oracle: a pixel has a key exactly when its point has one in the map; both cases occur.
+        var map = new OccupancyMap(resolution);
+        int inside = 0, outside = 0;
+        for (int u = 0; u < width; u++)
+        {
+            bool hasKey = map.TryGetKey(projector.PixelToWorld(u, 0, depth[u]), out VoxelKey key);
+            Assert.Equal(hasKey ? key.X : EndpointKernel.NoKey, sx[u]);
+            inside += hasKey ? 1 : 0;
+            outside += hasKey ? 0 : 1;
+        }
+
+        Assert.True(inside > 10 && outside > 10, $"inside {inside}, outside {outside}");
+    }
+
+    [Fact]
     public unsafe void Vector_row_equals_scalar_row_for_widths_0_to_70()
     {
         var random = new Random(31);
