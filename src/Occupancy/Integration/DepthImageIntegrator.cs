@@ -420,6 +420,7 @@ public sealed class DepthImageIntegrator
             fixed (ulong* fresh = w.Fresh)
             fixed (long* cacheKeys = w.CacheKeys)
             fixed (nint* cacheWords = w.CacheWords)
+            fixed (int* missedPixels = w.Missed)
             {
                 new Span<float>(columnMax, width).Clear();
                 var row = new EndpointRow { X = k0x, Y = k0y, Z = k0z, Fresh = fresh, ColumnMax = columnMax };
@@ -427,29 +428,23 @@ public sealed class DepthImageIntegrator
                 {
                     EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, ref row);
                     int* kx = row.X, ky = row.Y, kz = row.Z;
-                    for (int w64 = 0; w64 < (width + 63) / 64; w64++)
-                    for (ulong bits = fresh[w64]; bits != 0; bits &= bits - 1)
+                    int missed = MarkRow(kx, ky, kz, fresh, (width + 63) / 64, cacheKeys, cacheWords, missedPixels);
+                    for (int m = 0; m < missed; m++)
                     {
-                        // No branch on "same voxel as before" or "same brick as before": both went either way at random
-                        // (half of the fresh pixels of the standard room change brick: a row crosses a surface's bricks
-                        // back and forth) and their mispredictions cost more than a second OR of the same bit. A cache of
-                        // this frame's bricks, indexed by the low bits of the brick coordinates, saves the map look-ups
-                        // (26 000 fresh pixels a frame, 130 bricks, 250 misses).
-                        int u = (w64 * 64) + BitOperations.TrailingZeroCount(bits);
+                        // A brick the cache did not hold: look it up (adding it if new) and mark the pixel.
+                        int u = missedPixels[m];
                         int x = kx[u], y = ky[u], z = kz[u];
                         int bx = x >> VoxelKey.BrickShift, by = y >> VoxelKey.BrickShift, bz = z >> VoxelKey.BrickShift;
+                        int entry = CacheEntry(bx, by, bz);
                         long packed = VoxelKey.PackBrick(bx, by, bz);
-                        int entry = (bx & 7) | ((by & 7) << 3) | ((bz & 7) << 6);
-                        ulong* words = (ulong*)cacheWords[entry];
                         if (cacheKeys[entry] != packed)
                         {
-                            words = EnterBrick(w, map, bx, by, bz);
+                            cacheWords[entry] = (nint)EnterBrick(w, map, bx, by, bz);
                             cacheKeys[entry] = packed;
-                            cacheWords[entry] = (nint)words;
                         }
 
                         int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
-                        words[local >> 6] |= 1UL << local;
+                        ((ulong*)cacheWords[entry])[local >> 6] |= 1UL << local;
                     }
 
                     // This row's keys are the next row's "above"; the buffers swap.
@@ -466,6 +461,42 @@ public sealed class DepthImageIntegrator
             }
         }
     }
+
+    /// <summary>
+    /// Marks the voxels of a row's fresh pixels whose bricks the cache holds; returns how many pixels it left, listed in
+    /// <paramref name="missed"/>, for the caller to mark after looking their bricks up. No branch on "same voxel as
+    /// before" or "same brick as before": both went either way at random (half of the fresh pixels of the standard room
+    /// change brick: a row crosses a surface's bricks back and forth) and their mispredictions cost more than a second OR
+    /// of the same bit. The cache is indexed by the low bits of the brick coordinates (26 000 fresh pixels a frame, 130
+    /// bricks, 250 misses). No call either: with the look-up in the loop, the JIT kept the loop's state on the stack.
+    /// </summary>
+    private static unsafe int MarkRow(int* kx, int* ky, int* kz, ulong* fresh, int words, long* cacheKeys, nint* cacheWords, int* missed)
+    {
+        int count = 0;
+        for (int w64 = 0; w64 < words; w64++)
+        {
+            for (ulong bits = fresh[w64]; bits != 0; bits &= bits - 1)
+            {
+                int u = (w64 * 64) + BitOperations.TrailingZeroCount(bits);
+                int x = kx[u], y = ky[u], z = kz[u];
+                int bx = x >> VoxelKey.BrickShift, by = y >> VoxelKey.BrickShift, bz = z >> VoxelKey.BrickShift;
+                int entry = CacheEntry(bx, by, bz);
+                if (cacheKeys[entry] != VoxelKey.PackBrick(bx, by, bz))
+                {
+                    missed[count++] = u;
+                    continue;
+                }
+
+                int local = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
+                ((ulong*)cacheWords[entry])[local >> 6] |= 1UL << local;
+            }
+        }
+
+        return count;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int CacheEntry(int bx, int by, int bz) => (bx & 7) | ((by & 7) << 3) | ((bz & 7) << 6);
 
     /// <summary>
     /// The endpoint words of brick (<paramref name="bx"/>, <paramref name="by"/>, <paramref name="bz"/>) in this worker's
@@ -661,6 +692,7 @@ public sealed class DepthImageIntegrator
         public int[] AboveZ = [];
         public ulong[] Fresh = [];
         public float[] ColumnMax = [];
+        public int[] Missed = [];
         public long[] CacheKeys = new long[512];
         public nint[] CacheWords = new nint[512];
 
@@ -677,6 +709,7 @@ public sealed class DepthImageIntegrator
                 AboveZ = new int[width];
                 Fresh = new ulong[(width + 63) / 64];
                 ColumnMax = new float[width];
+                Missed = new int[width];
             }
         }
 

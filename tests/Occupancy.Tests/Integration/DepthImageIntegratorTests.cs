@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using System.Numerics;
 using Occupancy.Geometry;
 using Occupancy.Integration;
@@ -177,6 +178,50 @@ public class DepthImageIntegratorTests
             new DepthImageIntegrator(b, 5f).Integrate(reference, StandardRoom.Intrinsics, pose);
             TestData.AssertSameMap(TestData.Snapshot(b), TestData.Snapshot(a));
             Assert.True(a.CountVoxels().Occupied > 1000);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Every_voxel_holding_a_return_gets_a_hit_and_no_other_voxel_is_occupied(int threads)
+    {
+        // One frame into an empty map: a voxel is occupied exactly when it holds the back-projected point of a return
+        // within range, or its centre lies within the band of the surface it projects onto (none with a zero band).
+        foreach (int frame in new[] { 0, 7, 13 })
+        {
+            var map = new OccupancyMap(StandardRoom.Resolution);
+            var integrator = new DepthImageIntegrator(map, StandardRoom.MaxRange, hitBand: 0f) { MaxDegreeOfParallelism = threads };
+            Pose3 pose = StandardRoom.CameraPose(frame);
+            integrator.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, pose);
+            var expected = new HashSet<VoxelKey>();
+            var projector = new BackProjector(StandardRoom.Intrinsics, pose);
+            float[] depth = TestData.RoomFrames[frame];
+            for (int v = 0; v < StandardRoom.Intrinsics.Height; v++)
+            {
+                for (int u = 0; u < StandardRoom.Intrinsics.Width; u++)
+                {
+                    float d = depth[(v * StandardRoom.Intrinsics.Width) + u];
+                    Vector3 p = projector.PixelToWorld(u, v, d);
+                    if (d > 0 && float.IsFinite(d) && Vector3.Distance(p, pose.Position) <= StandardRoom.MaxRange && map.TryGetKey(p, out VoxelKey key))
+                    {
+                        expected.Add(key);
+                    }
+                }
+            }
+
+            var occupied = new HashSet<VoxelKey>();
+            foreach ((VoxelKey key, float logOdds) in TestData.Snapshot(map))
+            {
+                if (logOdds >= 0)
+                {
+                    occupied.Add(key);
+                }
+            }
+
+            Assert.True(expected.Count > 3_000, $"frame {frame}: only {expected.Count} return voxels");
+            Assert.Empty(expected.Except(occupied));
+            Assert.Empty(occupied.Except(expected));
         }
     }
 
