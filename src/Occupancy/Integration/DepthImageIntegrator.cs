@@ -303,7 +303,7 @@ public sealed class DepthImageIntegrator
             WorkerPool.Shared.Run(_brickJob, _brickJob.RowCount, _maxDegreeOfParallelism);
         }
 
-        int hits = 0, updated = 0;
+        int hits = 0, updated = 0, inFront = 0;
         foreach (Worker w in _workers)
         {
             for (int i = 0; i < w.NewBrickCount; i++)
@@ -315,8 +315,10 @@ public sealed class DepthImageIntegrator
 
             hits += w.Hits;
             updated += w.Updated;
+            inFront += w.InFront;
         }
 
+        BricksInFrontLastFrame = inFront;
         int leftover = FinishEndpoints();
         _frameOpen = false;
         return new IntegrationStats(depth.Length, depth.Length - summary.Valid, 0, summary.BeyondRange, hits + leftover, updated - hits);
@@ -415,7 +417,7 @@ public sealed class DepthImageIntegrator
             int width = _k.Width;
             w.EnsureRow(width);
             int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
-            fixed (float* slopes = owner._slopes, columnMax = w.ColumnMax)
+            fixed (float* slopes = owner._slopes, columnMax = w.ColumnMax, columnMin = w.ColumnMin)
             fixed (int* k0x = w.KeyX, k0y = w.KeyY, k0z = w.KeyZ, k1x = w.AboveX, k1y = w.AboveY, k1z = w.AboveZ)
             fixed (ulong* fresh = w.Fresh)
             fixed (long* cacheKeys = w.CacheKeys)
@@ -423,7 +425,8 @@ public sealed class DepthImageIntegrator
             fixed (int* missedPixels = w.Missed)
             {
                 new Span<float>(columnMax, width).Clear();
-                var row = new EndpointRow { X = k0x, Y = k0y, Z = k0z, Fresh = fresh, ColumnMax = columnMax };
+                new Span<float>(columnMin, width).Fill(float.MaxValue);
+                var row = new EndpointRow { X = k0x, Y = k0y, Z = k0z, Fresh = fresh, ColumnMax = columnMax, ColumnMin = columnMin };
                 for (int v = index * RowsPerJob; v < rowEnd; v++)
                 {
                     EndpointKernel.Row(_depth + (v * width), slopes, width, _projector.RowSlope(v), _projector, owner.MaxRange, map.InverseResolution, ref row);
@@ -457,7 +460,7 @@ public sealed class DepthImageIntegrator
                 }
 
                 w.Summary = DepthSummary.Combine(w.Summary, new DepthSummary(row.Valid, row.MaxDepth, row.Beyond));
-                owner._tiles.SetTileRow(index, new ReadOnlySpan<float>(columnMax, width));
+                owner._tiles.SetTileRow(index, new ReadOnlySpan<float>(columnMax, width), new ReadOnlySpan<float>(columnMin, width));
             }
         }
     }
@@ -576,7 +579,8 @@ public sealed class DepthImageIntegrator
                     hasEndpoints = (Volatile.Read(ref Unsafe.Add(ref words, EndpointWords)) & HasEndpoints) != 0;
                 }
 
-                if (!hasEndpoints && owner.CullBehindSurfaces && IsBehindSurfaces(c.Origin))
+                Place place = owner.CullBehindSurfaces ? PlaceOf(c.Origin, hasEndpoints) : Place.Across;
+                if (place == Place.Behind)
                 {
                     continue;
                 }
@@ -593,7 +597,11 @@ public sealed class DepthImageIntegrator
                     fixed (float* brick = map.BrickAt(slot))
                     fixed (ulong* mask = &words)
                     {
-                        n = kernel.IntegrateBrick(brick, projection, _frame, _depth, hasEndpoints ? (byte*)mask : _noEndpoints);
+                        byte* endpoints = hasEndpoints ? (byte*)mask : _noEndpoints;
+                        n = place == Place.InFront
+                            ? kernel.IntegrateBrickInFront(brick, projection, _frame, endpoints)
+                            : kernel.IntegrateBrick(brick, projection, _frame, _depth, endpoints);
+                        w.InFront += place == Place.InFront ? 1 : 0;
                     }
                 }
                 else
@@ -601,7 +609,10 @@ public sealed class DepthImageIntegrator
                     float[] scratch = w.Scratch;
                     fixed (float* brick = scratch)
                     {
-                        n = kernel.IntegrateBrick(brick, projection, _frame, _depth, _noEndpoints);
+                        n = place == Place.InFront
+                            ? kernel.IntegrateBrickInFront(brick, projection, _frame, _noEndpoints)
+                            : kernel.IntegrateBrick(brick, projection, _frame, _depth, _noEndpoints);
+                        w.InFront += place == Place.InFront ? 1 : 0;
                     }
 
                     if ((n & 0xFFFF) > 0)
@@ -627,19 +638,36 @@ public sealed class DepthImageIntegrator
             return Vector3.Transform(relative, _toCamera);
         }
 
+        /// <summary>Where a brick lies against the surfaces its voxel centres project onto.</summary>
+        private enum Place
+        {
+            /// <summary>The surfaces may cross it, or it is too near the camera to tell: each voxel reads its pixel.</summary>
+            Across,
+
+            /// <summary>Every voxel centre lies farther than the deepest return plus the band, or none projects into the image: nothing changes.</summary>
+            Behind,
+
+            /// <summary>Every voxel centre lies nearer than the shallowest depth minus the band, and every pixel there has a return: each voxel that projects into the image is free.</summary>
+            InFront,
+        }
+
         /// <summary>
-        /// True when every voxel centre of the brick is farther along the optical axis than the deepest return
-        /// (plus the band) of every tile its centres can project into, or none of those tiles has a return.
+        /// Places a brick from the tiles of the pixels its voxel centres can project into: behind when every centre is
+        /// farther along the optical axis than the deepest return (plus the band) of those tiles, or none of them has a
+        /// return, or the brick projects outside the image (only for a brick without endpoints, whose hits must still be
+        /// given); in front when every centre is nearer than the shallowest depth of those tiles minus the band and
+        /// none of their pixels lacks a return (when <see cref="DepthImageIntegrator.SkipReadsInFront"/>).
         /// </summary>
-        private bool IsBehindSurfaces(Vector3 origin)
+        private Place PlaceOf(Vector3 origin, bool hasEndpoints)
         {
             const float halfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
             Vector3 ex = halfSpan * _stepX, ey = halfSpan * _stepY, ez = halfSpan * _stepZ;
             Vector3 centre = origin + ex + ey + ez;
-            float zMin = centre.Z - (MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z));
+            float reachZ = MathF.Abs(ex.Z) + MathF.Abs(ey.Z) + MathF.Abs(ez.Z);
+            float zMin = centre.Z - reachZ, zMax = centre.Z + reachZ;
             if (zMin <= 0.05f)
             {
-                return false; // too close to project safely
+                return Place.Across; // too close to project safely
             }
 
             ProjectiveFrame f = _frame;
@@ -659,18 +687,37 @@ public sealed class DepthImageIntegrator
             int v0 = Math.Max(0, (int)MathF.Floor(vMin - 0.5f)), v1 = Math.Min(f.Height - 1, (int)MathF.Ceiling(vMax + 0.5f));
             if (u0 > u1 || v0 > v1)
             {
-                return true; // projects outside the image
+                return hasEndpoints ? Place.Across : Place.Behind; // projects outside the image
             }
 
-            // Behind when nearer than zMin there is no return: the deepest return needed to keep the brick is zMin − band.
-            float keep = zMin - f.Band - 1e-3f;
-            float deepest = owner._tiles.DeepestOver(u0, u1, v0, v1, keep);
-            return deepest < keep;
+            DepthTiles tiles = owner._tiles;
+            if (!hasEndpoints)
+            {
+                // Behind when nearer than zMin there is no return: the deepest return needed to keep the brick is zMin − band.
+                float keep = zMin - f.Band - 1e-3f;
+                if (tiles.DeepestOver(u0, u1, v0, v1, keep) < keep)
+                {
+                    return Place.Behind;
+                }
+            }
+
+            // In front when every pixel there holds a return deeper than zMax + band: each centre's sd = d − z exceeds the band.
+            float needed = zMax + f.Band + 1e-3f;
+            return owner.SkipReadsInFront && tiles.ShallowestOver(u0, u1, v0, v1, needed) > needed ? Place.InFront : Place.Across;
         }
     }
 
     /// <summary>Skip bricks that lie wholly behind the surfaces they face (they cannot change). Off only in tests.</summary>
     internal bool CullBehindSurfaces { get; set; } = true;
+
+    /// <summary>
+    /// Update bricks that lie wholly in front of the surfaces they face without reading the image (every voxel that
+    /// projects into it is free); needs <see cref="CullBehindSurfaces"/>. Off only in tests, which compare both ways.
+    /// </summary>
+    internal bool SkipReadsInFront { get; set; } = true;
+
+    /// <summary>Bricks of the last frame updated as wholly in front of the surfaces (for tests: the path is taken).</summary>
+    internal int BricksInFrontLastFrame { get; private set; }
 
     /// <summary>One thread's share of a frame.</summary>
     private sealed class Worker
@@ -683,6 +730,7 @@ public sealed class DepthImageIntegrator
         public int NewBrickCount;
         public int Updated;
         public int Hits;
+        public int InFront;
         public float[] Scratch = NewScratch();
         public int[] KeyX = [];
         public int[] KeyY = [];
@@ -692,6 +740,7 @@ public sealed class DepthImageIntegrator
         public int[] AboveZ = [];
         public ulong[] Fresh = [];
         public float[] ColumnMax = [];
+        public float[] ColumnMin = [];
         public int[] Missed = [];
         public long[] CacheKeys = new long[512];
         public nint[] CacheWords = new nint[512];
@@ -709,6 +758,7 @@ public sealed class DepthImageIntegrator
                 AboveZ = new int[width];
                 Fresh = new ulong[(width + 63) / 64];
                 ColumnMax = new float[width];
+                ColumnMin = new float[width];
                 Missed = new int[width];
             }
         }
@@ -717,7 +767,7 @@ public sealed class DepthImageIntegrator
 
         public void Reset()
         {
-            TouchedCount = NewBrickCount = Updated = Hits = 0;
+            TouchedCount = NewBrickCount = Updated = Hits = InFront = 0;
             Summary = default;
             CacheKeys.AsSpan().Fill(-1); // no brick packs to -1; slots may be reused between frames, so the cache lasts one
         }

@@ -14,8 +14,8 @@ namespace Occupancy.Integration;
 /// <see cref="OccupancyMap.TryGetKey"/>, so a pixel lands in the voxel that ray casting its point would hit.
 /// It also flags which pixels need marking: neighbouring pixels mostly share a voxel, so a pixel is "fresh" only when
 /// its voxel differs from both its left neighbour's and the one above it. In the same pass it sums up the returns
-/// (count, deepest, beyond the range) and keeps each column's deepest return for the tiles that cull bricks: passes of
-/// their own over the image cost a tenth of a frame.
+/// (count, deepest, beyond the range) and keeps each column's deepest return and shallowest depth for the tiles that
+/// cull bricks and find bricks wholly in front of the surfaces: passes of their own over the image cost a tenth of a frame.
 /// The 256-bit strategy does 8 pixels at a time; <see cref="RowScalar"/> is its reference, and both give the same
 /// keys and flags bit for bit.
 /// </summary>
@@ -66,6 +66,9 @@ internal static class EndpointKernel
                 row.MaxDepth = d > row.MaxDepth ? d : row.MaxDepth;
                 row.ColumnMax[u] = d > row.ColumnMax[u] ? d : row.ColumnMax[u];
             }
+
+            float shallow = valid ? d : 0f;
+            row.ColumnMin[u] = shallow < row.ColumnMin[u] ? shallow : row.ColumnMin[u];
 
             bool sameLeft = u > 0 && kx[u] == kx[u - 1] && ky[u] == ky[u - 1] && kz[u] == kz[u - 1];
             bool sameAbove = aboveX != null && kx[u] == aboveX[u] && ky[u] == aboveY[u] && kz[u] == aboveZ[u];
@@ -122,7 +125,7 @@ internal static class EndpointKernel
     private static unsafe int KeysVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
     {
         int* kx = row.X, ky = row.Y, kz = row.Z;
-        float* columnMax = row.ColumnMax;
+        float* columnMax = row.ColumnMax, columnMin = row.ColumnMin;
         Vector3 ax = p.AxisX, ay = p.AxisY, az = p.AxisZ, t = p.Position;
         Vector256<float> axX = Vector256.Create(ax.X), ayX = Vector256.Create(ay.X), azX = Vector256.Create(az.X), tX = Vector256.Create(t.X);
         Vector256<float> axY = Vector256.Create(ax.Y), ayY = Vector256.Create(ay.Y), azY = Vector256.Create(az.Y), tY = Vector256.Create(t.Y);
@@ -152,6 +155,7 @@ internal static class EndpointKernel
             Vector256<float> validDepth = hasReturn & d;
             deepest = Avx.Max(deepest, validDepth);
             Avx.Max(Vector256.Load(columnMax + u), validDepth).Store(columnMax + u);
+            Avx.Min(Vector256.Load(columnMin + u), validDepth).Store(columnMin + u);
             uint returns = hasReturn.ExtractMostSignificantBits();
             valid += BitOperations.PopCount(returns);
             beyond += BitOperations.PopCount(returns & ~inReach.ExtractMostSignificantBits());
@@ -246,6 +250,9 @@ internal unsafe struct EndpointRow
 
     /// <summary>Per column, the deepest return seen so far (0 for none); raised by every row.</summary>
     public float* ColumnMax;
+
+    /// <summary>Per column, the shallowest depth seen so far, a pixel without a return counting as 0; lowered by every row.</summary>
+    public float* ColumnMin;
 
     /// <summary>Pixels with a return (positive and finite depth).</summary>
     public int Valid;

@@ -66,53 +66,66 @@ public class FrustumTests
     }
 }
 
-/// <summary>The tiles of deepest returns that cull bricks behind surfaces: never below the true deepest return.</summary>
+/// <summary>The tiles of deepest returns and shallowest depths: bounds of the true extremes, never inside them.</summary>
 public class DepthTilesTests
 {
     [Fact]
-    public void Deepest_over_a_window_bounds_the_brute_force_maximum()
+    public void Deepest_and_shallowest_over_a_window_bound_the_brute_force_extremes()
     {
         var random = new Random(8);
         const int width = 150, height = 97; // tiles and coarse cells that do not divide the image
         var depth = new float[width * height];
         for (int i = 0; i < depth.Length; i++)
         {
-            depth[i] = random.Next(5) == 0 ? float.NaN : random.NextSingle() * (random.Next(3) == 0 ? 9 : 3);
+            // Holes (NaN) only in the left third, so that windows further right have a return at every pixel.
+            depth[i] = (i % width) < 50 && random.Next(5) == 0 ? float.NaN : 0.1f + (random.NextSingle() * (random.Next(3) == 0 ? 9 : 3));
         }
 
         var tiles = new DepthTiles();
         tiles.Prepare(width, height);
         var columns = new float[width];
+        var shallow = new float[width];
         for (int ty = 0; ty < tiles.TilesY; ty++)
         {
             Array.Clear(columns);
+            Array.Fill(shallow, float.MaxValue);
             for (int v = ty * DepthTiles.TileSize; v < Math.Min(height, (ty + 1) * DepthTiles.TileSize); v++)
             {
                 for (int u = 0; u < width; u++)
                 {
                     float d = depth[(v * width) + u];
                     columns[u] = d > columns[u] ? d : columns[u];
+                    float s = d > 0 && float.IsFinite(d) ? d : 0;
+                    shallow[u] = s < shallow[u] ? s : shallow[u];
                 }
             }
 
-            tiles.SetTileRow(ty, columns);
+            tiles.SetTileRow(ty, columns, shallow);
         }
 
         tiles.BuildCoarse();
-        int small = 0, large = 0;
+        int small = 0, large = 0, nonzero = 0;
         for (int trial = 0; trial < 3000; trial++)
         {
             int u0 = random.Next(width), u1 = Math.Min(width - 1, u0 + random.Next(trial % 2 == 0 ? 20 : width));
             int v0 = random.Next(height), v1 = Math.Min(height - 1, v0 + random.Next(trial % 2 == 0 ? 20 : height));
-            float brute = 0;
+            float brute = 0, bruteShallow = float.MaxValue;
             for (int v = v0; v <= v1; v++)
             {
                 for (int u = u0; u <= u1; u++)
                 {
                     float d = depth[(v * width) + u];
                     brute = d > brute ? d : brute;
+                    float s = d > 0 && float.IsFinite(d) ? d : 0;
+                    bruteShallow = s < bruteShallow ? s : bruteShallow;
                 }
             }
+
+            float shallowest = tiles.ShallowestOver(u0, u1, v0, v1, float.NegativeInfinity);
+            Assert.True(shallowest <= bruteShallow, $"window [{u0}, {u1}] x [{v0}, {v1}]: shallowest {shallowest} > {bruteShallow}");
+            float low = random.NextSingle() * 3;
+            float earlyShallow = tiles.ShallowestOver(u0, u1, v0, v1, low);
+            Assert.True(earlyShallow <= low || earlyShallow <= bruteShallow, $"early {earlyShallow} above both {low} and the window's {bruteShallow}");
 
             float all = tiles.DeepestOver(u0, u1, v0, v1, float.PositiveInfinity);
             Assert.True(all >= brute, $"window [{u0}, {u1}] x [{v0}, {v1}]: {all} < {brute}");
@@ -120,9 +133,11 @@ public class DepthTilesTests
             if (fewTiles && u0 % DepthTiles.TileSize == 0 && (u1 + 1) % DepthTiles.TileSize == 0 && v0 % DepthTiles.TileSize == 0 && (v1 + 1) % DepthTiles.TileSize == 0)
             {
                 Assert.Equal(brute, all); // whole tiles: exact
+                Assert.Equal(bruteShallow, shallowest);
             }
 
             small += fewTiles ? 1 : 0;
+            nonzero += shallowest > 0 ? 1 : 0;
             large += fewTiles ? 0 : 1;
 
             // Stopping early: a result below "enough" is still a bound of the window.
@@ -132,5 +147,6 @@ public class DepthTilesTests
         }
 
         Assert.True(small > 500 && large > 200, $"small {small}, large {large}");
+        Assert.True(nonzero > 100, $"only {nonzero} windows with a return at every pixel");
     }
 }

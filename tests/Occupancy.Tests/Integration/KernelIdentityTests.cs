@@ -108,6 +108,76 @@ public class KernelIdentityTests
 
     [Theory]
     [MemberData(nameof(SupportedKernels))]
+    public unsafe void Projective_kernel_in_front_of_the_surfaces_equals_reading_the_image(string name)
+    {
+        // Bricks wholly in front of an image with a return at every pixel: the kernel that does not read the image
+        // gives what the scalar kernel that reads it gives, bit for bit.
+        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel scalar = ProjectiveKernel.All[0];
+        var random = new Random(41);
+        const int width = 97, height = 61;
+        var depth = new float[width * height];
+        for (int i = 0; i < depth.Length; i++)
+        {
+            depth[i] = random.Next(10) == 0 ? 50f : 4.5f + random.NextSingle(); // some beyond the range: free as well
+        }
+
+        var frame = new ProjectiveFrame
+        {
+            Fx = 60.5f, Fy = 58.25f, Cx = 47.3f, Cy = 31.1f, Width = width, Height = height, MaxRangeSquared = 16f, Band = 0.09f, MinDepth = 1e-4f,
+            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
+        };
+        int tested = 0, updates = 0;
+        for (int trial = 0; trial < 600; trial++)
+        {
+            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+            float res = 0.02f + (random.NextSingle() * 0.2f);
+            var projection = new BrickProjection(
+                new Vector3((random.NextSingle() - 0.5f) * 4, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() * 4) - 0.5f),
+                Vector3.Transform(new Vector3(res, 0, 0), rotation),
+                Vector3.Transform(new Vector3(0, res, 0), rotation),
+                Vector3.Transform(new Vector3(0, 0, res), rotation));
+            float zMax = float.MinValue;
+            for (int corner = 0; corner < 8; corner++)
+            {
+                Vector3 c = projection.Origin + ((corner & 1) * 7 * projection.StepX) + (((corner >> 1) & 1) * 7 * projection.StepY) + ((corner >> 2) * 7 * projection.StepZ);
+                zMax = Math.Max(zMax, c.Z);
+            }
+
+            if (zMax + frame.Band + 1e-3f >= 4.5f)
+            {
+                continue; // not wholly in front
+            }
+
+            tested++;
+            float[] a = RandomBrick(random), b = (float[])a.Clone();
+            var endpoints = new byte[64];
+            if (trial % 2 == 1)
+            {
+                random.NextBytes(endpoints);
+            }
+
+            int na, nb;
+            fixed (float* pa = a, pb = b, pd = depth)
+            fixed (byte* pe = endpoints)
+            {
+                na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
+                nb = kernel.IntegrateBrickInFront(pb, projection, frame, pe);
+            }
+
+            Assert.Equal(na, nb);
+            updates += na & 0xFFFF;
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
+            }
+        }
+
+        Assert.True(tested > 200 && updates > 20_000, $"tested {tested} bricks, {updates} updates");
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedKernels))]
     public void Projective_kernel_builds_the_same_room_as_scalar(string name)
     {
         ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
@@ -188,6 +258,53 @@ public class ParallelIntegrationTests
         }
 
         TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
+    }
+
+    [Theory]
+    [InlineData(2.0f, 0.0f)]
+    [InlineData(1.37f, 0.3f)]
+    [InlineData(3.11f, -0.7f)]
+    public void A_wall_facing_the_camera_is_the_same_whether_bricks_in_front_read_the_image_or_not(float distance, float roll)
+    {
+        // Every pixel sees the wall at one depth: bricks that reach into the band around it must read the image (their
+        // voxels there are hits); only bricks wholly in front of the band may skip it.
+        var skipping = new OccupancyMap(0.05);
+        var reading = new OccupancyMap(0.05);
+        // A band of three voxels: voxels in it that hold no return are hits only because of it (with the default half
+        // voxel, every voxel in the band of a densely seen wall holds a return).
+        var a = new DepthImageIntegrator(skipping, 5f, hitBand: 0.15f);
+        var b = new DepthImageIntegrator(reading, 5f, hitBand: 0.15f) { SkipReadsInFront = false };
+        var eye = new Vector3(0.013f, -0.021f, 0.4f);
+        Pose3 look = Pose3.LookAt(eye, eye + new Vector3(1f, 0.05f, -0.02f), Vector3.UnitZ);
+        var pose = new Pose3(eye, Quaternion.Normalize(look.Rotation * Quaternion.CreateFromAxisAngle(Vector3.UnitZ, roll)));
+        var depth = new float[StandardRoom.Intrinsics.PixelCount];
+        Array.Fill(depth, distance);
+        Assert.Equal(
+            b.Integrate(depth, StandardRoom.Intrinsics, pose),
+            a.Integrate(depth, StandardRoom.Intrinsics, pose));
+        Assert.True(a.BricksInFrontLastFrame > 20, $"only {a.BricksInFrontLastFrame} bricks in front");
+        TestData.AssertSameMap(TestData.Snapshot(reading), TestData.Snapshot(skipping));
+    }
+
+    [Fact]
+    public void Updating_bricks_in_front_of_surfaces_without_reading_the_image_changes_nothing()
+    {
+        var skipping = new OccupancyMap(StandardRoom.Resolution);
+        var reading = new OccupancyMap(StandardRoom.Resolution);
+        var a = new DepthImageIntegrator(skipping, StandardRoom.MaxRange);
+        var b = new DepthImageIntegrator(reading, StandardRoom.MaxRange) { SkipReadsInFront = false };
+        int inFront = 0;
+        for (int i = 0; i < StandardRoom.FrameCount; i += 2)
+        {
+            Assert.Equal(
+                b.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)),
+                a.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)));
+            inFront += a.BricksInFrontLastFrame;
+            Assert.Equal(0, b.BricksInFrontLastFrame);
+        }
+
+        TestData.AssertSameMap(TestData.Snapshot(reading), TestData.Snapshot(skipping));
+        Assert.True(inFront > 500, $"only {inFront} bricks in front"); // about 130 a frame
     }
 
     [Fact]
@@ -369,14 +486,16 @@ public class EndpointKernelTests
         }
 
         int[] sx = new int[width], sy = new int[width], sz = new int[width], vx = new int[width], vy = new int[width], vz = new int[width];
-        float[] sc = new float[width], vc = new float[width];
+        float[] sc = new float[width], vc = new float[width], sn = new float[width], vn = new float[width];
+        Array.Fill(sn, float.MaxValue);
+        Array.Fill(vn, float.MaxValue);
         ulong[] fa = new ulong[1], fb = new ulong[1];
-        fixed (float* d = depth, s = slopes, scm = sc, vcm = vc)
+        fixed (float* d = depth, s = slopes, scm = sc, vcm = vc, snm = sn, vnm = vn)
         fixed (int* ax = sx, ay = sy, az = sz, bx = vx, by = vy, bz = vz)
         fixed (ulong* pfa = fa, pfb = fb)
         {
-            var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm };
-            var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm };
+            var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm, ColumnMin = snm };
+            var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm, ColumnMin = vnm };
             EndpointKernel.RowScalar(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref scalarRow);
             if (EndpointKernel.VectorSupported)
             {
@@ -443,10 +562,13 @@ public class EndpointKernelTests
             var scalarRow = default(EndpointRow);
             var vectorRow = default(EndpointRow);
             float[] scalarColumns = new float[width], vectorColumns = new float[width];
+            float[] scalarShallow = new float[width], vectorShallow = new float[width];
+            Array.Fill(scalarShallow, float.MaxValue);
+            Array.Fill(vectorShallow, float.MaxValue);
             for (int r = 0; r < 2; r++)
             {
                 ulong[] fa = new ulong[(width + 63) / 64], fb = new ulong[(width + 63) / 64];
-                fixed (float* d = rows[r], s = slopes, sc = scalarColumns, vc = vectorColumns)
+                fixed (float* d = rows[r], s = slopes, sc = scalarColumns, vc = vectorColumns, sn = scalarShallow, vn = vectorShallow)
                 fixed (int* ax = scalar[r][0], ay = scalar[r][1], az = scalar[r][2], bx = vector[r][0], by = vector[r][1], bz = vector[r][2])
                 fixed (int* pax = scalar[0][0], pay = scalar[0][1], paz = scalar[0][2], pbx = vector[0][0], pby = vector[0][1], pbz = vector[0][2])
                 fixed (ulong* pfa = fa, pfb = fb)
@@ -456,6 +578,7 @@ public class EndpointKernelTests
                     scalarRow.Z = az;
                     scalarRow.Fresh = pfa;
                     scalarRow.ColumnMax = sc;
+                    scalarRow.ColumnMin = sn;
                     scalarRow.AboveX = r == 0 ? null : pax;
                     scalarRow.AboveY = r == 0 ? null : pay;
                     scalarRow.AboveZ = r == 0 ? null : paz;
@@ -467,6 +590,7 @@ public class EndpointKernelTests
                         vectorRow.Z = bz;
                         vectorRow.Fresh = pfb;
                         vectorRow.ColumnMax = vc;
+                        vectorRow.ColumnMin = vn;
                         vectorRow.AboveX = r == 0 ? null : pbx;
                         vectorRow.AboveY = r == 0 ? null : pby;
                         vectorRow.AboveZ = r == 0 ? null : pbz;
@@ -476,6 +600,7 @@ public class EndpointKernelTests
                         Assert.Equal(scalar[r][1], vector[r][1]);
                         Assert.Equal(scalar[r][2], vector[r][2]);
                         Assert.Equal(scalarColumns, vectorColumns);
+                        Assert.Equal(scalarShallow, vectorShallow);
                         Assert.Equal((scalarRow.Valid, scalarRow.Beyond, scalarRow.MaxDepth), (vectorRow.Valid, vectorRow.Beyond, vectorRow.MaxDepth));
                     }
                 }
@@ -508,10 +633,11 @@ public class EndpointKernelTests
             float deepest = 0;
             for (int u = 0; u < width; u++)
             {
-                float column = 0;
+                float column = 0, shallow = float.MaxValue;
                 for (int r = 0; r < 2; r++)
                 {
                     float depth = rows[r][u];
+                    shallow = Math.Min(shallow, depth > 0 && float.IsFinite(depth) ? depth : 0);
                     if (depth > 0 && float.IsFinite(depth))
                     {
                         returns++;
@@ -522,6 +648,7 @@ public class EndpointKernelTests
                 }
 
                 Assert.Equal(column, scalarColumns[u]);
+                Assert.Equal(shallow, scalarShallow[u]);
             }
 
             Assert.Equal((returns, beyond, deepest), (scalarRow.Valid, scalarRow.Beyond, scalarRow.MaxDepth));
