@@ -598,9 +598,7 @@ public sealed class DepthImageIntegrator
                     fixed (ulong* mask = &words)
                     {
                         byte* endpoints = hasEndpoints ? (byte*)mask : _noEndpoints;
-                        n = place == Place.InFront
-                            ? kernel.IntegrateBrickInFront(brick, projection, _frame, endpoints)
-                            : kernel.IntegrateBrick(brick, projection, _frame, _depth, endpoints);
+                        n = kernel.IntegrateBrick(brick, projection, _frame, place == Place.InFront ? null : _depth, endpoints);
                         w.InFront += place == Place.InFront ? 1 : 0;
                     }
                 }
@@ -609,9 +607,7 @@ public sealed class DepthImageIntegrator
                     float[] scratch = w.Scratch;
                     fixed (float* brick = scratch)
                     {
-                        n = place == Place.InFront
-                            ? kernel.IntegrateBrickInFront(brick, projection, _frame, _noEndpoints)
-                            : kernel.IntegrateBrick(brick, projection, _frame, _depth, _noEndpoints);
+                        n = kernel.IntegrateBrick(brick, projection, _frame, place == Place.InFront ? null : _depth, _noEndpoints);
                         w.InFront += place == Place.InFront ? 1 : 0;
                     }
 

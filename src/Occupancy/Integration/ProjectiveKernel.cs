@@ -56,74 +56,18 @@ internal abstract class ProjectiveKernel
     /// <param name="brick">The brick's 512 log-odds.</param>
     /// <param name="projection">Where the brick's voxel centres are in the optical frame.</param>
     /// <param name="frame">Camera and sensor-model constants.</param>
-    /// <param name="depth">The depth image, metres.</param>
+    /// <param name="depth">
+    /// The depth image, metres; or null for a brick known to lie wholly in front of the surfaces it faces (a return at
+    /// every pixel its voxel centres can project into, deeper than each centre by more than the band): every voxel that
+    /// projects into the image is then free, or a hit where it holds an endpoint, as reading the image would give,
+    /// without reading it.
+    /// </param>
     /// <param name="endpointMask">
     /// 64 bytes, one per brick row (byte iz·8 + iy, bit ix): voxels that hold a back-projected return of this frame.
     /// They get a hit whatever their own pixel says, as the endpoint voxel of a ray does in ray casting.
     /// </param>
     /// <returns>The number of voxels updated, plus the number of those that got a hit shifted left by 16 bits.</returns>
     public abstract unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask);
-
-    /// <summary>
-    /// <see cref="IntegrateBrick"/> for a brick known to lie wholly in front of the surfaces it faces, with a return at
-    /// every pixel its voxel centres can project into (deeper than each centre by more than the band): every voxel that
-    /// projects into the image is free, or a hit where it holds an endpoint, so the image is not read. Gives the same
-    /// brick as <see cref="IntegrateBrick"/> for such a brick. This is the scalar form; strategies may override it.
-    /// </summary>
-    /// <param name="brick">The brick's 512 log-odds.</param>
-    /// <param name="projection">Where the brick's voxel centres are in the optical frame.</param>
-    /// <param name="frame">Camera and sensor-model constants.</param>
-    /// <param name="endpointMask">64 bytes, one per brick row (byte iz·8 + iy, bit ix): voxels that hold a return.</param>
-    /// <returns>The number of voxels updated, plus the number of those that got a hit shifted left by 16 bits.</returns>
-    public virtual unsafe int IntegrateBrickInFront(float* brick, in BrickProjection projection, in ProjectiveFrame frame, byte* endpointMask)
-    {
-        float fx = frame.Fx, fy = frame.Fy, cx = frame.Cx, cy = frame.Cy;
-        float width = frame.Width, height = frame.Height;
-        float maxR2 = frame.MaxRangeSquared, minDepth = frame.MinDepth;
-        float hit = frame.Hit, miss = frame.Miss, lo = frame.ClampMin, hi = frame.ClampMax;
-        BrickProjection p = projection;
-        int updated = 0, hits = 0;
-        for (int iz = 0; iz < 8; iz++)
-        {
-            for (int iy = 0; iy < 8; iy++)
-            {
-                // The same float expressions as IntegrateBrick, up to the depth read.
-                float rowX = p.Origin.X + (iy * p.StepY.X) + (iz * p.StepZ.X);
-                float rowY = p.Origin.Y + (iy * p.StepY.Y) + (iz * p.StepZ.Y);
-                float rowZ = p.Origin.Z + (iy * p.StepY.Z) + (iz * p.StepZ.Z);
-                float* row = brick + (iz * 64) + (iy * 8);
-                int rowEndpoints = endpointMask[(iz * 8) + iy];
-                for (int ix = 0; ix < 8; ix++)
-                {
-                    bool isHit = ((rowEndpoints >> ix) & 1) != 0;
-                    bool free = false;
-                    float x = rowX + (ix * p.StepX.X);
-                    float y = rowY + (ix * p.StepX.Y);
-                    float z = rowZ + (ix * p.StepX.Z);
-                    float r2 = (x * x) + (y * y) + (z * z);
-                    if (z > minDepth && r2 <= maxR2)
-                    {
-                        float uf = MathF.Floor((fx * x / z) + cx + 0.5f);
-                        float vf = MathF.Floor((fy * y / z) + cy + 0.5f);
-                        free = !isHit && uf >= 0f && uf < width && vf >= 0f && vf < height;
-                    }
-
-                    if (free | isHit)
-                    {
-                        float old = row[ix];
-                        float v = (float.IsNaN(old) ? 0f : old) + (isHit ? hit : miss);
-                        v = v < lo ? lo : v;
-                        v = v > hi ? hi : v;
-                        row[ix] = v;
-                        updated++;
-                        hits += isHit ? 1 : 0;
-                    }
-                }
-            }
-        }
-
-        return updated | (hits << 16);
-    }
 
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
     public static IReadOnlyList<ProjectiveKernel> All { get; } = [new ProjectiveKernelScalar(), new ProjectiveKernelVector128(), new ProjectiveKernelVector256()];

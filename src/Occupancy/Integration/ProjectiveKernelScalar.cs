@@ -46,13 +46,20 @@ internal sealed class ProjectiveKernelScalar : ProjectiveKernel
                         float vf = MathF.Floor((fy * y / z) + cy + 0.5f);
                         if (uf >= 0f && uf < width && vf >= 0f && vf < height)
                         {
-                            float d = depth[((int)vf * stride) + (int)uf];
-                            if (d > 0f && d <= float.MaxValue)
+                            if (depth == null)
                             {
-                                bool beyond = d * d * r2 > maxR2 * z * z;
-                                float sd = d - z;
-                                free = beyond || sd > band;
-                                isHit = !free && sd >= -band;
+                                free = true; // the brick lies wholly in front of the surfaces (see ProjectiveKernel.IntegrateBrick)
+                            }
+                            else
+                            {
+                                float d = depth[((int)vf * stride) + (int)uf];
+                                if (d > 0f && d <= float.MaxValue)
+                                {
+                                    bool beyond = d * d * r2 > maxR2 * z * z;
+                                    float sd = d - z;
+                                    free = beyond || sd > band;
+                                    isHit = !free && sd >= -band;
+                                }
                             }
                         }
                     }

@@ -56,13 +56,23 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
 
         Vector128<float> endpoint = Vector128.Equals(Vector128.Create(endpoints) & c.LaneBits, c.LaneBits).AsSingle();
 
-        Vector128<int> index = ((Vector128.ConvertToInt32(vf) * c.Stride) + Vector128.ConvertToInt32(uf)) & valid.AsInt32();
-        Vector128<float> d = Vector128.Create(depth[index[0]], depth[index[1]], depth[index[2]], depth[index[3]]) & valid;
-        Vector128<float> ok = valid & Vector128.GreaterThan(d, Vector128<float>.Zero) & Vector128.LessThanOrEqual(d, c.MaxValue);
-        Vector128<float> beyond = Vector128.GreaterThan(d * d * r2, c.MaxR2 * z * z);
-        Vector128<float> sd = d - z;
-        Vector128<float> free = ok & (beyond | Vector128.GreaterThan(sd, c.Band));
-        Vector128<float> isHit = (Vector128.AndNot(ok, free) & Vector128.GreaterThanOrEqual(sd, c.MinusBand)) | endpoint;
+        Vector128<float> free, isHit;
+        if (depth == null)
+        {
+            free = valid; // the brick lies wholly in front of the surfaces (see ProjectiveKernel.IntegrateBrick)
+            isHit = endpoint;
+        }
+        else
+        {
+            Vector128<int> index = ((Vector128.ConvertToInt32(vf) * c.Stride) + Vector128.ConvertToInt32(uf)) & valid.AsInt32();
+            Vector128<float> d = Vector128.Create(depth[index[0]], depth[index[1]], depth[index[2]], depth[index[3]]) & valid;
+            Vector128<float> ok = valid & Vector128.GreaterThan(d, Vector128<float>.Zero) & Vector128.LessThanOrEqual(d, c.MaxValue);
+            Vector128<float> beyond = Vector128.GreaterThan(d * d * r2, c.MaxR2 * z * z);
+            Vector128<float> sd = d - z;
+            free = ok & (beyond | Vector128.GreaterThan(sd, c.Band));
+            isHit = (Vector128.AndNot(ok, free) & Vector128.GreaterThanOrEqual(sd, c.MinusBand)) | endpoint;
+        }
+
         free = Vector128.AndNot(free, endpoint);
         Vector128<float> update = free | isHit;
         if (update == Vector128<float>.Zero)

@@ -57,73 +57,32 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
 
                 Vector256<float> endpoint = Vector256.Equals(Vector256.Create(rowEndpoints) & laneBits, laneBits).AsSingle();
 
-                Vector256<int> index = ((Vector256.ConvertToInt32(vf) * stride) + Vector256.ConvertToInt32(uf)) & valid.AsInt32();
-                Vector256<float> d = hardwareGather
-                    ? Avx2.GatherMaskVector256(Vector256<float>.Zero, depth, index, valid, 4)
-                    : SoftwareGather(depth, index) & valid;
-                Vector256<float> ok = valid & Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThanOrEqual(d, maxValue);
-                Vector256<float> beyond = Vector256.GreaterThan(d * d * r2, maxR2 * z * z);
-                Vector256<float> sd = d - z;
-                Vector256<float> free = ok & (beyond | Vector256.GreaterThan(sd, band));
-                Vector256<float> isHit = (Vector256.AndNot(ok, free) & Vector256.GreaterThanOrEqual(sd, minusBand)) | endpoint;
+                Vector256<float> free, isHit;
+                if (depth == null)
+                {
+                    // The brick lies wholly in front of the surfaces: no gather, which is most of a row's time.
+                    free = valid;
+                    isHit = endpoint;
+                }
+                else
+                {
+                    Vector256<int> index = ((Vector256.ConvertToInt32(vf) * stride) + Vector256.ConvertToInt32(uf)) & valid.AsInt32();
+                    Vector256<float> d = hardwareGather
+                        ? Avx2.GatherMaskVector256(Vector256<float>.Zero, depth, index, valid, 4)
+                        : SoftwareGather(depth, index) & valid;
+                    Vector256<float> ok = valid & Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThanOrEqual(d, maxValue);
+                    Vector256<float> beyond = Vector256.GreaterThan(d * d * r2, maxR2 * z * z);
+                    Vector256<float> sd = d - z;
+                    free = ok & (beyond | Vector256.GreaterThan(sd, band));
+                    isHit = (Vector256.AndNot(ok, free) & Vector256.GreaterThanOrEqual(sd, minusBand)) | endpoint;
+                }
+
                 free = Vector256.AndNot(free, endpoint);
                 Vector256<float> update = free | isHit;
 
                 // No branch on "nothing to update": it hangs on the gather, and each misprediction stalled the next
                 // rows' gathers behind this one's cache misses (the depth image does not fit in L2). Storing a row back
                 // unchanged costs less.
-                float* row = brick + (iz * 64) + (iy * 8);
-                Vector256<float> old = Vector256.Load(row);
-                Vector256<float> known = old & Vector256.Equals(old, old);
-                Vector256<float> v = known + Vector256.ConditionalSelect(isHit, hit, miss);
-                v = Vector256.MinNative(Vector256.MaxNative(v, lo), hi);
-                Vector256.ConditionalSelect(update, v, old).Store(row);
-                updated += BitOperations.PopCount(update.ExtractMostSignificantBits());
-                hits += BitOperations.PopCount(isHit.ExtractMostSignificantBits());
-            }
-        }
-
-        return updated | (hits << 16);
-    }
-
-    /// <summary>
-    /// The 256-bit form of <see cref="ProjectiveKernel.IntegrateBrickInFront"/>: <see cref="IntegrateBrick"/> without the
-    /// gather, which is most of its time (the depth image does not fit in L2).
-    /// </summary>
-    [SkipLocalsInit]
-    public override unsafe int IntegrateBrickInFront(float* brick, in BrickProjection projection, in ProjectiveFrame frame, byte* endpointMask)
-    {
-        BrickProjection p = projection;
-        var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
-        Vector256<float> laneX = lane * p.StepX.X, laneY = lane * p.StepX.Y, laneZ = lane * p.StepX.Z;
-        Vector256<float> fx = Vector256.Create(frame.Fx), fy = Vector256.Create(frame.Fy);
-        Vector256<float> cx = Vector256.Create(frame.Cx), cy = Vector256.Create(frame.Cy);
-        Vector256<float> width = Vector256.Create((float)frame.Width), height = Vector256.Create((float)frame.Height);
-        Vector256<float> maxR2 = Vector256.Create(frame.MaxRangeSquared), minDepth = Vector256.Create(frame.MinDepth);
-        Vector256<float> hit = Vector256.Create(frame.Hit), miss = Vector256.Create(frame.Miss);
-        Vector256<float> lo = Vector256.Create(frame.ClampMin), hi = Vector256.Create(frame.ClampMax);
-        Vector256<float> half = Vector256.Create(0.5f);
-        var laneBits = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
-        int updated = 0, hits = 0;
-        for (int iz = 0; iz < 8; iz++)
-        {
-            for (int iy = 0; iy < 8; iy++)
-            {
-                float rowX = p.Origin.X + (iy * p.StepY.X) + (iz * p.StepZ.X);
-                float rowY = p.Origin.Y + (iy * p.StepY.Y) + (iz * p.StepZ.Y);
-                float rowZ = p.Origin.Z + (iy * p.StepY.Z) + (iz * p.StepZ.Z);
-                Vector256<float> x = Vector256.Create(rowX) + laneX;
-                Vector256<float> y = Vector256.Create(rowY) + laneY;
-                Vector256<float> z = Vector256.Create(rowZ) + laneZ;
-                Vector256<float> r2 = (x * x) + (y * y) + (z * z);
-                Vector256<float> valid = Vector256.GreaterThan(z, minDepth) & Vector256.LessThanOrEqual(r2, maxR2);
-                Vector256<float> uf = Vector256.Floor((fx * x / z) + cx + half);
-                Vector256<float> vf = Vector256.Floor((fy * y / z) + cy + half);
-                valid &= Vector256.GreaterThanOrEqual(uf, Vector256<float>.Zero) & Vector256.LessThan(uf, width)
-                       & Vector256.GreaterThanOrEqual(vf, Vector256<float>.Zero) & Vector256.LessThan(vf, height);
-                int rowEndpoints = endpointMask[(iz * 8) + iy];
-                Vector256<float> isHit = Vector256.Equals(Vector256.Create(rowEndpoints) & laneBits, laneBits).AsSingle();
-                Vector256<float> update = valid | isHit;
                 float* row = brick + (iz * 64) + (iy * 8);
                 Vector256<float> old = Vector256.Load(row);
                 Vector256<float> known = old & Vector256.Equals(old, old);

@@ -162,7 +162,7 @@ public class KernelIdentityTests
             fixed (byte* pe = endpoints)
             {
                 na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
-                nb = kernel.IntegrateBrickInFront(pb, projection, frame, pe);
+                nb = kernel.IntegrateBrick(pb, projection, frame, null, pe);
             }
 
             Assert.Equal(na, nb);
