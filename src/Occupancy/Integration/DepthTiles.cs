@@ -19,7 +19,6 @@ internal sealed class DepthTiles
     private float[] _coarseMin = [];
     private int _coarseX, _coarseY;
 
-
     public int TilesX { get; private set; }
 
     public int TilesY { get; private set; }

@@ -235,7 +235,7 @@ internal static class EndpointKernel
 
 /// <summary>
 /// One row's buffers and the running sums of <see cref="EndpointKernel"/>: the kernel writes the keys and fresh bits,
-/// raises <see cref="ColumnMax"/> and adds to the sums; the caller swaps the key buffers into the "above" ones.
+/// raises <see cref="ColumnMax"/>, lowers <see cref="ColumnMin"/> and adds to the sums; the caller swaps the key buffers into the "above" ones.
 /// </summary>
 internal unsafe struct EndpointRow
 {

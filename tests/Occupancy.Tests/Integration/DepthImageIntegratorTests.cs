@@ -188,22 +188,36 @@ public class DepthImageIntegratorTests
     {
         // One frame into an empty map: a voxel is occupied exactly when it holds the back-projected point of a return
         // within range, or its centre lies within the band of the surface it projects onto (none with a zero band).
-        foreach (int frame in new[] { 0, 7, 13 })
+        // The full range, and a shorter one with holes punched into the image: returns beyond the range and pixels
+        // without a return are counted exactly as endpoint marking sees them.
+        foreach ((int frame, float range) in new[] { (0, StandardRoom.MaxRange), (7, StandardRoom.MaxRange), (13, 3f), (4, 2.5f) })
         {
             var map = new OccupancyMap(StandardRoom.Resolution);
-            var integrator = new DepthImageIntegrator(map, StandardRoom.MaxRange, hitBand: 0f) { MaxDegreeOfParallelism = threads };
+            var integrator = new DepthImageIntegrator(map, range, hitBand: 0f) { MaxDegreeOfParallelism = threads };
             Pose3 pose = StandardRoom.CameraPose(frame);
-            integrator.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, pose);
+            float[] depth = (float[])TestData.RoomFrames[frame].Clone();
+            if (range < StandardRoom.MaxRange)
+            {
+                for (int i = 0; i < depth.Length; i += 97)
+                {
+                    depth[i] = float.NaN;
+                }
+            }
+
+            IntegrationStats stats = integrator.Integrate(depth, StandardRoom.Intrinsics, pose);
             var expected = new HashSet<VoxelKey>();
+            int noReturn = 0, beyond = 0;
             var projector = new BackProjector(StandardRoom.Intrinsics, pose);
-            float[] depth = TestData.RoomFrames[frame];
             for (int v = 0; v < StandardRoom.Intrinsics.Height; v++)
             {
                 for (int u = 0; u < StandardRoom.Intrinsics.Width; u++)
                 {
                     float d = depth[(v * StandardRoom.Intrinsics.Width) + u];
                     Vector3 p = projector.PixelToWorld(u, v, d);
-                    if (d > 0 && float.IsFinite(d) && Vector3.Distance(p, pose.Position) <= StandardRoom.MaxRange && map.TryGetKey(p, out VoxelKey key))
+                    bool hasReturn = d > 0 && float.IsFinite(d);
+                    noReturn += hasReturn ? 0 : 1;
+                    beyond += hasReturn && !(Vector3.Distance(p, pose.Position) <= range) ? 1 : 0; // as endpoint marking tests the range
+                    if (hasReturn && Vector3.Distance(p, pose.Position) <= range && map.TryGetKey(p, out VoxelKey key))
                     {
                         expected.Add(key);
                     }
@@ -219,7 +233,10 @@ public class DepthImageIntegratorTests
                 }
             }
 
-            Assert.True(expected.Count > 3_000, $"frame {frame}: only {expected.Count} return voxels");
+            Assert.True(expected.Count > 1_000, $"frame {frame}: only {expected.Count} return voxels");
+            Assert.True(range == StandardRoom.MaxRange || (beyond > 1_000 && noReturn > 1_000), $"frame {frame}: beyond {beyond}, no return {noReturn}");
+            Assert.Equal(noReturn, stats.NoReturn);
+            Assert.Equal(beyond, stats.BeyondMaxRange);
             Assert.Empty(expected.Except(occupied));
             Assert.Empty(occupied.Except(expected));
         }
