@@ -298,7 +298,8 @@ public sealed class DepthImageIntegrator
 
             // 3. Each brick projected into the image, in parallel, one row of the frustum's brick box per index (the rows
             //    test their bricks against the frustum themselves: done once before the pass, this was a tenth of a frame);
-            //    bricks wholly behind the surfaces they face are skipped.
+            //    bricks wholly behind the surfaces they face are skipped, bricks wholly in front are updated without
+            //    reading the image.
             _brickJob.Start(depthPtr, (byte*)noEndpoints, frame, frustum, pose.Position, toCamera, stepX, stepY, stepZ);
             WorkerPool.Shared.Run(_brickJob, _brickJob.RowCount, _maxDegreeOfParallelism);
         }
@@ -503,8 +504,7 @@ public sealed class DepthImageIntegrator
 
     /// <summary>
     /// The endpoint words of brick (<paramref name="bx"/>, <paramref name="by"/>, <paramref name="bz"/>) in this worker's
-    /// plane, the brick added to the map if new and listed as touched. Out of line: inlined, the map's add path (a lock)
-    /// made the marking loop spill its registers.
+    /// plane, the brick added to the map if new and listed as touched (for bricks the marking cache does not hold).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static unsafe ulong* EnterBrick(Worker w, OccupancyMap map, int bx, int by, int bz)
