@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using System.Threading;
 using Occupancy.Geometry;
 using Occupancy.Internal;
@@ -116,7 +117,7 @@ public sealed class DepthImageIntegrator
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The scale, intrinsics, image size or pose is invalid; the map is then unchanged.</exception>
-    public IntegrationStats Integrate(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)
+    public unsafe IntegrationStats Integrate(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)
     {
         ThrowHelper.ThrowIfNotPositiveFinite(metresPerUnit, nameof(metresPerUnit));
         Validate(depth.Length, intrinsics, cameraPose);
@@ -125,13 +126,36 @@ public sealed class DepthImageIntegrator
             _converted = new float[depth.Length];
         }
 
-        Span<float> metres = _converted.AsSpan(0, depth.Length);
-        for (int i = 0; i < depth.Length; i++)
+        // Converted to metres inside the endpoint pass, a block of rows per job: in parallel, and just before the rows are
+        // read (a serial pass of its own cost a third of a two-thread frame).
+        fixed (ushort* raw = depth)
         {
-            metres[i] = depth[i] * metresPerUnit;
+            return IntegrateValidated(_converted.AsSpan(0, depth.Length), intrinsics, cameraPose, raw, metresPerUnit);
+        }
+    }
+
+    /// <summary>
+    /// <paramref name="metres"/>[i] = <paramref name="raw"/>[i] × <paramref name="scale"/> for <paramref name="count"/>
+    /// pixels: the float product of the exact conversion, the same as the scalar expression, 16 pixels at a time.
+    /// </summary>
+    internal static unsafe void ToMetres(ushort* raw, float scale, float* metres, int count)
+    {
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<float> s = Vector256.Create(scale);
+            for (; i <= count - 16; i += 16)
+            {
+                Vector256<ushort> units = Vector256.Load(raw + i);
+                (Vector256.ConvertToSingle(Vector256.WidenLower(units).AsInt32()) * s).Store(metres + i);
+                (Vector256.ConvertToSingle(Vector256.WidenUpper(units).AsInt32()) * s).Store(metres + i + 8);
+            }
         }
 
-        return IntegrateValidated(metres, intrinsics, cameraPose);
+        for (; i < count; i++)
+        {
+            metres[i] = raw[i] * scale;
+        }
     }
 
     /// <summary>Integrates a depth image in metres.</summary>
@@ -228,7 +252,14 @@ public sealed class DepthImageIntegrator
         }
     }
 
-    private unsafe IntegrationStats IntegrateValidated(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose)
+    private unsafe IntegrationStats IntegrateValidated(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose) => IntegrateValidated(depth, k, pose, null, 0);
+
+    /// <param name="depth">The image in metres; with <paramref name="raw"/>, the buffer the endpoint pass fills from it.</param>
+    /// <param name="k">Intrinsics.</param>
+    /// <param name="pose">Pose of the optical frame in the world frame.</param>
+    /// <param name="raw">A 16-bit image to convert into <paramref name="depth"/> first, or null.</param>
+    /// <param name="scale">Metres per unit of <paramref name="raw"/>.</param>
+    private unsafe IntegrationStats IntegrateValidated(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose, ushort* raw, float scale)
     {
         if (_frameOpen)
         {
@@ -270,7 +301,7 @@ public sealed class DepthImageIntegrator
 
             // The per-frame passes over the image (returns, deepest return, tile maxima) run inside the marking jobs.
             _tiles.Prepare(k.Width, k.Height);
-            _splatJob.Start(depthPtr, k, projector);
+            _splatJob.Start(depthPtr, k, projector, raw, scale);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
             MergeEndpoints();
             _tiles.BuildCoarse();
@@ -404,11 +435,16 @@ public sealed class DepthImageIntegrator
         private PinholeIntrinsics _k;
         private BackProjector _projector;
 
-        public void Start(float* depth, in PinholeIntrinsics k, in BackProjector projector)
+        private ushort* _raw;
+        private float _scale;
+
+        public void Start(float* depth, in PinholeIntrinsics k, in BackProjector projector, ushort* raw, float scale)
         {
             _depth = depth;
             _k = k;
             _projector = projector;
+            _raw = raw;
+            _scale = scale;
         }
 
         public override void Execute(int index, int worker)
@@ -418,6 +454,12 @@ public sealed class DepthImageIntegrator
             int width = _k.Width;
             w.EnsureRow(width);
             int rowEnd = Math.Min(_k.Height, (index + 1) * RowsPerJob);
+            if (_raw != null)
+            {
+                int first = index * RowsPerJob * width;
+                ToMetres(_raw + first, _scale, _depth + first, (rowEnd * width) - first);
+            }
+
             fixed (float* slopes = owner._slopes, columnMax = w.ColumnMax, columnMin = w.ColumnMin)
             fixed (int* k0x = w.KeyX, k0y = w.KeyY, k0z = w.KeyZ, k1x = w.AboveX, k1y = w.AboveY, k1z = w.AboveZ)
             fixed (ulong* fresh = w.Fresh)

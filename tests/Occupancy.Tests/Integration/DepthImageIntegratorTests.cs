@@ -154,6 +154,35 @@ public class DepthImageIntegratorTests
     }
 
     [Fact]
+    public unsafe void Sixteen_bit_conversion_equals_the_scalar_product_for_every_length()
+    {
+        var random = new Random(3);
+        foreach (float scale in new[] { 0.001f, 1f / 5000, 0.000125f, 7.5f })
+        {
+            for (int count = 0; count <= 70; count++)
+            {
+                var raw = new ushort[count];
+                for (int i = 0; i < count; i++)
+                {
+                    raw[i] = (ushort)(random.Next(4) switch { 0 => 0, 1 => 65535, _ => random.Next(65536) });
+                }
+
+                var metres = new float[count];
+                fixed (ushort* r = raw)
+                fixed (float* m = metres)
+                {
+                    DepthImageIntegrator.ToMetres(r, scale, m, count);
+                }
+
+                for (int i = 0; i < count; i++)
+                {
+                    Assert.Equal(BitConverter.SingleToInt32Bits(raw[i] * scale), BitConverter.SingleToInt32Bits(metres[i]));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Sixteen_bit_depth_equals_the_same_depth_in_metres()
     {
         float[] metres = TestData.RoomFrames[3];
