@@ -465,6 +465,20 @@ public class ParallelIntegrationTests
 /// <summary>The endpoint kernel (back-projection and voxel keys of a depth row) against its scalar twin.</summary>
 public class EndpointKernelTests
 {
+    /// <summary>Points a row (whose sums carry over from row to row) at one row's buffers.</summary>
+    private static unsafe void Aim(ref EndpointRow row, int* x, int* y, int* z, ulong* fresh, float* columnMax, float* columnMin, int* aboveX, int* aboveY, int* aboveZ)
+    {
+        row.X = x;
+        row.Y = y;
+        row.Z = z;
+        row.Fresh = fresh;
+        row.ColumnMax = columnMax;
+        row.ColumnMin = columnMin;
+        row.AboveX = aboveX;
+        row.AboveY = aboveY;
+        row.AboveZ = aboveZ;
+    }
+
     [Fact]
     public unsafe void Vector_row_equals_scalar_row_at_the_edge_of_the_map()
     {
@@ -573,27 +587,11 @@ public class EndpointKernelTests
                 fixed (int* pax = scalar[0][0], pay = scalar[0][1], paz = scalar[0][2], pbx = vector[0][0], pby = vector[0][1], pbz = vector[0][2])
                 fixed (ulong* pfa = fa, pfb = fb)
                 {
-                    scalarRow.X = ax;
-                    scalarRow.Y = ay;
-                    scalarRow.Z = az;
-                    scalarRow.Fresh = pfa;
-                    scalarRow.ColumnMax = sc;
-                    scalarRow.ColumnMin = sn;
-                    scalarRow.AboveX = r == 0 ? null : pax;
-                    scalarRow.AboveY = r == 0 ? null : pay;
-                    scalarRow.AboveZ = r == 0 ? null : paz;
+                    Aim(ref scalarRow, ax, ay, az, pfa, sc, sn, r == 0 ? null : pax, r == 0 ? null : pay, r == 0 ? null : paz);
                     EndpointKernel.RowScalar(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref scalarRow);
                     if (EndpointKernel.VectorSupported)
                     {
-                        vectorRow.X = bx;
-                        vectorRow.Y = by;
-                        vectorRow.Z = bz;
-                        vectorRow.Fresh = pfb;
-                        vectorRow.ColumnMax = vc;
-                        vectorRow.ColumnMin = vn;
-                        vectorRow.AboveX = r == 0 ? null : pbx;
-                        vectorRow.AboveY = r == 0 ? null : pby;
-                        vectorRow.AboveZ = r == 0 ? null : pbz;
+                        Aim(ref vectorRow, bx, by, bz, pfb, vc, vn, r == 0 ? null : pbx, r == 0 ? null : pby, r == 0 ? null : pbz);
                         EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref vectorRow);
                         Assert.Equal(fa, fb);
                         Assert.Equal(scalar[r][0], vector[r][0]);
