@@ -28,6 +28,21 @@ public sealed partial class PointCloudIntegrator
 
     private bool _useLaneWalk = LaneWalkSupported;
 
+    /// <summary>True where the lanes can step in one 512-bit register (AVX-512 present, and AVX2 for the lanes).</summary>
+    internal static bool WideLanesSupported => LaneWalkSupported && Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+
+    /// <summary>
+    /// The lanes step in one 512-bit register with mask registers (the default where <see cref="WideLanesSupported"/>);
+    /// false for two 256-bit registers. Both take the same steps: a test compares their maps with the scalar walk's.
+    /// </summary>
+    internal bool UseWideLanes
+    {
+        get => _useWideLanes;
+        set => _useWideLanes = value && WideLanesSupported;
+    }
+
+    private bool _useWideLanes = WideLanesSupported;
+
     /// <summary>
     /// Moves the private marks of every thread into the shared claims, split by region rather than by thread: each item
     /// is one row of bricks (one y and z) of the grids, ORed over all the threads' grids and claimed once. Split by
@@ -36,7 +51,7 @@ public sealed partial class PointCloudIntegrator
     /// </summary>
     private sealed class SpillJob(PointCloudIntegrator owner) : ParallelJob
     {
-        private readonly List<ulong[]> _grids = [];
+        private readonly List<byte[]> _grids = [];
         private readonly List<Worker> _owners = [];
         private int _lowX, _lowY, _lowZ, _highX, _highY, _highZ, _originX, _originY, _originZ;
 
@@ -49,7 +64,7 @@ public sealed partial class PointCloudIntegrator
             _highX = _highY = _highZ = int.MinValue;
             foreach (Worker w in owner._workers)
             {
-                if (w.GridInUse(out ulong[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz))
+                if (w.GridInUse(out byte[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz))
                 {
                     // One scan, one origin: every grid in use was centred on it (grids are emptied after each scan).
                     Debug.Assert(_grids.Count == 0 || (ox, oy, oz) == (_originX, _originY, _originZ), "grids of two origins");
@@ -92,10 +107,11 @@ public sealed partial class PointCloudIntegrator
         private const int LaneQueueLength = 128;
 
         // Rows of eight lanes (one ulong each) in one pinned block: what the lanes walk, read by the loop each step.
-        // A lane's voxel is its bit in the grid (x + 256 y + 65536 z in voxels from the grid's corner), stepped by ±1, ±256
-        // or ±65536; its ray ends at the end voxel's bit (none when the end lies outside the grid), past t = 1, or hands
+        // A lane's voxel is its byte in the grid (x + 256 y + 65536 z in voxels from the grid's corner), stepped by ±1, ±256
+        // or ±65536; its ray ends at the end voxel's byte (none when the end lies outside the grid), past t = 1, or hands
         // over to the scalar walk when its next step would leave the grid (t reaching the first crossing of a face).
-        // Two registers of four lanes, stepped side by side (44-45.5 against 47.5 ms a frame for one register).
+        // Two registers of four lanes, stepped side by side (44-45.5 against 47.5 ms a frame for one register), or one
+        // register of eight with AVX-512.
         private const int Lanes = 8;
         private const int RowVoxel = 0, RowMaxX = 8, RowMaxY = 16, RowMaxZ = 24, RowLast = 32, RowMoveX = 40, RowMoveY = 48,
             RowMoveZ = 56, RowDeltaX = 64, RowDeltaY = 72, RowDeltaZ = 80, RowIndex = 88, RowLeave = 96, RowCount = 104;
@@ -116,12 +132,15 @@ public sealed partial class PointCloudIntegrator
         /// <summary>A packed field minus this is the voxel's offset from the grid's corner (a start's field is 2^20 + (x0 &amp; 7)).</summary>
         private const long FieldToGrid = (1L << 20) - (GridVoxels / 2);
 
-        // The lanes' marks go to a grid of this thread's own: one bit per voxel, rows of 256 voxels along x (bit index
-        // x + 256 y + 65 536 z from the grid's corner), set with plain ORs: no interlocked operation, no branch on whether
-        // a voxel was claimed, no brick lookup per crossing. After the scan SpillJob moves every thread's marks into the
-        // shared claim planes one row of bricks at a time. Allocated on first use (2 MiB). Only the box of bricks around
-        // the origin and every ray's end is read back, so a small scan does not pay for the whole grid.
-        private ulong[]? _grid;
+        // The lanes' marks go to a grid of this thread's own: one byte per voxel, rows of 256 voxels along x (byte
+        // x + 256 y + 65 536 z from the grid's corner), set with plain stores: no interlocked operation, no branch on
+        // whether a voxel was claimed, no brick lookup per crossing. After the scan SpillJob moves every thread's marks
+        // into the shared claim planes one row of bricks at a time. One bit per voxel took a read-modify-write per step:
+        // the eight lanes of coherent rays mostly OR into the same word, and each OR waits for the one before through
+        // memory (one thread, standard room: 39 ms a frame with bits, 34 with bytes). Allocated on first use: 16 MiB of
+        // address space, of which only the pages the scans touch take memory (a room at 5 cm: about 1 MiB). Only the box
+        // of bricks around the origin and every ray's end is read back, so a small scan does not pay for the whole grid.
+        private byte[]? _grid;
         private bool _gridInUse;
         private int _gridX, _gridY, _gridZ; // the origin's brick: the grid's centre
         private int _lowX = GridSide / 2, _lowY = GridSide / 2, _lowZ = GridSide / 2, _highX = GridSide / 2, _highY = GridSide / 2, _highZ = GridSide / 2; // box of grid bricks the walks may have marked
@@ -221,19 +240,18 @@ public sealed partial class PointCloudIntegrator
         }
 
         /// <summary>
-        /// The scalar walk's steps, eight rays per step (two registers of four): one minimum of the crossing times per lane picks the axes to
-        /// step, as in <see cref="Walk"/>, with masks instead of branches. Each lane's voxel is found in the private grid
-        /// by its brick's offset from the origin's brick and marked with a plain OR; nothing in a step branches on the
-        /// data but the end of a ray or its leaving the grid. A lane whose ray ends takes the next queued walk.
+        /// Walks the queued rays eight at a time: widens the box of grid bricks to spill by their ends, loads the lanes
+        /// and runs the step loop (<see cref="StepLanes512"/> with AVX-512, <see cref="StepLanes256"/> otherwise).
         /// </summary>
         /// <remarks>
-        /// Exact ray casting of the standard room on one thread (Zen 4), ms per frame: scalar walk 97; these lanes 44
-        /// (about 25 M lane-steps a frame; without the ORs that mark voxels 41, without the walk at all 10-12, so the
-        /// vector steps themselves are about 30). Steps along the way: voxels decoded from the packed walk into brick and
-        /// index every step, 55; four lanes instead of eight, 47.5. Tried and dropped: a brick lookup when a lane crosses
-        /// into another brick, 94 (a quarter of steps cross in some lane: an unpredictable branch); the shared claim
-        /// words found through a brick directory and tested with two gathers, 71; lanes written to memory and read back
-        /// as scalars instead of extracted from registers, 63 (store forwarding stalls).
+        /// Exact ray casting of the standard room on one thread (Zen 4), ms per frame: scalar walk 97; these lanes with
+        /// 256-bit registers and a bit grid 44 (about 25 M lane-steps a frame; 3.1 M steps of the loop and 140 000 refills;
+        /// without the walk at all 10-12); one 512-bit register with masked adds 39; a byte grid (plain stores instead of
+        /// ORs) 34. Steps along the way: voxels decoded from the packed walk into brick and index every step, 55; four
+        /// lanes instead of eight, 47.5. Tried and dropped: a brick lookup when a lane crosses into another brick, 94 (a
+        /// quarter of steps cross in some lane: an unpredictable branch); the shared claim words found through a brick
+        /// directory and tested with two gathers, 71; lanes written to memory and read back as scalars instead of
+        /// extracted from registers, 63 (store forwarding stalls).
         /// </remarks>
         [MethodImpl(MethodImplOptions.NoInlining)]
         private void WalkLanes(int count)
@@ -261,9 +279,9 @@ public sealed partial class PointCloudIntegrator
                 _highZ = Math.Max(_highZ, Math.Clamp(ez + 1, 0, GridSide - 1));
             }
 
-            _grid ??= GC.AllocateArray<ulong>(GridVoxels * GridVoxels * GridVoxels / 64, pinned: true);
+            _grid ??= GC.AllocateArray<byte>(GridVoxels * GridVoxels * GridVoxels, pinned: true);
             ulong* r = (ulong*)Unsafe.AsPointer(ref _rows[0]);
-            ulong* grid = (ulong*)Unsafe.AsPointer(ref _grid[0]);
+            byte* grid = (byte*)Unsafe.AsPointer(ref _grid[0]);
             int next = 0, active = 0;
             for (int lane = 0; lane < Lanes; lane++)
             {
@@ -278,6 +296,25 @@ public sealed partial class PointCloudIntegrator
                 }
             }
 
+            if (owner._useWideLanes)
+            {
+                StepLanes512(r, grid, next, active, count);
+            }
+            else
+            {
+                StepLanes256(r, grid, next, active, count);
+            }
+        }
+
+        /// <summary>
+        /// The scalar walk's steps, eight rays per step in two 256-bit registers of four: one minimum of the crossing
+        /// times per lane picks the axes to step, as in <see cref="Walk"/>, with masks instead of branches. Each lane's
+        /// voxel is a byte of the private grid, set with a plain store; nothing in a step branches on the data but the end
+        /// of a ray or its leaving the grid. A lane whose ray ends takes the next queued walk.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void StepLanes256(ulong* r, byte* grid, int next, int active, int count)
+        {
             Vector256<long> fixedOne = Vector256.Create(VoxelTraversal.FixedOne);
             while (true)
             {
@@ -303,14 +340,14 @@ public sealed partial class PointCloudIntegrator
                     // forwarding), set with a plain OR.
                     ulong a0 = voxelA.GetElement(0), a1 = voxelA.GetElement(1), a2 = voxelA.GetElement(2), a3 = voxelA.GetElement(3);
                     ulong b0 = voxelB.GetElement(0), b1 = voxelB.GetElement(1), b2 = voxelB.GetElement(2), b3 = voxelB.GetElement(3);
-                    grid[a0 >> 6] |= 1UL << (int)a0;
-                    grid[b0 >> 6] |= 1UL << (int)b0;
-                    grid[a1 >> 6] |= 1UL << (int)a1;
-                    grid[b1 >> 6] |= 1UL << (int)b1;
-                    grid[a2 >> 6] |= 1UL << (int)a2;
-                    grid[b2 >> 6] |= 1UL << (int)b2;
-                    grid[a3 >> 6] |= 1UL << (int)a3;
-                    grid[b3 >> 6] |= 1UL << (int)b3;
+                    grid[a0] = 1;
+                    grid[b0] = 1;
+                    grid[a1] = 1;
+                    grid[b1] = 1;
+                    grid[a2] = 1;
+                    grid[b2] = 1;
+                    grid[a3] = 1;
+                    grid[b3] = 1;
 
                     // Masked adds (one instruction each with AVX-512's mask registers; a blend and an add with AVX2).
                     Vector256<long> stepXA = Vector256.Equals(maxXA, tA), stepYA = Vector256.Equals(maxYA, tA), stepZA = Vector256.Equals(maxZA, tA);
@@ -342,42 +379,112 @@ public sealed partial class PointCloudIntegrator
                 uint left = (Vector256.GreaterThanOrEqual(tA, Vector256.Load((long*)r + RowLeave)).ExtractMostSignificantBits()
                     | (Vector256.GreaterThanOrEqual(tB, Vector256.Load((long*)r + RowLeave + 4)).ExtractMostSignificantBits() << 4)) & ~ended;
 
-                // Rays about to leave the grid finish in the scalar walk from their current voxel (a straight ray never
-                // comes back into the cube; the voxel may then be claimed both ways, which the claims' OR makes one);
-                // their lanes, with those whose ray ended, take the next queued walks or park.
-                for (uint lanes = left; lanes != 0; lanes &= lanes - 1)
-                {
-                    int lane = BitOperations.TrailingZeroCount(lanes);
-                    ref QueuedWalk q = ref _queue[(int)r[RowIndex + lane]];
-                    ulong v = r[RowVoxel + lane];
-                    ulong p = (ulong)((long)(v & 0xFF) + FieldToGrid) | ((ulong)((long)((v >> 8) & 0xFF) + FieldToGrid) << 21) | ((ulong)((long)(v >> 16) + FieldToGrid) << 42);
-                    _ = EnterAt(q.Walk, p, out int slot);
-                    Walk(q.Walk, p, (long)r[RowMaxX + lane], (long)r[RowMaxY + lane], (long)r[RowMaxZ + lane], slot);
-                }
-
-                for (uint lanes = ended | left; lanes != 0; lanes &= lanes - 1)
-                {
-                    int lane = BitOperations.TrailingZeroCount(lanes);
-                    if (next < count)
-                    {
-                        LoadLane(r, lane, next++);
-                    }
-                    else
-                    {
-                        ParkLane(r, lane);
-                        active--;
-                    }
-                }
-
+                active -= Refill(r, ended, left, ref next, count);
                 if (active == 0)
                 {
-                    break;
+                    return;
                 }
             }
         }
 
+        /// <summary>
+        /// The steps of <see cref="StepLanes256"/> with the eight lanes in one 512-bit register: each compare gives a mask
+        /// register and each axis's update is one masked add (with 256-bit registers, a compare, an add and a blend).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.NoInlining)]
+        private void StepLanes512(ulong* r, byte* grid, int next, int active, int count)
+        {
+            Vector512<long> fixedOne = Vector512.Create(VoxelTraversal.FixedOne);
+            while (true)
+            {
+                Vector512<ulong> voxel = Vector512.Load(r + RowVoxel);
+                Vector512<long> maxX = Vector512.Load((long*)r + RowMaxX);
+                Vector512<long> maxY = Vector512.Load((long*)r + RowMaxY);
+                Vector512<long> maxZ = Vector512.Load((long*)r + RowMaxZ);
+                Vector512<ulong> last = Vector512.Load(r + RowLast);
+                Vector512<long> leave = Vector512.Load((long*)r + RowLeave);
+                Vector512<ulong> moveX = Vector512.Load(r + RowMoveX), moveY = Vector512.Load(r + RowMoveY), moveZ = Vector512.Load(r + RowMoveZ);
+                Vector512<long> deltaX = Vector512.Load((long*)r + RowDeltaX), deltaY = Vector512.Load((long*)r + RowDeltaY), deltaZ = Vector512.Load((long*)r + RowDeltaZ);
+                Vector512<long> t;
+                while (true)
+                {
+                    t = Vector512.Min(Vector512.Min(maxX, maxY), maxZ);
+                    Vector512<long> stop = Vector512.Equals(voxel, last).AsInt64() | Vector512.GreaterThan(t, fixedOne) | Vector512.GreaterThanOrEqual(t, leave);
+                    if (stop != Vector512<long>.Zero)
+                    {
+                        break;
+                    }
+
+                    Vector256<ulong> lo = voxel.GetLower(), hi = voxel.GetUpper();
+                    ulong a0 = lo.GetElement(0), a1 = lo.GetElement(1), a2 = lo.GetElement(2), a3 = lo.GetElement(3);
+                    ulong b0 = hi.GetElement(0), b1 = hi.GetElement(1), b2 = hi.GetElement(2), b3 = hi.GetElement(3);
+                    grid[a0] = 1;
+                    grid[b0] = 1;
+                    grid[a1] = 1;
+                    grid[b1] = 1;
+                    grid[a2] = 1;
+                    grid[b2] = 1;
+                    grid[a3] = 1;
+                    grid[b3] = 1;
+
+                    voxel = Vector512.ConditionalSelect(Vector512.Equals(maxX, t).AsUInt64(), voxel + moveX, voxel);
+                    voxel = Vector512.ConditionalSelect(Vector512.Equals(maxY, t).AsUInt64(), voxel + moveY, voxel);
+                    voxel = Vector512.ConditionalSelect(Vector512.Equals(maxZ, t).AsUInt64(), voxel + moveZ, voxel);
+                    maxX = Vector512.ConditionalSelect(Vector512.Equals(maxX, t), maxX + deltaX, maxX);
+                    maxY = Vector512.ConditionalSelect(Vector512.Equals(maxY, t), maxY + deltaY, maxY);
+                    maxZ = Vector512.ConditionalSelect(Vector512.Equals(maxZ, t), maxZ + deltaZ, maxZ);
+                }
+
+                voxel.Store(r + RowVoxel);
+                maxX.Store((long*)r + RowMaxX);
+                maxY.Store((long*)r + RowMaxY);
+                maxZ.Store((long*)r + RowMaxZ);
+                uint ended = (uint)(Vector512.Equals(voxel, last).AsInt64() | Vector512.GreaterThan(t, fixedOne)).ExtractMostSignificantBits();
+                uint left = (uint)Vector512.GreaterThanOrEqual(t, leave).ExtractMostSignificantBits() & ~ended;
+                active -= Refill(r, ended, left, ref next, count);
+                if (active == 0)
+                {
+                    return;
+                }
+            }
+        }
+
+        /// <summary>
+        /// After a step loop stopped: rays about to leave the grid finish in the scalar walk from their current voxel;
+        /// their lanes, with those whose ray ended, take the next queued walks or park. Returns the lanes parked.
+        /// </summary>
+        private int Refill(ulong* r, uint ended, uint left, ref int next, int count)
+        {
+            for (uint lanes = left; lanes != 0; lanes &= lanes - 1)
+            {
+                int lane = BitOperations.TrailingZeroCount(lanes);
+                ref QueuedWalk q = ref _queue[(int)r[RowIndex + lane]];
+                ulong v = r[RowVoxel + lane];
+                ulong p = (ulong)((long)(v & 0xFF) + FieldToGrid) | ((ulong)((long)((v >> 8) & 0xFF) + FieldToGrid) << 21) | ((ulong)((long)(v >> 16) + FieldToGrid) << 42);
+                _ = EnterAt(q.Walk, p, out int slot);
+                Walk(q.Walk, p, (long)r[RowMaxX + lane], (long)r[RowMaxY + lane], (long)r[RowMaxZ + lane], slot);
+            }
+
+            int parked = 0;
+            for (uint lanes = ended | left; lanes != 0; lanes &= lanes - 1)
+            {
+                int lane = BitOperations.TrailingZeroCount(lanes);
+                if (next < count)
+                {
+                    LoadLane(r, lane, next++);
+                }
+                else
+                {
+                    ParkLane(r, lane);
+                    parked++;
+                }
+            }
+
+            return parked;
+        }
+
         /// <summary>The grid, its origin's brick and its box, when it holds marks.</summary>
-        public bool GridInUse(out ulong[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz)
+        public bool GridInUse(out byte[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz)
         {
             grid = _grid!;
             (ox, oy, oz, lx, ly, lz, hx, hy, hz) = (_gridX, _gridY, _gridZ, _lowX, _lowY, _lowZ, _highX, _highY, _highZ);
@@ -394,48 +501,39 @@ public sealed partial class PointCloudIntegrator
         /// <summary>
         /// Moves the marks of one row of bricks (bricks x from <paramref name="lowX"/> to <paramref name="highX"/> at
         /// <paramref name="by"/>, <paramref name="bz"/>) of some grids into the shared claim planes, claiming each voxel
-        /// once, and clears them in the grids. The grids hold rows of 256 voxels along x; a brick's word for one z layer
-        /// is 8 bytes of 8 rows (y), one byte per brick along the row: eight rows are read at once and transposed.
+        /// once, and clears them in the grids. The grids hold one byte per voxel in rows of 256 along x; a brick's claim
+        /// word for one z layer has one bit per voxel of 8 rows (y) of 8 (x): each row's 8 bytes are read as one word and
+        /// packed into 8 bits with one multiplication.
         /// </summary>
-        public void SpillRow(List<ulong[]> grids, int by, int bz, int lowX, int highX, int gridX, int gridY, int gridZ)
+        public void SpillRow(List<byte[]> grids, int by, int bz, int lowX, int highX, int gridX, int gridY, int gridZ)
         {
             int ox = gridX - (GridSide / 2), oy = gridY - (GridSide / 2), oz = gridZ - (GridSide / 2);
-            Span<ulong> rows = stackalloc ulong[8];
             for (int layer = 0; layer < 8; layer++)
             {
-                for (int w = lowX / 8; w <= highX / 8; w++)
+                for (int bx = lowX; bx <= highX; bx++)
                 {
-                    ulong any = 0;
+                    ulong brickWord = 0;
                     for (int yl = 0; yl < 8; yl++)
                     {
-                        int word = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * (GridVoxels / 64) + w;
-                        ulong bits = 0;
-                        foreach (ulong[] grid in grids)
+                        int offset = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * GridVoxels + (bx * 8);
+                        ulong bytes = 0;
+                        foreach (byte[] grid in grids)
                         {
-                            ulong g = grid[word];
-                            if (g != 0)
+                            ref ulong row = ref Unsafe.As<byte, ulong>(ref grid[offset]);
+                            if (row != 0)
                             {
-                                bits |= g;
-                                grid[word] = 0; // only where set: most of the box is empty, and clean lines stay clean
+                                bytes |= row;
+                                row = 0; // only where set: most of the box is empty, and clean lines stay clean
                             }
                         }
 
-                        rows[yl] = bits;
-                        any |= bits;
+                        // Bytes of 0 or 1: byte i lands on bit 56 + i of the product (and no other term reaches those bits).
+                        brickWord |= ((bytes * 0x0102040810204080UL) >> 56) << (8 * yl);
                     }
 
-                    for (int j = 0; any != 0 && j < 8; j++)
+                    if (brickWord != 0)
                     {
-                        ulong brickWord = 0;
-                        for (int yl = 0; yl < 8; yl++)
-                        {
-                            brickWord |= ((rows[yl] >> (8 * j)) & 0xFF) << (8 * yl);
-                        }
-
-                        if (brickWord != 0)
-                        {
-                            Claim((w * 8) + j + ox, by + oy, bz + oz, layer, brickWord);
-                        }
+                        Claim(bx + ox, by + oy, bz + oz, layer, brickWord);
                     }
                 }
             }
@@ -464,7 +562,14 @@ public sealed partial class PointCloudIntegrator
         {
             if (_gridInUse && _grid is not null)
             {
-                Array.Clear(_grid);
+                // Only the box the walks may have marked (clearing all 16 MiB would give every page memory).
+                for (int z = _lowZ * 8; z < (_highZ + 1) * 8; z++)
+                {
+                    for (int y = _lowY * 8; y < (_highY + 1) * 8; y++)
+                    {
+                        _grid.AsSpan((((z * GridVoxels) + y) * GridVoxels) + (_lowX * 8), (_highX - _lowX + 1) * 8).Clear();
+                    }
+                }
             }
 
             _gridInUse = false;

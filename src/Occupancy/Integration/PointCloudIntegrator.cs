@@ -26,9 +26,11 @@ namespace Occupancy.Integration;
 /// voxels are updated in parallel. The result does not depend on the number of threads. The bit planes are cleared
 /// through the claim lists, so nothing wraps or goes stale however many scans are integrated. Buffers are kept
 /// between calls: in steady state an integration allocates nothing. One call at a time per integrator.
-/// With AVX2, each thread walks eight rays at once and marks the voxels within about 16 bricks of the origin's brick
-/// (6 m at 5 cm) in a private grid of 2 MiB, moved into the shared claims once per scan; the result is identical to the
-/// scalar walk's. The grids take 2 MiB per thread that integrates, allocated on first use.
+/// With AVX2, each thread walks eight rays at once (in one 512-bit register with AVX-512) and marks the voxels within
+/// about 16 bricks of the origin's brick (6 m at 5 cm) in a private grid of one byte per voxel, moved into the shared
+/// claims once per scan; the result is identical to the scalar walk's. Each grid reserves 16 MiB of address space per
+/// thread that integrates, allocated on first use; only the pages the scans touch take memory (about 1 MiB for a room
+/// at 5 cm).
 /// </remarks>
 public sealed partial class PointCloudIntegrator
 {

@@ -390,29 +390,39 @@ public class ParallelIntegrationTests
     }
 
     [Fact]
-    public void The_lane_walk_runs_where_AVX2_does()
+    public void The_lane_walk_runs_where_AVX2_does_and_in_one_register_where_AVX512_does()
     {
         Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && Vector256.IsHardwareAccelerated, PointCloudIntegrator.LaneWalkSupported);
         var integrator = new PointCloudIntegrator(new OccupancyMap(0.1));
         Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk);
         integrator.UseLaneWalk = true;
         Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk); // cannot be forced on without AVX2
+        Assert.Equal(PointCloudIntegrator.LaneWalkSupported && Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported, PointCloudIntegrator.WideLanesSupported);
+        Assert.Equal(PointCloudIntegrator.WideLanesSupported, integrator.UseWideLanes);
+        integrator.UseWideLanes = true;
+        Assert.Equal(PointCloudIntegrator.WideLanesSupported, integrator.UseWideLanes); // cannot be forced on without AVX-512
     }
 
     [Theory]
-    [InlineData(PointCloudMode.Exact, 0.05, 1)]
-    [InlineData(PointCloudMode.Exact, 0.02, 64)] // the lanes' grid reaches ±2.56 m: most rays leave it for the scalar walk
-    [InlineData(PointCloudMode.Discretized, 0.05, 64)]
-    public void Lane_walk_builds_the_same_maps_as_the_scalar_walk(PointCloudMode mode, double resolution, int threads)
+    [InlineData(PointCloudMode.Exact, 0.05, 1, true)]
+    [InlineData(PointCloudMode.Exact, 0.05, 1, false)]
+    [InlineData(PointCloudMode.Exact, 0.02, 64, true)] // the lanes' grid reaches ±2.56 m: most rays leave it for the scalar walk
+    [InlineData(PointCloudMode.Exact, 0.02, 64, false)]
+    [InlineData(PointCloudMode.Discretized, 0.05, 64, true)]
+    [InlineData(PointCloudMode.Discretized, 0.05, 64, false)]
+    public void Lane_walk_builds_the_same_maps_as_the_scalar_walk(PointCloudMode mode, double resolution, int threads, bool wide)
     {
         // Room frames (a scan at a time and three as one update from three origins), then a few scans of 1 to 9 rays
-        // (lanes left idle) in every direction, some leaving the grid: every voxel's log-odds must be bit-identical.
+        // (lanes left idle) in every direction, some leaving the grid: every voxel's log-odds must be bit-identical. Both
+        // step loops: eight lanes in one 512-bit register (AVX-512) and in two 256-bit ones.
         Assert.SkipUnless(PointCloudIntegrator.LaneWalkSupported, "no AVX2 on this leg: the scalar walk is the only one");
+        Assert.SkipUnless(!wide || PointCloudIntegrator.WideLanesSupported, "no AVX-512 on this leg: the 256-bit lanes are the only ones");
         var lanes = new OccupancyMap(resolution);
         var scalar = new OccupancyMap(resolution);
-        var a = new PointCloudIntegrator(lanes, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads };
+        var a = new PointCloudIntegrator(lanes, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads, UseWideLanes = wide };
         var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads, UseLaneWalk = false };
         Assert.True(a.UseLaneWalk);
+        Assert.Equal(wide, a.UseWideLanes);
         var scans = new List<PointCloudScan>();
         for (int i = 2; i < StandardRoom.FrameCount; i += 6)
         {
