@@ -578,26 +578,45 @@ public sealed partial class PointCloudIntegrator
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             float maxRange = owner.MaxRange;
-            int end = Math.Min(_count, (index + 1) * _perJob);
-            for (int i = index * _perJob; i < end; i++)
+            w.BeginRays(_origin, _originKey, map.InverseResolution, maxRange);
+            int i = index * _perJob, end = Math.Min(_count, (index + 1) * _perJob);
+            if (w.SetsUpEight)
             {
-                Vector3 p = _points[i];
-                if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+                for (; i <= end - 8; i += 8)
                 {
-                    w.NoReturn++;
-                    continue;
+                    for (uint rest = w.SetupRays8(_points + i); rest != 0; rest &= rest - 1)
+                    {
+                        Point(w, map, i + BitOperations.TrailingZeroCount(rest), maxRange);
+                    }
                 }
+            }
 
-                if (!map.TryGetKey(p, out VoxelKey endKey))
-                {
-                    w.OutOfMap++;
-                    continue;
-                }
-
-                Ray(w, map, p, endKey, maxRange);
+            for (; i < end; i++)
+            {
+                Point(w, map, i, maxRange);
             }
 
             w.FlushLanes();
+        }
+
+        /// <summary>One point: counted as no return or outside the map, or its ray and hit.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Point(Worker w, OccupancyMap map, int i, float maxRange)
+        {
+            Vector3 p = _points[i];
+            if (!float.IsFinite(p.X) || !float.IsFinite(p.Y) || !float.IsFinite(p.Z))
+            {
+                w.NoReturn++;
+                return;
+            }
+
+            if (!map.TryGetKey(p, out VoxelKey endKey))
+            {
+                w.OutOfMap++;
+                return;
+            }
+
+            Ray(w, map, p, endKey, maxRange);
         }
 
         /// <summary>One point with its voxel: its ray (clipped at the maximum range) and its hit.</summary>
@@ -763,16 +782,33 @@ public sealed partial class PointCloudIntegrator
                 return;
             }
 
-            // The walk's state in locals, stepped exactly as VoxelTraversal.Step does: this loop is the hot path of
-            // exact ray casting. The voxel is one packed register, three 21-bit fields holding the offset from the start
-            // plus a bias of 2^20 + (start & 7): a field's low 3 bits are then the voxel's index inside its brick, its
-            // other bits change exactly when the walk crosses into another brick, and one compare finds the end. With
-            // x, y and z and their ends in separate registers the JIT spilled half the state on every voxel (5.5 ns).
             (long maxX, long maxY, long maxZ, long deltaX, long deltaY, long deltaZ, int stepX, int stepY, int stepZ, _, _, _) = walk;
+            if (owner.UseLaneWalk)
+            {
+                Enqueue(endKey, stepX, stepY, stepZ, maxX, maxY, maxZ, deltaX, deltaY, deltaZ);
+                return;
+            }
+
             int x0 = walk.X, y0 = walk.Y, z0 = walk.Z;
+            PackedWalk c = Packed(x0, y0, z0, endKey, stepX, stepY, stepZ, deltaX, deltaY, deltaZ);
+            ulong position = ((1UL << 20) + (ulong)(x0 & 7)) | (((1UL << 20) + (ulong)(y0 & 7)) << 21) | (((1UL << 20) + (ulong)(z0 & 7)) << 42);
+            int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
+            Walk(c, position, maxX, maxY, maxZ, slot);
+        }
+
+        /// <summary>
+        /// What the packed walk from <paramref name="x0"/>, <paramref name="y0"/>, <paramref name="z0"/> to
+        /// <paramref name="endKey"/> does not change. The walk's state is kept in locals and stepped exactly as
+        /// VoxelTraversal.Step does: this loop is the hot path of exact ray casting without the lanes. The voxel is one
+        /// packed register, three 21-bit fields holding the offset from the start plus a bias of 2^20 + (start &amp; 7): a
+        /// field's low 3 bits are then the voxel's index inside its brick, its other bits change exactly when the walk
+        /// crosses into another brick, and one compare finds the end. With x, y and z and their ends in separate registers
+        /// the JIT spilled half the state on every voxel (5.5 ns).
+        /// </summary>
+        private static PackedWalk Packed(int x0, int y0, int z0, VoxelKey endKey, int stepX, int stepY, int stepZ, long deltaX, long deltaY, long deltaZ)
+        {
             ulong biasX = (1UL << 20) + (ulong)(x0 & 7), biasY = (1UL << 20) + (ulong)(y0 & 7), biasZ = (1UL << 20) + (ulong)(z0 & 7);
-            ulong position = biasX | (biasY << 21) | (biasZ << 42);
-            var c = new PackedWalk
+            return new PackedWalk
             {
                 Last = (ulong)((long)biasX + (endKey.X - x0)) | ((ulong)((long)biasY + (endKey.Y - y0)) << 21) | ((ulong)((long)biasZ + (endKey.Z - z0)) << 42),
                 MoveX = (ulong)(long)stepX,
@@ -789,14 +825,6 @@ public sealed partial class PointCloudIntegrator
                 BrickY0 = (y0 >> VoxelKey.BrickShift) - (int)(biasY >> 3),
                 BrickZ0 = (z0 >> VoxelKey.BrickShift) - (int)(biasZ >> 3),
             };
-            if (owner.UseLaneWalk)
-            {
-                Enqueue(c, position, maxX, maxY, maxZ);
-                return;
-            }
-
-            int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
-            Walk(c, position, maxX, maxY, maxZ, slot);
         }
 
         /// <summary>What a packed walk does not change: read from memory, so that the loop's registers hold its state.</summary>

@@ -97,6 +97,12 @@ internal struct VoxelTraversal
     /// <summary>t = 1 in the fixed-point units of the walk's state.</summary>
     public const long FixedOne = One;
 
+    /// <summary>Crossing time and its step of an axis that never steps (see <see cref="Never"/>).</summary>
+    public const long FixedNever = Never;
+
+    /// <summary>Crossing times at or beyond this (in units of t) are <see cref="FixedNever"/>.</summary>
+    public const double FixedLimit = 1 << 20;
+
     /// <summary>Segment parameter (0 at the start, 1 at the end) at which the walk entered the current voxel.</summary>
     public readonly double EntryT => (double)_entry / One;
 
@@ -161,5 +167,5 @@ internal struct VoxelTraversal
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static long ToFixed(double t) => t >= 1 << 20 ? Never : (long)(t * One); // rounded down, so an end exactly on a voxel boundary is still reached
+    private static long ToFixed(double t) => t >= FixedLimit ? Never : (long)(t * One); // rounded down, so an end exactly on a voxel boundary is still reached
 }

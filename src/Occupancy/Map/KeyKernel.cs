@@ -23,11 +23,24 @@ internal static unsafe class KeyKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Keys8(Vector3* points, double inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
     {
-        // De-interleave x0 y0 z0 x1 ... z7 into X, Y and Z (three blends and a permute each).
+        Load8(points, out Vector256<float> x, out Vector256<float> y, out Vector256<float> z);
+        Keys8(x, y, z, inverseResolution, out ix, out iy, out iz, out finite, out inMap);
+    }
+
+    /// <summary>The coordinates of points[0..8), de-interleaved (x0 y0 z0 x1 ... z7: three blends and a permute each).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Load8(Vector3* points, out Vector256<float> x, out Vector256<float> y, out Vector256<float> z)
+    {
         Vector256<float> a = Vector256.Load((float*)points), b = Vector256.Load((float*)points + 8), c = Vector256.Load((float*)points + 16);
-        Vector256<float> x = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b10010010), c, 0b00100100), Vector256.Create(0, 3, 6, 1, 4, 7, 2, 5));
-        Vector256<float> y = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b00100100), c, 0b01001001), Vector256.Create(1, 4, 7, 2, 5, 0, 3, 6));
-        Vector256<float> z = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b01001001), c, 0b10010010), Vector256.Create(2, 5, 0, 3, 6, 1, 4, 7));
+        x = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b10010010), c, 0b00100100), Vector256.Create(0, 3, 6, 1, 4, 7, 2, 5));
+        y = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b00100100), c, 0b01001001), Vector256.Create(1, 4, 7, 2, 5, 0, 3, 6));
+        z = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b01001001), c, 0b10010010), Vector256.Create(2, 5, 0, 3, 6, 1, 4, 7));
+    }
+
+    /// <summary>Keys of 8 points given by their coordinates (see <see cref="Keys8(Vector3*, double, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int})"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Keys8(Vector256<float> x, Vector256<float> y, Vector256<float> z, double inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
+    {
         var invF = Vector256.Create((float)inverseResolution);
         if (FloatFloor(x, invF, out ix, out Vector256<int> okX) & FloatFloor(y, invF, out iy, out Vector256<int> okY) & FloatFloor(z, invF, out iz, out Vector256<int> okZ))
         {
