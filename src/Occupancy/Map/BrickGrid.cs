@@ -102,13 +102,13 @@ internal sealed class BrickGrid
         // Leave room on every side so that a map growing outwards does not regrow on every brick.
         int mx = Math.Max(4, (x1 - x0 + 1) / 4), my = Math.Max(4, (y1 - y0 + 1) / 4), mz = Math.Max(2, (z1 - z0 + 1) / 4);
         long nx = x1 - x0 + 1 + (2L * mx), ny = y1 - y0 + 1 + (2L * my), nz = z1 - z0 + 1 + (2L * mz);
-        if (nx * ny * nz > MaxCells)
+        if (TooMany(nx, ny, nz))
         {
             nx = x1 - x0 + 1;
             ny = y1 - y0 + 1;
             nz = z1 - z0 + 1;
             mx = my = mz = 0;
-            if (nx * ny * nz > MaxCells)
+            if (TooMany(nx, ny, nz))
             {
                 return null;
             }
@@ -126,6 +126,14 @@ internal sealed class BrickGrid
         Volatile.Write(ref _cells, grown);
         return grown;
     }
+
+    /// <summary>
+    /// More cells than <see cref="MaxCells"/>, without overflowing: a map spanning the whole index range has 3 × 2^20
+    /// bricks a side with margins, whose cube wraps a long (it did, to a negative count that passed, and the grid was
+    /// built with no cells: every later brick threw).
+    /// </summary>
+    private static bool TooMany(long nx, long ny, long nz) =>
+        nx > MaxCells || ny > MaxCells || nz > MaxCells || nx * ny > MaxCells || nx * ny * nz > MaxCells;
 
     private sealed class Cells
     {
