@@ -270,6 +270,12 @@ public sealed partial class PointCloudIntegrator
     internal Action? AfterMark { get; set; }
 
     /// <summary>
+    /// Test hook: runs at the start of each run of rays with its index (a test throws from it to interrupt a scan while
+    /// the threads' private grids hold marks).
+    /// </summary>
+    internal Action<int>? DuringMark { get; set; }
+
+    /// <summary>
     /// Clears the claim bits of a scan that did not finish (an exception between marking and applying): left set, they
     /// would keep every later scan from claiming those voxels. The claim lists still name them.
     /// </summary>
@@ -575,6 +581,7 @@ public sealed partial class PointCloudIntegrator
 
         public override void Execute(int index, int worker)
         {
+            owner.DuringMark?.Invoke(index);
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             float maxRange = owner.MaxRange;
