@@ -148,12 +148,13 @@ public sealed partial class PointCloudIntegrator
 
         private readonly ulong[] _rows = GC.AllocateArray<ulong>(RowCount, pinned: true);
 
-        // The queue of walks set up for the lanes, one row per field (entries as the lanes load them: voxel, end and
-        // exit in grid terms, the crossing times and their steps) and the end's key, which the hand-over to the scalar
-        // walk needs. Rows are LaneQueueLength + Lanes long: the 8-ray set-up stores whole vectors past the last entry.
+        // The queue of walks set up for the lanes, one row per field (entries as the lanes load them: end and exit in
+        // grid terms, the crossing times and their steps; every walk starts at the origin's voxel) and the end's key,
+        // which the hand-over to the scalar walk needs. Rows are LaneQueueLength + Lanes long: the 8-ray set-up stores
+        // whole vectors past the last entry.
         private const int QueueStride = LaneQueueLength + Lanes;
-        private const int QVoxel = 0, QLast = 1, QLeave = 2, QMaxX = 3, QMaxY = 4, QMaxZ = 5, QMoveX = 6, QMoveY = 7, QMoveZ = 8,
-            QDeltaX = 9, QDeltaY = 10, QDeltaZ = 11, QEndX = 12, QEndY = 13, QEndZ = 14, QFields = 15;
+        private const int QLast = 0, QLeave = 1, QMaxX = 2, QMaxY = 3, QMaxZ = 4, QMoveX = 5, QMoveY = 6, QMoveZ = 7,
+            QDeltaX = 8, QDeltaY = 9, QDeltaZ = 10, QEndX = 11, QEndY = 12, QEndZ = 13, QFields = 14;
 
         private readonly long[] _walks = GC.AllocateArray<long>(QFields * QueueStride, pinned: true);
         private int _queued;
@@ -239,7 +240,6 @@ public sealed partial class PointCloudIntegrator
                 Leave8(stepZ, maxZ, deltaZ, GridVoxels - 1 - (start >> 16), start >> 16));
 
             int k = _queued;
-            Vector512.Create(start).Store(Queue(QVoxel) + k);
             Compress(walks, last).Store(Queue(QLast) + k);
             Compress(walks, leave).Store(Queue(QLeave) + k);
             Compress(walks, maxX).Store(Queue(QMaxX) + k);
@@ -316,7 +316,6 @@ public sealed partial class PointCloudIntegrator
             int i = _queued;
             long x = _originX - _cornerX, y = _originY - _cornerY, z = _originZ - _cornerZ;
             long lx = endKey.X - _cornerX, ly = endKey.Y - _cornerY, lz = endKey.Z - _cornerZ;
-            Queue(QVoxel)[i] = x | (y << 8) | (z << 16);
             Queue(QLast)[i] = (ulong)lx < GridVoxels && (ulong)ly < GridVoxels && (ulong)lz < GridVoxels ? lx | (ly << 8) | (lz << 16) : -1;
             Queue(QLeave)[i] = Math.Min(Math.Min(Leave(x, stepX, maxX, deltaX), Leave(y, stepY, maxY, deltaY)), Leave(z, stepZ, maxZ, deltaZ));
             Queue(QMaxX)[i] = maxX;
@@ -359,7 +358,7 @@ public sealed partial class PointCloudIntegrator
         private void LoadLane(ulong* r, int lane, int index)
         {
             long* q = (long*)Unsafe.AsPointer(ref _walks[index]);
-            r[RowVoxel + lane] = (ulong)q[QVoxel * QueueStride];
+            r[RowVoxel + lane] = (ulong)OriginVoxel;
             r[RowLast + lane] = (ulong)q[QLast * QueueStride];
             r[RowLeave + lane] = (ulong)q[QLeave * QueueStride];
             r[RowMaxX + lane] = (ulong)q[QMaxX * QueueStride];
