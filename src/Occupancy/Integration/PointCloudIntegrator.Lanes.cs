@@ -496,18 +496,7 @@ public sealed partial class PointCloudIntegrator
                         break;
                     }
 
-                    // Each lane's bit taken out of the registers lane by lane (a store and eight loads would stall store
-                    // forwarding), set with a plain OR.
-                    ulong a0 = voxelA.GetElement(0), a1 = voxelA.GetElement(1), a2 = voxelA.GetElement(2), a3 = voxelA.GetElement(3);
-                    ulong b0 = voxelB.GetElement(0), b1 = voxelB.GetElement(1), b2 = voxelB.GetElement(2), b3 = voxelB.GetElement(3);
-                    grid[a0] = 1;
-                    grid[b0] = 1;
-                    grid[a1] = 1;
-                    grid[b1] = 1;
-                    grid[a2] = 1;
-                    grid[b2] = 1;
-                    grid[a3] = 1;
-                    grid[b3] = 1;
+                    Mark(grid, voxelA, voxelB);
 
                     // Masked adds (one instruction each with AVX-512's mask registers; a blend and an add with AVX2).
                     Vector256<long> stepXA = Vector256.Equals(maxXA, tA), stepYA = Vector256.Equals(maxYA, tA), stepZA = Vector256.Equals(maxZA, tA);
@@ -548,6 +537,25 @@ public sealed partial class PointCloudIntegrator
         }
 
         /// <summary>
+        /// Marks the eight lanes' voxels, each taken out of the registers lane by lane (a store and eight loads would stall
+        /// store forwarding) and set with a plain byte store. Inlined into the step loops, which must call nothing.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Mark(byte* grid, Vector256<ulong> a, Vector256<ulong> b)
+        {
+            ulong a0 = a.GetElement(0), a1 = a.GetElement(1), a2 = a.GetElement(2), a3 = a.GetElement(3);
+            ulong b0 = b.GetElement(0), b1 = b.GetElement(1), b2 = b.GetElement(2), b3 = b.GetElement(3);
+            grid[a0] = 1;
+            grid[b0] = 1;
+            grid[a1] = 1;
+            grid[b1] = 1;
+            grid[a2] = 1;
+            grid[b2] = 1;
+            grid[a3] = 1;
+            grid[b3] = 1;
+        }
+
+        /// <summary>
         /// The steps of <see cref="StepLanes256"/> with the eight lanes in one 512-bit register: each compare gives a mask
         /// register and each axis's update is one masked add (with 256-bit registers, a compare, an add and a blend).
         /// </summary>
@@ -575,17 +583,7 @@ public sealed partial class PointCloudIntegrator
                         break;
                     }
 
-                    Vector256<ulong> lo = voxel.GetLower(), hi = voxel.GetUpper();
-                    ulong a0 = lo.GetElement(0), a1 = lo.GetElement(1), a2 = lo.GetElement(2), a3 = lo.GetElement(3);
-                    ulong b0 = hi.GetElement(0), b1 = hi.GetElement(1), b2 = hi.GetElement(2), b3 = hi.GetElement(3);
-                    grid[a0] = 1;
-                    grid[b0] = 1;
-                    grid[a1] = 1;
-                    grid[b1] = 1;
-                    grid[a2] = 1;
-                    grid[b2] = 1;
-                    grid[a3] = 1;
-                    grid[b3] = 1;
+                    Mark(grid, voxel.GetLower(), voxel.GetUpper());
 
                     voxel = Vector512.ConditionalSelect(Vector512.Equals(maxX, t).AsUInt64(), voxel + moveX, voxel);
                     voxel = Vector512.ConditionalSelect(Vector512.Equals(maxY, t).AsUInt64(), voxel + moveY, voxel);
