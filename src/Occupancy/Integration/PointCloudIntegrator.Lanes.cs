@@ -498,21 +498,18 @@ public sealed partial class PointCloudIntegrator
 
                     Mark(grid, voxelA, voxelB);
 
-                    // Masked adds (one instruction each with AVX-512's mask registers; a blend and an add with AVX2).
+                    // Each axis that steps adds its move and its crossing-time step: an AND with the compare's all-ones
+                    // lanes and an add (a select of the sum compiled to an add, AND, AND-NOT and OR without AVX-512).
                     Vector256<long> stepXA = Vector256.Equals(maxXA, tA), stepYA = Vector256.Equals(maxYA, tA), stepZA = Vector256.Equals(maxZA, tA);
                     Vector256<long> stepXB = Vector256.Equals(maxXB, tB), stepYB = Vector256.Equals(maxYB, tB), stepZB = Vector256.Equals(maxZB, tB);
-                    voxelA = Vector256.ConditionalSelect(stepXA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveX), voxelA);
-                    voxelA = Vector256.ConditionalSelect(stepYA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveY), voxelA);
-                    voxelA = Vector256.ConditionalSelect(stepZA.AsUInt64(), voxelA + Vector256.Load(r + RowMoveZ), voxelA);
-                    voxelB = Vector256.ConditionalSelect(stepXB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveX + 4), voxelB);
-                    voxelB = Vector256.ConditionalSelect(stepYB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveY + 4), voxelB);
-                    voxelB = Vector256.ConditionalSelect(stepZB.AsUInt64(), voxelB + Vector256.Load(r + RowMoveZ + 4), voxelB);
-                    maxXA = Vector256.ConditionalSelect(stepXA, maxXA + Vector256.Load((long*)r + RowDeltaX), maxXA);
-                    maxYA = Vector256.ConditionalSelect(stepYA, maxYA + Vector256.Load((long*)r + RowDeltaY), maxYA);
-                    maxZA = Vector256.ConditionalSelect(stepZA, maxZA + Vector256.Load((long*)r + RowDeltaZ), maxZA);
-                    maxXB = Vector256.ConditionalSelect(stepXB, maxXB + Vector256.Load((long*)r + RowDeltaX + 4), maxXB);
-                    maxYB = Vector256.ConditionalSelect(stepYB, maxYB + Vector256.Load((long*)r + RowDeltaY + 4), maxYB);
-                    maxZB = Vector256.ConditionalSelect(stepZB, maxZB + Vector256.Load((long*)r + RowDeltaZ + 4), maxZB);
+                    voxelA += (Vector256.Load(r + RowMoveX) & stepXA.AsUInt64()) + (Vector256.Load(r + RowMoveY) & stepYA.AsUInt64()) + (Vector256.Load(r + RowMoveZ) & stepZA.AsUInt64());
+                    voxelB += (Vector256.Load(r + RowMoveX + 4) & stepXB.AsUInt64()) + (Vector256.Load(r + RowMoveY + 4) & stepYB.AsUInt64()) + (Vector256.Load(r + RowMoveZ + 4) & stepZB.AsUInt64());
+                    maxXA += Vector256.Load((long*)r + RowDeltaX) & stepXA;
+                    maxYA += Vector256.Load((long*)r + RowDeltaY) & stepYA;
+                    maxZA += Vector256.Load((long*)r + RowDeltaZ) & stepZA;
+                    maxXB += Vector256.Load((long*)r + RowDeltaX + 4) & stepXB;
+                    maxYB += Vector256.Load((long*)r + RowDeltaY + 4) & stepYB;
+                    maxZB += Vector256.Load((long*)r + RowDeltaZ + 4) & stepZB;
                 }
 
                 voxelA.Store(r + RowVoxel);
