@@ -64,7 +64,7 @@ internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
         }
         else
         {
-            Vector128<int> index = ((Vector128.ConvertToInt32(vf) * c.Stride) + Vector128.ConvertToInt32(uf)) & valid.AsInt32();
+            Vector128<int> index = ((Vector128.ConvertToInt32Native(vf) * c.Stride) + Vector128.ConvertToInt32Native(uf)) & valid.AsInt32(); // lanes out of int range are not valid
             Vector128<float> d = Vector128.Create(depth[index[0]], depth[index[1]], depth[index[2]], depth[index[3]]) & valid;
             Vector128<float> ok = valid & Vector128.GreaterThan(d, Vector128<float>.Zero) & Vector128.LessThanOrEqual(d, c.MaxValue);
             Vector128<float> beyond = Vector128.GreaterThan(d * d * r2, c.MaxR2 * z * z);

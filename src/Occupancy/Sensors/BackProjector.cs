@@ -5,9 +5,11 @@ using Occupancy.Geometry;
 namespace Occupancy.Sensors;
 
 /// <summary>
-/// Pixel plus depth to world point for one camera pose: p = t + R·(d·(u − cx)/fx, d·(v − cy)/fy, d), with R's columns
-/// and the operation order fixed, so that every back-projection in the library (point clouds, endpoint marking) lands
-/// the same pixel in the same voxel.
+/// Pixel plus depth to world point for one camera pose: p = t + d·r, where r = R·((u − cx)/fx, (v − cy)/fy, 1) is the
+/// pixel's ray at unit optical depth, with R's columns and the operation order fixed, so that every back-projection in
+/// the library (point clouds, endpoint marking) lands the same pixel in the same voxel. The ray is summed as
+/// R₀·su + (R₁·sv + R₂), so the part that depends on the row alone is computed once a row (<see cref="RowRay"/>):
+/// the endpoint kernel's back-projection is two multiplies and two adds an axis.
 /// </summary>
 internal readonly struct BackProjector
 {
@@ -46,15 +48,21 @@ internal readonly struct BackProjector
         _fy = k.Fy;
     }
 
+    /// <summary>R₁·sv + R₂ for row slope <paramref name="rowSlope"/>: the part of a pixel's ray its row fixes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public Vector3 PixelToWorld(int u, int v, float depth)
-    {
-        float x = depth * ColumnSlope(u);
-        float y = depth * RowSlope(v);
-        float z = depth;
-        return new Vector3(
-            (_axisX.X * x) + (_axisY.X * y) + (_axisZ.X * z) + _position.X,
-            (_axisX.Y * x) + (_axisY.Y * y) + (_axisZ.Y * z) + _position.Y,
-            (_axisX.Z * x) + (_axisY.Z * y) + (_axisZ.Z * z) + _position.Z);
-    }
+    public Vector3 RowRay(float rowSlope) => new(
+        (_axisY.X * rowSlope) + _axisZ.X,
+        (_axisY.Y * rowSlope) + _axisZ.Y,
+        (_axisY.Z * rowSlope) + _axisZ.Z);
+
+    /// <summary>The world point of pixel (<paramref name="u"/>, <paramref name="v"/>) at optical depth <paramref name="depth"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector3 PixelToWorld(int u, int v, float depth) => PixelToWorld(ColumnSlope(u), RowRay(RowSlope(v)), depth);
+
+    /// <summary>t + d·(R₀·su + rowRay), axis by axis in this order: the one back-projection every path uses.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Vector3 PixelToWorld(float columnSlope, Vector3 rowRay, float depth) => new(
+        (depth * ((_axisX.X * columnSlope) + rowRay.X)) + _position.X,
+        (depth * ((_axisX.Y * columnSlope) + rowRay.Y)) + _position.Y,
+        (depth * ((_axisX.Z * columnSlope) + rowRay.Z)) + _position.Z);
 }
