@@ -3,7 +3,8 @@
 #   1. installs liboctomap-dev if missing and builds our C++ harness against it (benchmarks/octomap);
 #   2. exports the standard room's 20 scans (sensor origin + world points), 100k query points and 10k rays to one
 #      binary file (format: benchmarks/Occupancy.Race/ScanFile.cs) so that both sides integrate the same input;
-#   3. runs OctoMap, then Occupancy, REPS times each (default 3), reporting medians;
+#   3. runs OctoMap REPS times (default 3), then Occupancy at least REPS times and for at least 2 s per integration mode
+#      (one thread and all threads taking turns, build by build), reporting medians;
 #   4. measures agreement with OctoMap's full insertPointCloud voxel by voxel;
 #   5. prints a table and writes OUT/race.json (every figure, every ratio, the machine).
 # Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to benchmarks/results)
@@ -21,6 +22,6 @@ race=(dotnet "$root/benchmarks/Occupancy.Race/bin/Release/net10.0/Occupancy.Race
 "${race[@]}" export "$out/standard-room.scan.bin"
 echo "== OctoMap 1.9.7 ($reps repetitions)"
 "$root/benchmarks/octomap/bin/octomap_race" "$out/standard-room.scan.bin" "$reps" "$out/octomap"
-echo "== Occupancy ($reps repetitions)"
+echo "== Occupancy (at least $reps repetitions and 2 s per integration mode)"
 "${race[@]}" run "$out/standard-room.scan.bin" "$out/octomap" "$reps" "$out/race.json"
 echo "finished in $(( $(date +%s) - start )) s"

@@ -78,6 +78,9 @@ public static class Program
         Console.WriteLine($"wrote {path}: {file.Frames.Count} frames, {file.Frames.Sum(f => (long)f.Points.Length)} points, {QueryCount} queries, {RayCount} rays");
     }
 
+    /// <summary>Each integration mode is measured for at least this long (all thread counts together).</summary>
+    private const double MinMeasureSeconds = 2;
+
     private static int Run(string scanPath, string octomapPrefix, int repetitions, string outPath)
     {
         ScanFile scans = ScanFile.Read(scanPath);
@@ -102,32 +105,45 @@ public static class Program
         foreach ((string name, Func<int, OccupancyMap> build) in modes)
         {
             var mode = new JsonObject();
-            foreach (int threads in new[] { 1, Environment.ProcessorCount })
+            int[] threadCounts = Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
+
+            // Warm-up until tiered compilation has settled (methods move to optimised code after 30 calls and a 100 ms
+            // delay; one build is only 20 frames): at least two builds and one second for each thread count.
+            foreach (int threads in threadCounts)
             {
-                // Warm-up until tiered compilation has settled (methods move to optimised code after 30 calls and a
-                // 100 ms delay; one build is only 20 frames): at least two builds and one second.
                 long warmStart = Stopwatch.GetTimestamp();
                 for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; w++)
                 {
                     build(threads);
                 }
+            }
 
-                var ms = new List<double>();
-                OccupancyMap? map = null;
-                for (int r = 0; r < repetitions; r++)
+            // The thread counts take turns, build by build, so that both are measured under the same conditions (this
+            // machine's second core has slow phases lasting seconds; measured one after the other, a phase that fell on
+            // one of them alone moved the cores' speed-up by a third). At least the requested repetitions, and builds
+            // until two seconds have passed, so that a fast mode's median is not taken over a few tens of milliseconds.
+            var ms = threadCounts.Select(_ => new List<double>()).ToArray();
+            OccupancyMap? map = null;
+            long measureStart = Stopwatch.GetTimestamp();
+            for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(measureStart).TotalSeconds < MinMeasureSeconds; r++)
+            {
+                for (int t = 0; t < threadCounts.Length; t++)
                 {
                     long start = Stopwatch.GetTimestamp();
-                    map = build(threads);
-                    ms.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
+                    map = build(threadCounts[t]);
+                    ms[t].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
                 }
+            }
 
-                mode[$"threads_{threads}"] = new JsonObject { ["ms_per_frame"] = ToJson(ms), ["median_ms_per_frame"] = Median(ms) };
-                maps[name] = map!;
-                if (threads == Environment.ProcessorCount && threads > 1)
-                {
-                    double one = mode["threads_1"]!["median_ms_per_frame"]!.GetValue<double>();
-                    mode["speedup_all_cores_vs_one"] = one / Median(ms);
-                }
+            for (int t = 0; t < threadCounts.Length; t++)
+            {
+                mode[$"threads_{threadCounts[t]}"] = new JsonObject { ["builds"] = ms[t].Count, ["ms_per_frame"] = ToJson(ms[t]), ["median_ms_per_frame"] = Median(ms[t]) };
+            }
+
+            maps[name] = map!;
+            if (threadCounts.Length > 1)
+            {
+                mode["speedup_all_cores_vs_one"] = Median(ms[0]) / Median(ms[1]);
             }
 
             mode["allocated_bytes_per_frame_steady_state"] = SteadyStateAllocation(name, scans, depth, maxRange);
@@ -219,6 +235,7 @@ public static class Program
             ["machine"] = Machine(),
             ["scan_file"] = scanPath,
             ["repetitions"] = repetitions,
+            ["min_measure_seconds_per_mode"] = MinMeasureSeconds,
             ["frames"] = frames,
             ["points"] = scans.Frames.Sum(f => (long)f.Points.Length),
             ["resolution"] = scans.Resolution,
