@@ -46,38 +46,36 @@ public sealed partial class PointCloudIntegrator
 
     /// <summary>
     /// Moves the private marks of every thread into the shared claims, split by region rather than by thread: each item
-    /// is one row of bricks (one y and z) of the grids, ORed over all the threads' grids and claimed once. Split by
-    /// thread, each thread claimed all it had marked, and the threads' marks overlap near the sensor: the work did not
-    /// shrink with more threads.
+    /// is one row of bricks (one y and z) of the grids, ORed over the threads' grids and claimed once. Split by thread,
+    /// each thread claimed all it had marked, and the threads' marks overlap near the sensor: the work did not shrink
+    /// with more threads. Each grid is read only over its runs' boxes in the row (<see cref="Worker.RowLow"/>).
     /// </summary>
     private sealed class SpillJob(PointCloudIntegrator owner) : ParallelJob
     {
-        private readonly List<byte[]> _grids = [];
         private readonly List<Worker> _owners = [];
-        private int _lowX, _lowY, _lowZ, _highX, _highY, _highZ, _originX, _originY, _originZ;
+        private int _lowY, _lowZ, _highY, _highZ, _originX, _originY, _originZ;
 
-        /// <summary>Collects the grids in use and their joint box; the number of items to run (0 for none).</summary>
+        /// <summary>Collects the grids in use and the rows of their joint box; the number of items to run (0 for none).</summary>
         public int Start()
         {
-            _grids.Clear();
             _owners.Clear();
-            _lowX = _lowY = _lowZ = int.MaxValue;
-            _highX = _highY = _highZ = int.MinValue;
+            _lowY = _lowZ = int.MaxValue;
+            _highY = _highZ = int.MinValue;
             foreach (Worker w in owner._workers)
             {
-                if (w.GridInUse(out byte[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz))
+                if (w.GridInUse(out int ox, out int oy, out int oz, out int ly, out int lz, out int hy, out int hz))
                 {
                     // One scan, one origin: every grid in use was centred on it (grids are emptied after each scan).
-                    Debug.Assert(_grids.Count == 0 || (ox, oy, oz) == (_originX, _originY, _originZ), "grids of two origins");
+                    Debug.Assert(_owners.Count == 0 || (ox, oy, oz) == (_originX, _originY, _originZ), "grids of two origins");
                     (_originX, _originY, _originZ) = (ox, oy, oz);
-                    _grids.Add(grid);
                     _owners.Add(w);
-                    (_lowX, _lowY, _lowZ) = (Math.Min(_lowX, lx), Math.Min(_lowY, ly), Math.Min(_lowZ, lz));
-                    (_highX, _highY, _highZ) = (Math.Max(_highX, hx), Math.Max(_highY, hy), Math.Max(_highZ, hz));
+                    w.BuildRowRanges();
+                    (_lowY, _lowZ) = (Math.Min(_lowY, ly), Math.Min(_lowZ, lz));
+                    (_highY, _highZ) = (Math.Max(_highY, hy), Math.Max(_highZ, hz));
                 }
             }
 
-            return _grids.Count == 0 ? 0 : (_highY - _lowY + 1) * (_highZ - _lowZ + 1);
+            return _owners.Count == 0 ? 0 : (_highY - _lowY + 1) * (_highZ - _lowZ + 1);
         }
 
         /// <summary>
@@ -92,13 +90,12 @@ public sealed partial class PointCloudIntegrator
             }
 
             _owners.Clear();
-            _grids.Clear();
         }
 
         public override void Execute(int index, int worker)
         {
             int ny = _highY - _lowY + 1;
-            owner._workers[worker].SpillRow(_grids, _lowY + (index % ny), _lowZ + (index / ny), _lowX, _highX, _originX, _originY, _originZ);
+            owner._workers[worker].SpillRow(_owners, _lowY + (index % ny), _lowZ + (index / ny), _originX, _originY, _originZ);
         }
     }
 
@@ -146,6 +143,18 @@ public sealed partial class PointCloudIntegrator
         private int _gridX, _gridY, _gridZ; // the origin's brick: the grid's centre
         private int _lowX = GridSide / 2, _lowY = GridSide / 2, _lowZ = GridSide / 2, _highX = GridSide / 2, _highY = GridSide / 2, _highZ = GridSide / 2; // box of grid bricks the walks may have marked
 
+        // The same box for each run of rays this thread walked in the scan (6 ints a run: low x, y, z, high x, y, z), and
+        // the current run's. A run's rays are consecutive points, a band of the sensor's view, and each thread walks the
+        // runs of its own part of the scan first (MarkJob), so the spill reads a grid only over its runs' boxes: with one
+        // box a grid, every grid was read over the whole frustum and the spill's work grew with the threads.
+        private int[] _runBoxes = new int[6 * 32];
+        private int _runBoxCount;
+        private bool _runWalked;
+        private int _runLowX, _runLowY, _runLowZ, _runHighX, _runHighY, _runHighZ;
+
+        /// <summary>Per row of grid bricks (index z · GridSide + y), the lowest and highest brick x the runs' boxes cover (low &gt; high: none); set by <see cref="BuildRowRanges"/>.</summary>
+        public readonly sbyte[] RowLow = new sbyte[GridSide * GridSide], RowHigh = new sbyte[GridSide * GridSide];
+
         private readonly ulong[] _rows = GC.AllocateArray<ulong>(RowCount, pinned: true);
 
         // The queue of walks set up for the lanes, one row per field (entries as the lanes load them: end and exit in
@@ -178,6 +187,8 @@ public sealed partial class PointCloudIntegrator
         public void BeginRays(Vector3 origin, VoxelKey originKey, double inverseResolution, float maxRange)
         {
             Debug.Assert(_queued == 0, "walks of another origin still queued");
+            _runLowX = _runLowY = _runLowZ = _runHighX = _runHighY = _runHighZ = GridSide / 2;
+            _runWalked = false;
             (_originX, _originY, _originZ) = (originKey.X, originKey.Y, originKey.Z);
             _cornerX = ((originKey.X >> VoxelKey.BrickShift) - (GridSide / 2)) * 8;
             _cornerY = ((originKey.Y >> VoxelKey.BrickShift) - (GridSide / 2)) * 8;
@@ -346,6 +357,44 @@ public sealed partial class PointCloudIntegrator
             }
         }
 
+        /// <summary>Ends a run of rays (after <see cref="FlushLanes"/>): keeps its box of grid bricks for the spill.</summary>
+        public void EndRays()
+        {
+            if (!_runWalked)
+            {
+                return;
+            }
+
+            if (_runBoxCount == _runBoxes.Length / 6)
+            {
+                Array.Resize(ref _runBoxes, _runBoxes.Length * 2);
+            }
+
+            Span<int> box = _runBoxes.AsSpan(6 * _runBoxCount++, 6);
+            (box[0], box[1], box[2], box[3], box[4], box[5]) = (_runLowX, _runLowY, _runLowZ, _runHighX, _runHighY, _runHighZ);
+            _runWalked = false;
+        }
+
+        /// <summary>Sets <see cref="RowLow"/> and <see cref="RowHigh"/> from the boxes of the runs walked since the grid was last emptied.</summary>
+        public void BuildRowRanges()
+        {
+            RowLow.AsSpan().Fill(sbyte.MaxValue);
+            RowHigh.AsSpan().Fill(-1);
+            for (int b = 0; b < _runBoxCount; b++)
+            {
+                ReadOnlySpan<int> box = _runBoxes.AsSpan(6 * b, 6);
+                for (int z = box[2]; z <= box[5]; z++)
+                {
+                    for (int y = box[1]; y <= box[4]; y++)
+                    {
+                        int row = (z * GridSide) + y;
+                        RowLow[row] = (sbyte)Math.Min(RowLow[row], box[0]);
+                        RowHigh[row] = (sbyte)Math.Max(RowHigh[row], box[3]);
+                    }
+                }
+            }
+        }
+
         /// <summary>The claim words of the brick holding a packed voxel of a walk, and its slot.</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private ulong* EnterAt(in PackedWalk c, ulong position, out int slot) => Enter(
@@ -431,13 +480,18 @@ public sealed partial class PointCloudIntegrator
                 // walk can enter when rounding keeps it from meeting the end voxel exactly (it then stops past t = 1):
                 // widen the box of bricks to spill by the end's brick and one brick around it.
                 int ex = (int)(endX[i] >> VoxelKey.BrickShift) - cx, ey = (int)(endY[i] >> VoxelKey.BrickShift) - cy, ez = (int)(endZ[i] >> VoxelKey.BrickShift) - cz;
-                _lowX = Math.Min(_lowX, Math.Clamp(ex - 1, 0, GridSide - 1));
-                _lowY = Math.Min(_lowY, Math.Clamp(ey - 1, 0, GridSide - 1));
-                _lowZ = Math.Min(_lowZ, Math.Clamp(ez - 1, 0, GridSide - 1));
-                _highX = Math.Max(_highX, Math.Clamp(ex + 1, 0, GridSide - 1));
-                _highY = Math.Max(_highY, Math.Clamp(ey + 1, 0, GridSide - 1));
-                _highZ = Math.Max(_highZ, Math.Clamp(ez + 1, 0, GridSide - 1));
+                _runLowX = Math.Min(_runLowX, Math.Clamp(ex - 1, 0, GridSide - 1));
+                _runLowY = Math.Min(_runLowY, Math.Clamp(ey - 1, 0, GridSide - 1));
+                _runLowZ = Math.Min(_runLowZ, Math.Clamp(ez - 1, 0, GridSide - 1));
+                _runHighX = Math.Max(_runHighX, Math.Clamp(ex + 1, 0, GridSide - 1));
+                _runHighY = Math.Max(_runHighY, Math.Clamp(ey + 1, 0, GridSide - 1));
+                _runHighZ = Math.Max(_runHighZ, Math.Clamp(ez + 1, 0, GridSide - 1));
             }
+
+            // The grid's box (what a failed scan clears) holds every run's.
+            (_lowX, _lowY, _lowZ) = (Math.Min(_lowX, _runLowX), Math.Min(_lowY, _runLowY), Math.Min(_lowZ, _runLowZ));
+            (_highX, _highY, _highZ) = (Math.Max(_highX, _runHighX), Math.Max(_highY, _runHighY), Math.Max(_highZ, _runHighZ));
+            _runWalked = true;
 
             _grid ??= GC.AllocateArray<byte>(GridVoxels * GridVoxels * GridVoxels, pinned: true);
             ulong* r = (ulong*)Unsafe.AsPointer(ref _rows[0]);
@@ -640,11 +694,10 @@ public sealed partial class PointCloudIntegrator
             return parked;
         }
 
-        /// <summary>The grid, its origin's brick and its box, when it holds marks.</summary>
-        public bool GridInUse(out byte[] grid, out int ox, out int oy, out int oz, out int lx, out int ly, out int lz, out int hx, out int hy, out int hz)
+        /// <summary>Whether the grid holds marks; its origin's brick and the y and z range of its box.</summary>
+        public bool GridInUse(out int ox, out int oy, out int oz, out int ly, out int lz, out int hy, out int hz)
         {
-            grid = _grid!;
-            (ox, oy, oz, lx, ly, lz, hx, hy, hz) = (_gridX, _gridY, _gridZ, _lowX, _lowY, _lowZ, _highX, _highY, _highZ);
+            (ox, oy, oz, ly, lz, hy, hz) = (_gridX, _gridY, _gridZ, _lowY, _lowZ, _highY, _highZ);
             return _gridInUse && _grid is not null;
         }
 
@@ -656,31 +709,49 @@ public sealed partial class PointCloudIntegrator
         }
 
         /// <summary>
-        /// Moves the marks of one row of bricks (bricks x from <paramref name="lowX"/> to <paramref name="highX"/> at
-        /// <paramref name="by"/>, <paramref name="bz"/>) of some grids into the shared claim planes, claiming each voxel
-        /// once, and clears them in the grids. The grids hold one byte per voxel in rows of 256 along x; a brick's claim
-        /// word for one z layer has one bit per voxel of 8 rows (y) of 8 (x): each row's 8 bytes are read as one word and
-        /// packed into 8 bits with one multiplication.
+        /// Moves the marks of one row of bricks (<paramref name="by"/>, <paramref name="bz"/>) of the grids of
+        /// <paramref name="owners"/> into the shared claim planes, claiming each voxel once, and clears them in the grids.
+        /// Each grid is read only over the bricks its runs' boxes cover in that row (<see cref="RowLow"/>,
+        /// <see cref="RowHigh"/>). The grids hold one byte per voxel in rows of 256 along x; a brick's claim word for one
+        /// z layer has one bit per voxel of 8 rows (y) of 8 (x): each row's 8 bytes are read as one word and packed into
+        /// 8 bits with one multiplication.
         /// </summary>
-        public void SpillRow(List<byte[]> grids, int by, int bz, int lowX, int highX, int gridX, int gridY, int gridZ)
+        public void SpillRow(List<Worker> owners, int by, int bz, int gridX, int gridY, int gridZ)
         {
             int ox = gridX - (GridSide / 2), oy = gridY - (GridSide / 2), oz = gridZ - (GridSide / 2);
+            int row = (bz * GridSide) + by, grids = owners.Count;
+            Span<nint> bases = stackalloc nint[grids];
+            Span<int> lows = stackalloc int[grids], highs = stackalloc int[grids];
+            int low = GridSide, high = -1;
+            for (int g = 0; g < grids; g++)
+            {
+                Worker o = owners[g];
+                bases[g] = (nint)Unsafe.AsPointer(ref o._grid![0]); // pinned
+                (lows[g], highs[g]) = (o.RowLow[row], o.RowHigh[row]);
+                (low, high) = (Math.Min(low, lows[g]), Math.Max(high, highs[g]));
+            }
+
             for (int layer = 0; layer < 8; layer++)
             {
-                for (int bx = lowX; bx <= highX; bx++)
+                for (int bx = low; bx <= high; bx++)
                 {
                     ulong brickWord = 0;
                     for (int yl = 0; yl < 8; yl++)
                     {
                         int offset = ((((bz * 8) + layer) * GridVoxels) + (by * 8) + yl) * GridVoxels + (bx * 8);
                         ulong bytes = 0;
-                        foreach (byte[] grid in grids)
+                        for (int g = 0; g < grids; g++)
                         {
-                            ref ulong row = ref Unsafe.As<byte, ulong>(ref grid[offset]);
-                            if (row != 0)
+                            if (bx < lows[g] || bx > highs[g])
                             {
-                                bytes |= row;
-                                row = 0; // only where set: most of the box is empty, and clean lines stay clean
+                                continue;
+                            }
+
+                            ulong* word = (ulong*)(bases[g] + offset);
+                            if (*word != 0)
+                            {
+                                bytes |= *word;
+                                *word = 0; // only where set: most of the box is empty, and clean lines stay clean
                             }
                         }
 
@@ -700,6 +771,7 @@ public sealed partial class PointCloudIntegrator
         private void ResetBox()
         {
             _lowX = _lowY = _lowZ = _highX = _highY = _highZ = GridSide / 2;
+            _runBoxCount = 0;
         }
 
         /// <summary>Claims in the shared planes the voxels of one word (one z layer) of a brick.</summary>

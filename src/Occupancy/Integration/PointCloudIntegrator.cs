@@ -305,9 +305,10 @@ public sealed partial class PointCloudIntegrator
         {
             // A few long runs of consecutive rays per thread rather than many short ones: threads whose rays are
             // neighbours claim words in the same bricks, and those cache lines then move between cores on every voxel.
+            // Each thread takes the runs of its own part of the scan first (MarkJob.Claim).
             int threads = Math.Min(_workers.Length, _maxDegreeOfParallelism);
             int perJob = Math.Max(MinPointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
-            _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob);
+            _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob, threads);
             WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
         }
 
@@ -570,23 +571,65 @@ public sealed partial class PointCloudIntegrator
 
         private int _perJob;
 
-        public void Start(Vector3* points, int count, Vector3 origin, VoxelKey originKey, int perJob)
+        // The runs split in one part per thread, consecutive runs each (a padded cache line per part's counter): a thread
+        // walks its own part first, then helps with the others' (Claim). Its rays then stay in its part of the sensor's
+        // view, so its private grid and the spill's reads stay there too (with runs handed out in turn, every thread's
+        // grid spanned the whole frustum), and threads share fewer claim words.
+        private const int CounterStride = 16;
+        private readonly int[] _partNext = new int[CounterStride * owner._workers.Length];
+        private readonly int[] _partEnd = new int[owner._workers.Length];
+        private int _parts;
+
+        /// <param name="points">The rays' end points.</param>
+        /// <param name="count">Points.</param>
+        /// <param name="origin">Their origin.</param>
+        /// <param name="originKey">The origin's voxel.</param>
+        /// <param name="perJob">Points per run.</param>
+        /// <param name="parts">Threads that may take part (at most the workers).</param>
+        public void Start(Vector3* points, int count, Vector3 origin, VoxelKey originKey, int perJob, int parts)
         {
             _perJob = perJob;
             _points = points;
             _count = count;
             _origin = origin;
             _originKey = originKey;
+            int runs = (count + perJob - 1) / perJob;
+            _parts = Math.Clamp(parts, 1, _partEnd.Length);
+            for (int p = 0; p < _parts; p++)
+            {
+                _partNext[p * CounterStride] = (int)((long)runs * p / _parts);
+                _partEnd[p] = (int)((long)runs * (p + 1) / _parts);
+            }
+        }
+
+        /// <summary>
+        /// The next run for <paramref name="worker"/>: from its own part while that lasts, then from the next parts in
+        /// turn. Every call gets a run: the pool makes one call per run, and each call takes one.
+        /// </summary>
+        private int Claim(int worker)
+        {
+            for (int k = 0; k < _parts; k++)
+            {
+                int p = (worker + k) % _parts;
+                int run = Interlocked.Increment(ref _partNext[p * CounterStride]) - 1;
+                if (run < _partEnd[p])
+                {
+                    return run;
+                }
+            }
+
+            throw new InvalidOperationException("More runs of rays were asked for than there are.");
         }
 
         public override void Execute(int index, int worker)
         {
             owner.DuringMark?.Invoke(index);
+            int run = Claim(worker);
             Worker w = owner._workers[worker];
             OccupancyMap map = owner._map;
             float maxRange = owner.MaxRange;
             w.BeginRays(_origin, _originKey, map.InverseResolution, maxRange);
-            int i = index * _perJob, end = Math.Min(_count, (index + 1) * _perJob);
+            int i = run * _perJob, end = Math.Min(_count, (run + 1) * _perJob);
             if (w.SetsUpEight)
             {
                 for (; i <= end - 8; i += 8)
@@ -604,6 +647,7 @@ public sealed partial class PointCloudIntegrator
             }
 
             w.FlushLanes();
+            w.EndRays();
         }
 
         /// <summary>One point: counted as no return or outside the map, or its ray and hit.</summary>

@@ -10,6 +10,13 @@ namespace Occupancy.Integration;
 /// </summary>
 internal sealed class VoxelKeySet
 {
+    /// <summary>Entries of the direct-mapped cache of recently added keys in front of the table.</summary>
+    private const int RecentSize = 1024;
+
+    /// <summary>A key no voxel has (x below the map's index range): an empty cache entry.</summary>
+    private static readonly VoxelKey NoKey = new(int.MinValue, 0, 0);
+
+    private readonly VoxelKey[] _recent = NewRecent();
     private VoxelKey[] _keys = new VoxelKey[1024];
     private bool[] _used = new bool[1024];
     private int[] _touched = new int[512];
@@ -18,7 +25,26 @@ internal sealed class VoxelKeySet
     public int Count => _count;
 
     /// <summary>Adds a key; false when it was already present.</summary>
+    /// <remarks>
+    /// A scan's points come in sensor order, and most keys added were added a row of pixels before: a small cache of the
+    /// keys added last (12 KB, in L1), indexed by the same hash, answers those without probing the table (a frame of the
+    /// standard room adds 76 000 keys, 14 000 of them new; the table, 400 KB, misses L1 on each probe).
+    /// </remarks>
     public bool Add(VoxelKey key)
+    {
+        int hash = Hash(key);
+        ref VoxelKey recent = ref _recent[hash & (RecentSize - 1)];
+        if (recent == key)
+        {
+            return false;
+        }
+
+        recent = key;
+        return Insert(key, hash);
+    }
+
+    /// <summary>Adds a key to the table (not the cache); false when it was already present.</summary>
+    private bool Insert(VoxelKey key, int hash)
     {
         if ((_count + 1) * 2 > _keys.Length)
         {
@@ -26,7 +52,7 @@ internal sealed class VoxelKeySet
         }
 
         int mask = _keys.Length - 1;
-        int i = Hash(key) & mask;
+        int i = hash & mask;
         while (_used[i])
         {
             if (_keys[i] == key)
@@ -69,6 +95,14 @@ internal sealed class VoxelKeySet
         }
 
         _count = 0;
+        _recent.AsSpan().Fill(NoKey);
+    }
+
+    private static VoxelKey[] NewRecent()
+    {
+        var recent = new VoxelKey[RecentSize];
+        recent.AsSpan().Fill(NoKey);
+        return recent;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -85,7 +119,8 @@ internal sealed class VoxelKeySet
         _count = 0;
         for (int n = 0; n < count; n++)
         {
-            Add(oldKeys[oldTouched[n]]);
+            VoxelKey key = oldKeys[oldTouched[n]];
+            Insert(key, Hash(key));
         }
     }
 }
