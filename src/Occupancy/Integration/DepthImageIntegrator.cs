@@ -304,7 +304,6 @@ public sealed class DepthImageIntegrator
             _splatJob.Start(depthPtr, k, projector, raw, scale);
             WorkerPool.Shared.Run(_splatJob, (k.Height + RowsPerJob - 1) / RowsPerJob, _maxDegreeOfParallelism);
             MergeEndpoints();
-            _tiles.BuildCoarse();
             AfterEndpoints?.Invoke();
             summary = default;
             foreach (Worker w in _workers)
@@ -611,7 +610,6 @@ public sealed class DepthImageIntegrator
                 }
 
                 var c = new Candidate(bx, by, bz, origin);
-                var projection = new BrickProjection(c.Origin, _stepX, _stepY, _stepZ);
                 int slot = map.FindBrick(c.X, c.Y, c.Z);
                 bool hasEndpoints = false;
                 ref ulong words = ref Unsafe.NullRef<ulong>();
@@ -621,11 +619,14 @@ public sealed class DepthImageIntegrator
                     hasEndpoints = (Volatile.Read(ref Unsafe.Add(ref words, EndpointWords)) & HasEndpoints) != 0;
                 }
 
-                Place place = owner.CullBehindSurfaces ? PlaceOf(c.Origin, hasEndpoints) : Place.Across;
+                float behind = float.PositiveInfinity;
+                Place place = owner.CullBehindSurfaces ? PlaceOf(c.Origin, hasEndpoints, out behind) : Place.Across;
                 if (place == Place.Behind)
                 {
                     continue;
                 }
+
+                var projection = new BrickProjection(c.Origin, _stepX, _stepY, _stepZ) { Behind = behind };
 
                 int n;
                 if (slot >= 0)
@@ -696,8 +697,16 @@ public sealed class DepthImageIntegrator
         /// given); in front when every centre is nearer than the shallowest depth of those tiles minus the band and
         /// none of their pixels lacks a return (when <see cref="DepthImageIntegrator.SkipReadsInFront"/>).
         /// </summary>
-        private Place PlaceOf(Vector3 origin, bool hasEndpoints)
+        /// <param name="origin">Optical-frame centre of the brick's voxel (0, 0, 0).</param>
+        /// <param name="hasEndpoints">Whether the brick holds endpoints of this frame.</param>
+        /// <param name="behind">
+        /// For a brick across the surfaces, <see cref="BrickProjection.Behind"/>: the deepest return of those tiles plus
+        /// the band and a margin (1 mm and 10 ppm, far above the rounding of the kernel's depth differences and range
+        /// products); +∞ when unknown.
+        /// </param>
+        private Place PlaceOf(Vector3 origin, bool hasEndpoints, out float behind)
         {
+            behind = float.PositiveInfinity;
             const float halfSpan = (VoxelKey.BrickSize - 1) * 0.5f;
             Vector3 ex = halfSpan * _stepX, ey = halfSpan * _stepY, ez = halfSpan * _stepZ;
             Vector3 centre = origin + ex + ey + ez;
@@ -729,19 +738,22 @@ public sealed class DepthImageIntegrator
             }
 
             DepthTiles tiles = owner._tiles;
+            float deepest = tiles.DeepestOfTiles(u0, u1, v0, v1);
             if (!hasEndpoints)
             {
                 // Behind when nearer than zMin there is no return: the deepest return needed to keep the brick is zMin − band.
                 float keep = zMin - f.Band - 1e-3f;
-                if (tiles.DeepestOver(u0, u1, v0, v1, keep) < keep)
+                if (deepest < keep)
                 {
                     return Place.Behind;
                 }
             }
 
+            behind = deepest + f.Band + 1e-3f + (deepest * 1e-5f);
+
             // In front when every pixel there holds a return deeper than zMax + band: each centre's sd = d − z exceeds the band.
             float needed = zMax + f.Band + 1e-3f;
-            return owner.SkipReadsInFront && tiles.ShallowestOver(u0, u1, v0, v1, needed) > needed ? Place.InFront : Place.Across;
+            return owner.SkipReadsInFront && tiles.ShallowestOfTiles(u0, u1, v0, v1) > needed ? Place.InFront : Place.Across;
         }
     }
 

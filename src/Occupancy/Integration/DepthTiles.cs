@@ -12,12 +12,8 @@ internal sealed class DepthTiles
 {
     public const int TileShift = 4;
     public const int TileSize = 1 << TileShift;
-    private const int CoarseShift = 2; // a coarse cell is 4 × 4 tiles (64 × 64 pixels)
     private float[] _max = [];
     private float[] _min = [];
-    private float[] _coarse = [];
-    private float[] _coarseMin = [];
-    private int _coarseX, _coarseY;
 
     public int TilesX { get; private set; }
 
@@ -33,103 +29,49 @@ internal sealed class DepthTiles
             _max = new float[TilesX * TilesY];
             _min = new float[TilesX * TilesY];
         }
-
-        _coarseX = (TilesX + (1 << CoarseShift) - 1) >> CoarseShift;
-        _coarseY = (TilesY + (1 << CoarseShift) - 1) >> CoarseShift;
-        if (_coarse.Length < _coarseX * _coarseY)
-        {
-            _coarse = new float[_coarseX * _coarseY];
-            _coarseMin = new float[_coarseX * _coarseY];
-        }
-    }
-
-    /// <summary>The coarse levels (each cell the deepest, and the shallowest, of 4 × 4 tiles), once every tile row is set.</summary>
-    public void BuildCoarse()
-    {
-        Array.Clear(_coarse, 0, _coarseX * _coarseY);
-        Array.Fill(_coarseMin, float.MaxValue, 0, _coarseX * _coarseY);
-        for (int ty = 0; ty < TilesY; ty++)
-        {
-            for (int tx = 0; tx < TilesX; tx++)
-            {
-                int cell = ((ty >> CoarseShift) * _coarseX) + (tx >> CoarseShift), tile = (ty * TilesX) + tx;
-                _coarse[cell] = _max[tile] > _coarse[cell] ? _max[tile] : _coarse[cell];
-                _coarseMin[cell] = _min[tile] < _coarseMin[cell] ? _min[tile] : _coarseMin[cell];
-            }
-        }
-    }
-
-    /// <summary>
-    /// At most the shallowest depth of pixels [<paramref name="u0"/>, <paramref name="u1"/>] × [<paramref name="v0"/>,
-    /// <paramref name="v1"/>] (inside the image), a pixel without a return counting as 0: the shallowest of the tiles
-    /// that cover them, or of the coarse cells when that is more than 64 tiles (coarse cells over a near brick's window
-    /// take in the floor at its feet, and find a third fewer bricks in front), stopping once it falls to
-    /// <paramref name="enough"/> or below.
-    /// </summary>
-    public float ShallowestOver(int u0, int u1, int v0, int v1, float enough)
-    {
-        int tx0 = u0 >> TileShift, tx1 = u1 >> TileShift, ty0 = v0 >> TileShift, ty1 = v1 >> TileShift;
-        float[] cells = _min;
-        int stride = TilesX;
-        if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 64)
-        {
-            (tx0, tx1, ty0, ty1) = (tx0 >> CoarseShift, tx1 >> CoarseShift, ty0 >> CoarseShift, ty1 >> CoarseShift);
-            cells = _coarseMin;
-            stride = _coarseX;
-        }
-
-        float shallowest = float.MaxValue;
-        for (int ty = ty0; ty <= ty1; ty++)
-        {
-            for (int tx = tx0; tx <= tx1; tx++)
-            {
-                float d = cells[(ty * stride) + tx];
-                shallowest = d < shallowest ? d : shallowest;
-            }
-
-            if (shallowest <= enough)
-            {
-                break;
-            }
-        }
-
-        return shallowest;
     }
 
     /// <summary>
     /// At least the deepest return of pixels [<paramref name="u0"/>, <paramref name="u1"/>] × [<paramref name="v0"/>,
-    /// <paramref name="v1"/>] (inside the image): the deepest of the tiles that cover them, or of the coarse cells when
-    /// that is more than 16 tiles (a brick near the camera covers a hundred), stopping once it reaches
-    /// <paramref name="enough"/>.
+    /// <paramref name="v1"/>] (inside the image): the deepest of the tiles that cover them, 0 for none. Every tile is
+    /// read (a brick at 1 m covers about 50; coarser cells of 4 × 4 tiles for large windows, and stopping at a
+    /// threshold, left bricks and rows unculled that lie behind every surface they face).
     /// </summary>
-    public float DeepestOver(int u0, int u1, int v0, int v1, float enough)
+    public float DeepestOfTiles(int u0, int u1, int v0, int v1)
     {
         int tx0 = u0 >> TileShift, tx1 = u1 >> TileShift, ty0 = v0 >> TileShift, ty1 = v1 >> TileShift;
-        float[] cells = _max;
-        int stride = TilesX;
-        if ((tx1 - tx0 + 1) * (ty1 - ty0 + 1) > 16)
-        {
-            (tx0, tx1, ty0, ty1) = (tx0 >> CoarseShift, tx1 >> CoarseShift, ty0 >> CoarseShift, ty1 >> CoarseShift);
-            cells = _coarse;
-            stride = _coarseX;
-        }
-
         float deepest = 0;
         for (int ty = ty0; ty <= ty1; ty++)
         {
-            for (int tx = tx0; tx <= tx1; tx++)
+            ReadOnlySpan<float> row = _max.AsSpan((ty * TilesX) + tx0, tx1 - tx0 + 1);
+            foreach (float d in row)
             {
-                float d = cells[(ty * stride) + tx];
                 deepest = d > deepest ? d : deepest;
-            }
-
-            if (deepest >= enough)
-            {
-                break;
             }
         }
 
         return deepest;
+    }
+
+    /// <summary>
+    /// At most the shallowest depth of pixels [<paramref name="u0"/>, <paramref name="u1"/>] × [<paramref name="v0"/>,
+    /// <paramref name="v1"/>] (inside the image), a pixel without a return counting as 0: the shallowest of the tiles that
+    /// cover them.
+    /// </summary>
+    public float ShallowestOfTiles(int u0, int u1, int v0, int v1)
+    {
+        int tx0 = u0 >> TileShift, tx1 = u1 >> TileShift, ty0 = v0 >> TileShift, ty1 = v1 >> TileShift;
+        float shallowest = float.MaxValue;
+        for (int ty = ty0; ty <= ty1; ty++)
+        {
+            ReadOnlySpan<float> row = _min.AsSpan((ty * TilesX) + tx0, tx1 - tx0 + 1);
+            foreach (float d in row)
+            {
+                shallowest = d < shallowest ? d : shallowest;
+            }
+        }
+
+        return shallowest;
     }
 
     /// <summary>

@@ -34,7 +34,16 @@ internal readonly struct ProjectiveFrame
 /// Where one brick's voxel centres are in the camera's optical frame: centre of voxel (0, 0, 0) and the displacement
 /// of one voxel step along world x, y and z, all in metres in the optical frame (z forward, x right, y down).
 /// </summary>
-internal readonly record struct BrickProjection(Vector3 Origin, Vector3 StepX, Vector3 StepY, Vector3 StepZ);
+internal readonly record struct BrickProjection(Vector3 Origin, Vector3 StepX, Vector3 StepY, Vector3 StepZ)
+{
+    /// <summary>
+    /// No pixel the brick's centres can project into holds a return deeper than this, less the band and a margin
+    /// (metres along the optical axis); +∞ when unknown. A row of voxels all farther than it, and without endpoints,
+    /// cannot change (each voxel lies behind its surface by more than the band), so a strategy may skip it unread:
+    /// half the rows that read the image did nothing. The result is the same either way.
+    /// </summary>
+    public float Behind { get; init; } = float.PositiveInfinity;
+}
 
 /// <summary>
 /// One instruction-set strategy for the projective update of a brick: each voxel centre is projected into the depth

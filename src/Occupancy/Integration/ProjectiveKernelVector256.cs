@@ -1,3 +1,4 @@
+using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
@@ -39,6 +40,8 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
         Vector256<float> originYy = Vector256.Create(p.Origin.Y) + (lane * p.StepY.Y);
         Vector256<float> originYz = Vector256.Create(p.Origin.Z) + (lane * p.StepY.Z);
         Vector256<float> stepZx = lane * p.StepZ.X, stepZy = lane * p.StepZ.Y, stepZz = lane * p.StepZ.Z;
+        // The nearest centre of a row along the optical axis: its first voxel's z plus the lane offsets' least.
+        float nearestLane = MathF.Min(0f, 7f * p.StepX.Z), behind = p.Behind;
         for (int iz = 0; iz < 8; iz++)
         {
             Vector256<float> planeX = originY + Vector256.Create(stepZx.GetElement(iz));
@@ -46,6 +49,12 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
             Vector256<float> planeZ = originYz + Vector256.Create(stepZz.GetElement(iz));
             for (int iy = 0; iy < 8; iy++)
             {
+                int rowEndpoints = endpointMask[(iz * 8) + iy];
+                if (planeZ.GetElement(iy) + nearestLane > behind && rowEndpoints == 0)
+                {
+                    continue; // wholly behind the deepest return it can see: nothing to read, nothing changes
+                }
+
                 Vector256<float> x = Vector256.Create(planeX.GetElement(iy)) + laneX;
                 Vector256<float> y = Vector256.Create(planeY.GetElement(iy)) + laneY;
                 Vector256<float> z = Vector256.Create(planeZ.GetElement(iy)) + laneZ;
@@ -55,7 +64,6 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
                 Vector256<float> vf = Vector256.Floor((fy * y / z) + cy + half);
                 valid &= Vector256.GreaterThanOrEqual(uf, Vector256<float>.Zero) & Vector256.LessThan(uf, width)
                        & Vector256.GreaterThanOrEqual(vf, Vector256<float>.Zero) & Vector256.LessThan(vf, height);
-                int rowEndpoints = endpointMask[(iz * 8) + iy];
                 if (valid == Vector256<float>.Zero && rowEndpoints == 0)
                 {
                     continue;

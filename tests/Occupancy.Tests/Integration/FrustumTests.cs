@@ -73,7 +73,7 @@ public class DepthTilesTests
     public void Deepest_and_shallowest_over_a_window_bound_the_brute_force_extremes()
     {
         var random = new Random(8);
-        const int width = 150, height = 97; // tiles and coarse cells that do not divide the image
+        const int width = 150, height = 97; // tiles that do not divide the image
         var depth = new float[width * height];
         for (int i = 0; i < depth.Length; i++)
         {
@@ -103,7 +103,6 @@ public class DepthTilesTests
             tiles.SetTileRow(ty, columns, shallow);
         }
 
-        tiles.BuildCoarse();
         int small = 0, large = 0, nonzero = 0;
         for (int trial = 0; trial < 3000; trial++)
         {
@@ -121,29 +120,32 @@ public class DepthTilesTests
                 }
             }
 
-            float shallowest = tiles.ShallowestOver(u0, u1, v0, v1, float.NegativeInfinity);
-            Assert.True(shallowest <= bruteShallow, $"window [{u0}, {u1}] x [{v0}, {v1}]: shallowest {shallowest} > {bruteShallow}");
-            float low = random.NextSingle() * 3;
-            float earlyShallow = tiles.ShallowestOver(u0, u1, v0, v1, low);
-            Assert.True(earlyShallow <= low || earlyShallow <= bruteShallow, $"early {earlyShallow} above both {low} and the window's {bruteShallow}");
-
-            float all = tiles.DeepestOver(u0, u1, v0, v1, float.PositiveInfinity);
-            Assert.True(all >= brute, $"window [{u0}, {u1}] x [{v0}, {v1}]: {all} < {brute}");
-            bool fewTiles = ((u1 >> DepthTiles.TileShift) - (u0 >> DepthTiles.TileShift) + 1) * ((v1 >> DepthTiles.TileShift) - (v0 >> DepthTiles.TileShift) + 1) <= 16;
-            if (fewTiles && u0 % DepthTiles.TileSize == 0 && (u1 + 1) % DepthTiles.TileSize == 0 && v0 % DepthTiles.TileSize == 0 && (v1 + 1) % DepthTiles.TileSize == 0)
+            // The covering tiles' pixels: the window widened to whole tiles. Their extremes are exactly the answers.
+            int tu0 = u0 & ~(DepthTiles.TileSize - 1), tu1 = Math.Min(width - 1, u1 | (DepthTiles.TileSize - 1));
+            int tv0 = v0 & ~(DepthTiles.TileSize - 1), tv1 = Math.Min(height - 1, v1 | (DepthTiles.TileSize - 1));
+            float tilesDeepest = 0, tilesShallowest = float.MaxValue;
+            for (int v = tv0; v <= tv1; v++)
             {
-                Assert.Equal(brute, all); // whole tiles: exact
-                Assert.Equal(bruteShallow, shallowest);
+                for (int u = tu0; u <= tu1; u++)
+                {
+                    float d = depth[(v * width) + u];
+                    tilesDeepest = d > tilesDeepest ? d : tilesDeepest;
+                    float s = d > 0 && float.IsFinite(d) ? d : 0;
+                    tilesShallowest = s < tilesShallowest ? s : tilesShallowest;
+                }
             }
 
+            float shallowest = tiles.ShallowestOfTiles(u0, u1, v0, v1);
+            Assert.True(shallowest <= bruteShallow, $"window [{u0}, {u1}] x [{v0}, {v1}]: shallowest {shallowest} > {bruteShallow}");
+            Assert.Equal(tilesShallowest, shallowest);
+            float deepest = tiles.DeepestOfTiles(u0, u1, v0, v1);
+            Assert.True(deepest >= brute, $"window [{u0}, {u1}] x [{v0}, {v1}]: {deepest} < {brute}");
+            Assert.Equal(tilesDeepest, deepest);
+
+            bool fewTiles = ((u1 >> DepthTiles.TileShift) - (u0 >> DepthTiles.TileShift) + 1) * ((v1 >> DepthTiles.TileShift) - (v0 >> DepthTiles.TileShift) + 1) <= 16;
             small += fewTiles ? 1 : 0;
             nonzero += shallowest > 0 ? 1 : 0;
             large += fewTiles ? 0 : 1;
-
-            // Stopping early: a result below "enough" is still a bound of the window.
-            float enough = random.NextSingle() * 9;
-            float early = tiles.DeepestOver(u0, u1, v0, v1, enough);
-            Assert.True(early >= enough || early >= brute, $"early {early} below both enough {enough} and the window's {brute}");
         }
 
         Assert.True(small > 500 && large > 200, $"small {small}, large {large}");

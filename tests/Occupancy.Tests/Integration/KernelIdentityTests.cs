@@ -108,6 +108,86 @@ public class KernelIdentityTests
 
     [Theory]
     [MemberData(nameof(SupportedKernels))]
+    public unsafe void Projective_kernel_skipping_rows_behind_the_deepest_return_equals_scalar(string name)
+    {
+        // Returns no deeper than 1.2 m and bricks reaching 3 m: many rows lie wholly behind every return. With Behind set
+        // as the integrator sets it (the deepest return plus the band and its margin), a strategy may skip those rows;
+        // the scalar reference reads every row. Bricks must come out bit for bit the same.
+        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel scalar = ProjectiveKernel.All[0];
+        var random = new Random(7);
+        const int width = 83, height = 59;
+        var depth = new float[width * height];
+        float deepest = 0;
+        for (int i = 0; i < depth.Length; i++)
+        {
+            int kind = random.Next(12);
+            depth[i] = kind switch
+            {
+                0 => float.NaN,
+                1 => float.PositiveInfinity,
+                2 => 0f,
+                _ => 0.2f + (random.NextSingle() * 1f),
+            };
+            deepest = depth[i] > deepest && float.IsFinite(depth[i]) ? depth[i] : deepest;
+        }
+
+        var frame = new ProjectiveFrame
+        {
+            Fx = 50.5f, Fy = 49.25f, Cx = 41.3f, Cy = 29.1f, Width = width, Height = height, MaxRangeSquared = 25f, Band = 0.05f, MinDepth = 1e-4f,
+            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
+        };
+        float behind = deepest + frame.Band + 1e-3f + (deepest * 1e-5f);
+        int rowsBehind = 0, rowsAcross = 0;
+        for (int trial = 0; trial < 300; trial++)
+        {
+            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+            float res = 0.02f + (random.NextSingle() * 0.1f);
+            Vector3 stepX = Vector3.Transform(new Vector3(res, 0, 0), rotation);
+            var projection = new BrickProjection(
+                new Vector3((random.NextSingle() - 0.5f) * 2, (random.NextSingle() - 0.5f) * 2, 0.6f + (random.NextSingle() * 1.6f)),
+                stepX,
+                Vector3.Transform(new Vector3(0, res, 0), rotation),
+                Vector3.Transform(new Vector3(0, 0, res), rotation)) { Behind = behind };
+            for (int row = 0; row < 64; row++)
+            {
+                Vector3 first = projection.Origin + ((row % 8) * projection.StepY) + ((row / 8) * projection.StepZ);
+                bool wholly = first.Z + Math.Min(0f, 7 * stepX.Z) > behind;
+                rowsBehind += wholly ? 1 : 0;
+                rowsAcross += wholly ? 0 : 1;
+            }
+
+            float[] a = RandomBrick(random), b = (float[])a.Clone();
+            var endpoints = new byte[64];
+            if (trial % 3 == 1)
+            {
+                random.NextBytes(endpoints); // endpoint rows are never skipped
+                for (int i = 0; i < endpoints.Length; i++)
+                {
+                    endpoints[i] &= (byte)random.Next(256);
+                }
+            }
+
+            int na, nb;
+            fixed (float* pa = a, pb = b, pd = depth)
+            fixed (byte* pe = endpoints)
+            {
+                na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
+                nb = kernel.IntegrateBrick(pb, projection, frame, pd, pe);
+            }
+
+            Assert.Equal(na, nb);
+            for (int i = 0; i < a.Length; i++)
+            {
+                Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
+            }
+        }
+
+        Assert.True(rowsBehind > 3000 && rowsAcross > 3000, $"rows behind {rowsBehind}, across {rowsAcross}");
+    }
+
+    [Theory]
+    [MemberData(nameof(SupportedKernels))]
     public unsafe void Projective_kernel_in_front_of_the_surfaces_equals_reading_the_image(string name)
     {
         // Bricks wholly in front of an image with a return at every pixel: the kernel that does not read the image
