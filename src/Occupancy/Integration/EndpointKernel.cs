@@ -185,6 +185,7 @@ internal static class EndpointKernel
     private static unsafe void FreshVector256(int end, int* kx, int* ky, int* kz, int* aboveX, int* aboveY, int* aboveZ, ulong* fresh)
     {
         Vector256<int> noKey = Vector256.Create(NoKey);
+        ulong word = 0;
         for (int u = 0; u < end; u += 8)
         {
             Vector256<int> ix = Vector256.Load(kx + u), iy = Vector256.Load(ky + u), iz = Vector256.Load(kz + u);
@@ -208,8 +209,14 @@ internal static class EndpointKernel
                 same |= Vector256.Equals(Vector256.Load(aboveX + u), ix) & Vector256.Equals(Vector256.Load(aboveY + u), iy) & Vector256.Equals(Vector256.Load(aboveZ + u), iz);
             }
 
-            uint bits = (~same).AsSingle().ExtractMostSignificantBits();
-            fresh[u >> 6] |= (ulong)bits << u;
+            // Eight iterations fill a word: kept in a register and stored once (ORing each byte into memory made every
+            // iteration wait for the one before through the store).
+            word |= (ulong)(~same).AsSingle().ExtractMostSignificantBits() << u;
+            if ((u & 63) == 56 || u + 8 >= end)
+            {
+                fresh[u >> 6] |= word;
+                word = 0;
+            }
         }
     }
 
