@@ -69,7 +69,6 @@ public sealed partial class PointCloudIntegrator
                     Debug.Assert(_owners.Count == 0 || (ox, oy, oz) == (_originX, _originY, _originZ), "grids of two origins");
                     (_originX, _originY, _originZ) = (ox, oy, oz);
                     _owners.Add(w);
-                    w.BuildRowRanges();
                     (_lowY, _lowZ) = (Math.Min(_lowY, ly), Math.Min(_lowZ, lz));
                     (_highY, _highZ) = (Math.Max(_highY, hy), Math.Max(_highZ, hz));
                 }
@@ -143,17 +142,15 @@ public sealed partial class PointCloudIntegrator
         private int _gridX, _gridY, _gridZ; // the origin's brick: the grid's centre
         private int _lowX = GridSide / 2, _lowY = GridSide / 2, _lowZ = GridSide / 2, _highX = GridSide / 2, _highY = GridSide / 2, _highZ = GridSide / 2; // box of grid bricks the walks may have marked
 
-        // The same box for each run of rays this thread walked in the scan (6 ints a run: low x, y, z, high x, y, z), and
-        // the current run's. A run's rays are consecutive points, a band of the sensor's view, and each thread walks the
-        // runs of its own part of the scan first (MarkJob), so the spill reads a grid only over its runs' boxes: with one
-        // box a grid, every grid was read over the whole frustum and the spill's work grew with the threads.
-        private int[] _runBoxes = new int[6 * 32];
-        private int _runBoxCount;
+        // The same box for the current run of rays, and per row of grid bricks the x range that this thread's runs'
+        // boxes cover. A run's rays are consecutive points, a band of the sensor's view, and each thread walks the runs
+        // of its own part of the scan first (MarkJob), so the spill reads a grid only where its runs went: with one box
+        // a grid, every grid was read over the whole frustum and the spill's work grew with the threads.
         private bool _runWalked;
         private int _runLowX, _runLowY, _runLowZ, _runHighX, _runHighY, _runHighZ;
 
-        /// <summary>Per row of grid bricks (index z · GridSide + y), the lowest and highest brick x the runs' boxes cover (low &gt; high: none); set by <see cref="BuildRowRanges"/>.</summary>
-        public readonly sbyte[] RowLow = new sbyte[GridSide * GridSide], RowHigh = new sbyte[GridSide * GridSide];
+        /// <summary>Per row of grid bricks (index z · GridSide + y), the lowest and highest brick x the runs' boxes cover since the grid was last emptied (low &gt; high: none).</summary>
+        public readonly sbyte[] RowLow = RowRange(sbyte.MaxValue), RowHigh = RowRange(-1);
 
         private readonly ulong[] _rows = GC.AllocateArray<ulong>(RowCount, pinned: true);
 
@@ -357,7 +354,7 @@ public sealed partial class PointCloudIntegrator
             }
         }
 
-        /// <summary>Ends a run of rays (after <see cref="FlushLanes"/>): keeps its box of grid bricks for the spill.</summary>
+        /// <summary>Ends a run of rays (after <see cref="FlushLanes"/>): adds its box of grid bricks to the row ranges the spill reads.</summary>
         public void EndRays()
         {
             if (!_runWalked)
@@ -365,34 +362,17 @@ public sealed partial class PointCloudIntegrator
                 return;
             }
 
-            if (_runBoxCount == _runBoxes.Length / 6)
+            for (int z = _runLowZ; z <= _runHighZ; z++)
             {
-                Array.Resize(ref _runBoxes, _runBoxes.Length * 2);
-            }
-
-            Span<int> box = _runBoxes.AsSpan(6 * _runBoxCount++, 6);
-            (box[0], box[1], box[2], box[3], box[4], box[5]) = (_runLowX, _runLowY, _runLowZ, _runHighX, _runHighY, _runHighZ);
-            _runWalked = false;
-        }
-
-        /// <summary>Sets <see cref="RowLow"/> and <see cref="RowHigh"/> from the boxes of the runs walked since the grid was last emptied.</summary>
-        public void BuildRowRanges()
-        {
-            RowLow.AsSpan().Fill(sbyte.MaxValue);
-            RowHigh.AsSpan().Fill(-1);
-            for (int b = 0; b < _runBoxCount; b++)
-            {
-                ReadOnlySpan<int> box = _runBoxes.AsSpan(6 * b, 6);
-                for (int z = box[2]; z <= box[5]; z++)
+                for (int y = _runLowY; y <= _runHighY; y++)
                 {
-                    for (int y = box[1]; y <= box[4]; y++)
-                    {
-                        int row = (z * GridSide) + y;
-                        RowLow[row] = (sbyte)Math.Min(RowLow[row], box[0]);
-                        RowHigh[row] = (sbyte)Math.Max(RowHigh[row], box[3]);
-                    }
+                    int row = (z * GridSide) + y;
+                    RowLow[row] = (sbyte)Math.Min(RowLow[row], _runLowX);
+                    RowHigh[row] = (sbyte)Math.Max(RowHigh[row], _runHighX);
                 }
             }
+
+            _runWalked = false;
         }
 
         /// <summary>The claim words of the brick holding a packed voxel of a walk, and its slot.</summary>
@@ -767,11 +747,19 @@ public sealed partial class PointCloudIntegrator
             }
         }
 
+        private static sbyte[] RowRange(sbyte empty)
+        {
+            var range = new sbyte[GridSide * GridSide];
+            range.AsSpan().Fill(empty);
+            return range;
+        }
+
         /// <summary>An empty box of bricks to spill: the origin's brick alone.</summary>
         private void ResetBox()
         {
             _lowX = _lowY = _lowZ = _highX = _highY = _highZ = GridSide / 2;
-            _runBoxCount = 0;
+            RowLow.AsSpan().Fill(sbyte.MaxValue);
+            RowHigh.AsSpan().Fill(-1);
         }
 
         /// <summary>Claims in the shared planes the voxels of one word (one z layer) of a brick.</summary>

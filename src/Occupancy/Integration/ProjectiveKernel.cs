@@ -40,7 +40,8 @@ internal readonly record struct BrickProjection(Vector3 Origin, Vector3 StepX, V
     /// No pixel the brick's centres can project into holds a return deeper than this, less the band and a margin
     /// (metres along the optical axis); +∞ when unknown. A row of voxels all farther than it, and without endpoints,
     /// cannot change (each voxel lies behind its surface by more than the band), so a strategy may skip it unread:
-    /// half the rows that read the image did nothing. The result is the same either way.
+    /// half the rows that read the image did nothing. The result is the same either way. Zero or less (as in a default
+    /// projection) is taken as unknown.
     /// </summary>
     public float Behind { get; init; } = float.PositiveInfinity;
 }

@@ -41,7 +41,7 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
         Vector256<float> originYz = Vector256.Create(p.Origin.Z) + (lane * p.StepY.Z);
         Vector256<float> stepZx = lane * p.StepZ.X, stepZy = lane * p.StepZ.Y, stepZz = lane * p.StepZ.Z;
         // The nearest centre of a row along the optical axis: its first voxel's z plus the lane offsets' least.
-        float nearestLane = MathF.Min(0f, 7f * p.StepX.Z), behind = p.Behind;
+        float nearestLane = MathF.Min(0f, 7f * p.StepX.Z), behind = p.Behind > 0 ? p.Behind : float.PositiveInfinity; // 0: a default projection
         for (int iz = 0; iz < 8; iz++)
         {
             Vector256<float> planeX = originY + Vector256.Create(stepZx.GetElement(iz));

@@ -39,8 +39,9 @@ internal sealed class VoxelKeySet
             return false;
         }
 
-        recent = key;
-        return Insert(key, hash);
+        bool added = Insert(key, hash);
+        recent = key; // only once the table holds it
+        return added;
     }
 
     /// <summary>Adds a key to the table (not the cache); false when it was already present.</summary>
