@@ -55,10 +55,11 @@ internal static class EndpointKernel
     private static unsafe void RowScalarFrom(int start, float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
     {
         int* kx = row.X, ky = row.Y, kz = row.Z, aboveX = row.AboveX, aboveY = row.AboveY, aboveZ = row.AboveZ;
+        Vector3 rowRay = p.RowRay(rowSlope);
         for (int u = start; u < width; u++)
         {
             float d = depth[u];
-            bool ok = Pixel(d, slopes[u], rowSlope, p, maxRange, inverseResolution, out bool valid, out bool beyond, out kx[u], out ky[u], out kz[u]);
+            bool ok = Pixel(d, slopes[u], rowRay.X, rowRay.Y, rowRay.Z, p, maxRange, inverseResolution, out bool valid, out bool beyond, out kx[u], out ky[u], out kz[u]);
             if (valid)
             {
                 row.Valid++;
@@ -84,11 +85,14 @@ internal static class EndpointKernel
     /// in the map; <paramref name="valid"/>: it has a return; <paramref name="beyond"/>: a return beyond the range.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Pixel(float d, float slope, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, out bool valid, out bool beyond, out int kx, out int ky, out int kz)
+    private static bool Pixel(float d, float slope, float rayX, float rayY, float rayZ, in BackProjector p, float maxRange, double inverseResolution, out bool valid, out bool beyond, out int kx, out int ky, out int kz)
     {
-        Vector3 t = p.Position;
-        Vector3 w = p.PixelToWorld(slope, p.RowRay(rowSlope), d);
-        float wx = w.X, wy = w.Y, wz = w.Z;
+        // BackProjector.PixelToWorld's operations, written out in floats: without hardware intrinsics every Vector3
+        // built here went through Vector128's software path (the scalar leg's endpoint pass took 2.5 times as long).
+        Vector3 ax = p.AxisX, t = p.Position;
+        float wx = (d * ((ax.X * slope) + rayX)) + t.X;
+        float wy = (d * ((ax.Y * slope) + rayY)) + t.Y;
+        float wz = (d * ((ax.Z * slope) + rayZ)) + t.Z;
         float rx = wx - t.X, ry = wy - t.Y, rz = wz - t.Z;
         float length = MathF.Sqrt((rx * rx) + (ry * ry) + (rz * rz));
         double fx = Math.Floor(wx * inverseResolution), fy = Math.Floor(wy * inverseResolution), fz = Math.Floor(wz * inverseResolution);

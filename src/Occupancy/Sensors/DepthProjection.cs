@@ -35,6 +35,7 @@ public static class DepthProjection
         var projector = new BackProjector(intrinsics, cameraPose);
         for (int v = 0; v < intrinsics.Height; v++)
         {
+            Vector3 rowRay = projector.RowRay(projector.RowSlope(v));
             for (int u = 0; u < width; u++)
             {
                 float d = depth[(v * width) + u];
@@ -48,7 +49,7 @@ public static class DepthProjection
                     ThrowHelper.BufferSize(nameof(points), points.Length, count + 1, "the valid pixels");
                 }
 
-                points[count++] = projector.PixelToWorld(u, v, d);
+                points[count++] = projector.PixelToWorld(projector.ColumnSlope(u), rowRay, d); // = PixelToWorld(u, v, d)
             }
         }
 
@@ -56,7 +57,7 @@ public static class DepthProjection
     }
 
     /// <summary>
-    /// The world point seen at pixel (u, v) with depth d: pose · (d·(u − cx)/fx, d·(v − cy)/fy, d). Every back-projection
+    /// The world point seen at pixel (u, v) with depth d: t + d·R·((u − cx)/fx, (v − cy)/fy, 1). Every back-projection
     /// in the library goes through this one expression, so that the same pixel always lands in the same voxel.
     /// </summary>
     /// <param name="u">Pixel column.</param>
