@@ -34,8 +34,8 @@ internal sealed class DepthTiles
     /// <summary>
     /// At least the deepest return of pixels [<paramref name="u0"/>, <paramref name="u1"/>] × [<paramref name="v0"/>,
     /// <paramref name="v1"/>] (inside the image): the deepest of the tiles that cover them, 0 for none. Every tile is
-    /// read (a brick at 1 m covers about 50; coarser cells of 4 × 4 tiles for large windows, and stopping at a
-    /// threshold, left bricks and rows unculled that lie behind every surface they face).
+    /// read (a brick 2 m away covers about 50, one at 1 m about 170; coarser cells of 4 × 4 tiles for large windows,
+    /// and stopping at a threshold, left bricks and rows unculled that lie behind every surface they face).
     /// </summary>
     public float DeepestOfTiles(int u0, int u1, int v0, int v1)
     {
