@@ -108,32 +108,12 @@ public class DepthTilesTests
         {
             int u0 = random.Next(width), u1 = Math.Min(width - 1, u0 + random.Next(trial % 2 == 0 ? 20 : width));
             int v0 = random.Next(height), v1 = Math.Min(height - 1, v0 + random.Next(trial % 2 == 0 ? 20 : height));
-            float brute = 0, bruteShallow = float.MaxValue;
-            for (int v = v0; v <= v1; v++)
-            {
-                for (int u = u0; u <= u1; u++)
-                {
-                    float d = depth[(v * width) + u];
-                    brute = d > brute ? d : brute;
-                    float s = d > 0 && float.IsFinite(d) ? d : 0;
-                    bruteShallow = s < bruteShallow ? s : bruteShallow;
-                }
-            }
+            (float brute, float bruteShallow) = Extremes(u0, u1, v0, v1);
 
             // The covering tiles' pixels: the window widened to whole tiles. Their extremes are exactly the answers.
-            int tu0 = u0 & ~(DepthTiles.TileSize - 1), tu1 = Math.Min(width - 1, u1 | (DepthTiles.TileSize - 1));
-            int tv0 = v0 & ~(DepthTiles.TileSize - 1), tv1 = Math.Min(height - 1, v1 | (DepthTiles.TileSize - 1));
-            float tilesDeepest = 0, tilesShallowest = float.MaxValue;
-            for (int v = tv0; v <= tv1; v++)
-            {
-                for (int u = tu0; u <= tu1; u++)
-                {
-                    float d = depth[(v * width) + u];
-                    tilesDeepest = d > tilesDeepest ? d : tilesDeepest;
-                    float s = d > 0 && float.IsFinite(d) ? d : 0;
-                    tilesShallowest = s < tilesShallowest ? s : tilesShallowest;
-                }
-            }
+            (float tilesDeepest, float tilesShallowest) = Extremes(
+                u0 & ~(DepthTiles.TileSize - 1), Math.Min(width - 1, u1 | (DepthTiles.TileSize - 1)),
+                v0 & ~(DepthTiles.TileSize - 1), Math.Min(height - 1, v1 | (DepthTiles.TileSize - 1)));
 
             float shallowest = tiles.ShallowestOfTiles(u0, u1, v0, v1);
             Assert.True(shallowest <= bruteShallow, $"window [{u0}, {u1}] x [{v0}, {v1}]: shallowest {shallowest} > {bruteShallow}");
@@ -150,5 +130,23 @@ public class DepthTilesTests
 
         Assert.True(small > 500 && large > 200, $"small {small}, large {large}");
         Assert.True(nonzero > 100, $"only {nonzero} windows with a return at every pixel");
+
+        // Brute force: the deepest return (NaN and holes are none) and the shallowest depth (a pixel without a return as 0).
+        (float Deepest, float Shallowest) Extremes(int u0, int u1, int v0, int v1)
+        {
+            float deepest = 0, shallowest = float.MaxValue;
+            for (int v = v0; v <= v1; v++)
+            {
+                for (int u = u0; u <= u1; u++)
+                {
+                    float d = depth[(v * width) + u];
+                    deepest = d > deepest ? d : deepest;
+                    float s = d > 0 && float.IsFinite(d) ? d : 0;
+                    shallowest = s < shallowest ? s : shallowest;
+                }
+            }
+
+            return (deepest, shallowest);
+        }
     }
 }

@@ -79,30 +79,37 @@ public class KernelIdentityTests
                 Vector3.Transform(new Vector3(res, 0, 0), rotation),
                 Vector3.Transform(new Vector3(0, res, 0), rotation),
                 Vector3.Transform(new Vector3(0, 0, res), rotation));
-            float[] a = RandomBrick(random), b = (float[])a.Clone();
-            var endpoints = new byte[64];
-            if (trial % 2 == 1)
-            {
-                random.NextBytes(endpoints); // half the trials with endpoint voxels, anywhere in the brick
-                for (int i = 0; i < endpoints.Length; i++)
-                {
-                    endpoints[i] &= (byte)random.Next(256);
-                }
-            }
+            // Half the trials with endpoint voxels, anywhere in the brick.
+            AssertSameAsScalar(kernel, scalar, random, projection, frame, depth, withEndpoints: trial % 2 == 1);
+        }
+    }
 
-            int na, nb;
-            fixed (float* pa = a, pb = b, pd = depth)
-            fixed (byte* pe = endpoints)
+    /// <summary>Runs both strategies on copies of one random brick (with random endpoint voxels if asked) and compares every bit.</summary>
+    private static unsafe void AssertSameAsScalar(ProjectiveKernel kernel, ProjectiveKernel scalar, Random random, in BrickProjection projection, in ProjectiveFrame frame, float[] depth, bool withEndpoints)
+    {
+        float[] a = RandomBrick(random), b = (float[])a.Clone();
+        var endpoints = new byte[64];
+        if (withEndpoints)
+        {
+            random.NextBytes(endpoints);
+            for (int i = 0; i < endpoints.Length; i++)
             {
-                na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
-                nb = kernel.IntegrateBrick(pb, projection, frame, pd, pe);
+                endpoints[i] &= (byte)random.Next(256);
             }
+        }
 
-            Assert.Equal(na, nb);
-            for (int i = 0; i < a.Length; i++)
-            {
-                Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
-            }
+        int na, nb;
+        fixed (float* pa = a, pb = b, pd = depth)
+        fixed (byte* pe = endpoints)
+        {
+            na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
+            nb = kernel.IntegrateBrick(pb, projection, frame, pd, pe);
+        }
+
+        Assert.Equal(na, nb);
+        for (int i = 0; i < a.Length; i++)
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
         }
     }
 
@@ -157,30 +164,7 @@ public class KernelIdentityTests
                 rowsAcross += wholly ? 0 : 1;
             }
 
-            float[] a = RandomBrick(random), b = (float[])a.Clone();
-            var endpoints = new byte[64];
-            if (trial % 3 == 1)
-            {
-                random.NextBytes(endpoints); // endpoint rows are never skipped
-                for (int i = 0; i < endpoints.Length; i++)
-                {
-                    endpoints[i] &= (byte)random.Next(256);
-                }
-            }
-
-            int na, nb;
-            fixed (float* pa = a, pb = b, pd = depth)
-            fixed (byte* pe = endpoints)
-            {
-                na = scalar.IntegrateBrick(pa, projection, frame, pd, pe);
-                nb = kernel.IntegrateBrick(pb, projection, frame, pd, pe);
-            }
-
-            Assert.Equal(na, nb);
-            for (int i = 0; i < a.Length; i++)
-            {
-                Assert.Equal(BitConverter.SingleToInt32Bits(a[i]), BitConverter.SingleToInt32Bits(b[i]));
-            }
+            AssertSameAsScalar(kernel, scalar, random, projection, frame, depth, withEndpoints: trial % 3 == 1); // endpoint rows are never skipped
         }
 
         Assert.True(rowsBehind > 3000 && rowsAcross > 3000, $"rows behind {rowsBehind}, across {rowsAcross}");
