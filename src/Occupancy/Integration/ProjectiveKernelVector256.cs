@@ -35,18 +35,18 @@ internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
         var laneBits = Vector256.Create(1, 2, 4, 8, 16, 32, 64, 128);
         int updated = 0, hits = 0;
         // Row origins: Origin + iy·StepY + iz·StepZ, the scalar strategy's float expression, summed in its order from
-        // per-axis tables (lane iy of a table is iy·Step).
-        Vector256<float> originY = Vector256.Create(p.Origin.X) + (lane * p.StepY.X);
-        Vector256<float> originYy = Vector256.Create(p.Origin.Y) + (lane * p.StepY.Y);
-        Vector256<float> originYz = Vector256.Create(p.Origin.Z) + (lane * p.StepY.Z);
+        // per-axis tables (lane iy of base is Origin + iy·StepY, lane iz of stepZ is iz·StepZ).
+        Vector256<float> baseX = Vector256.Create(p.Origin.X) + (lane * p.StepY.X);
+        Vector256<float> baseY = Vector256.Create(p.Origin.Y) + (lane * p.StepY.Y);
+        Vector256<float> baseZ = Vector256.Create(p.Origin.Z) + (lane * p.StepY.Z);
         Vector256<float> stepZx = lane * p.StepZ.X, stepZy = lane * p.StepZ.Y, stepZz = lane * p.StepZ.Z;
         // The nearest centre of a row along the optical axis: its first voxel's z plus the lane offsets' least.
         float nearestLane = MathF.Min(0f, 7f * p.StepX.Z), behind = p.Behind > 0 ? p.Behind : float.PositiveInfinity; // 0: a default projection
         for (int iz = 0; iz < 8; iz++)
         {
-            Vector256<float> planeX = originY + Vector256.Create(stepZx.GetElement(iz));
-            Vector256<float> planeY = originYy + Vector256.Create(stepZy.GetElement(iz));
-            Vector256<float> planeZ = originYz + Vector256.Create(stepZz.GetElement(iz));
+            Vector256<float> planeX = baseX + Vector256.Create(stepZx.GetElement(iz));
+            Vector256<float> planeY = baseY + Vector256.Create(stepZy.GetElement(iz));
+            Vector256<float> planeZ = baseZ + Vector256.Create(stepZz.GetElement(iz));
             for (int iy = 0; iy < 8; iy++)
             {
                 int rowEndpoints = endpointMask[(iz * 8) + iy];
