@@ -1,5 +1,7 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Occupancy.Integration;
 using Occupancy.Map;
 using Xunit;
@@ -66,4 +68,153 @@ public class VoxelKeySetTests
         Assert.False(set.Add(first));
         Assert.True(set.Contains(first));
     }
+
+    [Theory]
+    [InlineData(0, 0, 0)]
+    [InlineData(-1000, 37, 5)]
+    [InlineData(OccupancyMap.MaxVoxelIndex, OccupancyMap.MinVoxelIndex, 0)] // the window reaches past the map's index range
+    public void A_window_and_the_table_together_agree_with_a_hash_set(int cx, int cy, int cz)
+    {
+        // Keys within 150 voxels of the centre: most fall in the 256³ window (bits), the rest in the table; the window
+        // moves between rounds (up to 150 voxels off the keys' centre), and every round's answers must be HashSet's.
+        var rng = new Random(23);
+        var set = new VoxelKeySet();
+        int inside = 0;
+        for (int round = 0; round < 4; round++)
+        {
+            var centre = new VoxelKey(cx + (round * 50), cy - (round * 50), cz);
+            set.Recenter(centre);
+            var oracle = new HashSet<VoxelKey>();
+            for (int i = 0; i < 20_000; i++)
+            {
+                var key = new VoxelKey(Near(rng, cx), Near(rng, cy), Near(rng, cz));
+                inside += InWindow(key, centre) ? 1 : 0;
+                Assert.Equal(oracle.Add(key), set.Add(key));
+            }
+
+            Assert.Equal(oracle.Count, set.Count);
+            for (int i = 0; i < 5000; i++)
+            {
+                var key = new VoxelKey(Near(rng, cx), Near(rng, cy), Near(rng, cz));
+                Assert.Equal(oracle.Contains(key), set.Contains(key));
+            }
+
+            Assert.Throws<InvalidOperationException>(() => set.Recenter(centre)); // not empty
+            set.Clear();
+            Assert.Equal(0, set.Count);
+            foreach (VoxelKey key in oracle)
+            {
+                Assert.False(set.Contains(key));
+            }
+        }
+
+        Assert.InRange(inside, 4000, 76_000); // of 80 000 adds: both halves of the set were used
+
+        static int Near(Random rng, int c) => Math.Clamp(c + rng.Next(-150, 151), OccupancyMap.MinVoxelIndex, OccupancyMap.MaxVoxelIndex);
+    }
+
+    [Fact]
+    public void Present8_reports_exactly_the_valid_lanes_whose_key_the_window_holds()
+    {
+        Assert.SkipUnless(Avx2.IsSupported, "no AVX2 on this leg: the scalar Add is the only path");
+        var rng = new Random(29);
+        var set = new VoxelKeySet();
+        var centre = new VoxelKey(40, -60, 3);
+        set.Recenter(centre);
+        var xs = new int[8];
+        var ys = new int[8];
+        var zs = new int[8];
+        var valid = new int[8];
+        for (int i = 0; i < 3000; i++)
+        {
+            set.Add(RandomKey(rng, centre)); // about half inside the window, of which a part is later asked for
+        }
+
+        for (int round = 0; round < 2000; round++)
+        {
+            uint expected = 0;
+            for (int lane = 0; lane < 8; lane++)
+            {
+                var key = RandomKey(rng, centre);
+                (xs[lane], ys[lane], zs[lane]) = (key.X, key.Y, key.Z);
+                valid[lane] = rng.Next(4) == 0 ? 0 : -1;
+                if (valid[lane] != 0 && InWindow(key, centre) && set.Contains(key))
+                {
+                    expected |= 1u << lane;
+                }
+            }
+
+            uint present = set.Present8(Vector256.Create(xs), Vector256.Create(ys), Vector256.Create(zs), Vector256.Create(valid));
+            Assert.Equal(expected, present);
+        }
+
+        // Outside the window Present8 says nothing even for keys the table holds.
+        var far = new VoxelKey(centre.X + 500, centre.Y, centre.Z);
+        set.Add(far);
+        Assert.Equal(0u, set.Present8(Vector256.Create(far.X), Vector256.Create(far.Y), Vector256.Create(far.Z), Vector256.Create(-1)));
+
+        static VoxelKey RandomKey(Random rng, VoxelKey c) => new(c.X + rng.Next(-140, 140), c.Y + rng.Next(-140, 140), c.Z + rng.Next(-30, 30));
+    }
+
+    [Fact]
+    public void Keys_on_and_around_the_window_faces_are_not_confused()
+    {
+        // Every combination of −1, 0, 1, 126, 127, 128, 129 voxels off the centre's corner on each axis: a key just
+        // outside the window whose bits were taken as inside would alias a key inside (256 = 1 << 8 is the next axis's
+        // bit). Half of them added, in random order, four times; Add, Contains and Present8 answer as HashSet does.
+        int[] offsets = [-129, -128, -127, -2, -1, 0, 1, 126, 127, 128, 129];
+        var centre = new VoxelKey(7, -3, 100);
+        var keys = new List<VoxelKey>();
+        foreach (int dx in offsets)
+        {
+            foreach (int dy in offsets)
+            {
+                foreach (int dz in offsets)
+                {
+                    keys.Add(new VoxelKey(centre.X + dx, centre.Y + dy, centre.Z + dz));
+                }
+            }
+        }
+
+        var rng = new Random(31);
+        var set = new VoxelKeySet();
+        for (int round = 0; round < 4; round++)
+        {
+            set.Recenter(centre);
+            var oracle = new HashSet<VoxelKey>();
+            VoxelKey[] order = keys.ToArray();
+            rng.Shuffle(order);
+            foreach (VoxelKey key in order.AsSpan(0, order.Length / 2))
+            {
+                Assert.Equal(oracle.Add(key), set.Add(key));
+            }
+
+            for (int i = 0; i + 8 <= keys.Count; i += 8)
+            {
+                uint expected = 0;
+                for (int lane = 0; lane < 8; lane++)
+                {
+                    VoxelKey key = keys[i + lane];
+                    Assert.Equal(oracle.Contains(key), set.Contains(key));
+                    expected |= oracle.Contains(key) && InWindow(key, centre) ? 1u << lane : 0;
+                }
+
+                if (Avx2.IsSupported)
+                {
+                    List<VoxelKey> lanes = keys.GetRange(i, 8);
+                    uint present = set.Present8(
+                        Vector256.Create(lanes.ConvertAll(k => k.X).ToArray()),
+                        Vector256.Create(lanes.ConvertAll(k => k.Y).ToArray()),
+                        Vector256.Create(lanes.ConvertAll(k => k.Z).ToArray()),
+                        Vector256.Create(-1));
+                    Assert.Equal(expected, present);
+                }
+            }
+
+            set.Clear();
+        }
+    }
+
+    private static bool InWindow(VoxelKey key, VoxelKey centre) =>
+        key.X - centre.X is >= -128 and < 128 && key.Y - centre.Y is >= -128 and < 128 && key.Z - centre.Z is >= -128 and < 128;
 }
