@@ -41,6 +41,22 @@ internal static unsafe class KeyKernel
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Keys8(Vector256<float> x, Vector256<float> y, Vector256<float> z, double inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
     {
+        if (Avx512F.IsSupported)
+        {
+            // Eight doubles are one 512-bit register: the double floor itself in 4 instructions an axis, exact for every
+            // lane, cheaper than the float floor and its proof (15 an axis). A floor outside int's range, NaN or an
+            // infinity converts to int.MinValue, outside the map's index range, so the range test needs no finite test.
+            var inv = Vector512.Create(inverseResolution);
+            ix = DoubleFloor512(x, inv);
+            iy = DoubleFloor512(y, inv);
+            iz = DoubleFloor512(z, inv);
+            var bias = Vector256.Create(-OccupancyMap.MinVoxelIndex);
+            inMap = Vector256.Equals(Vector256.ShiftRightLogical((ix + bias) | (iy + bias) | (iz + bias), 24), Vector256<int>.Zero);
+            var infinity = Vector256.Create(float.PositiveInfinity);
+            finite = (Vector256.LessThan(Vector256.Abs(x), infinity) & Vector256.LessThan(Vector256.Abs(y), infinity) & Vector256.LessThan(Vector256.Abs(z), infinity)).AsInt32();
+            return;
+        }
+
         var invF = Vector256.Create((float)inverseResolution);
         if (FloatFloor(x, invF, out ix, out Vector256<int> okX) & FloatFloor(y, invF, out iy, out Vector256<int> okY) & FloatFloor(z, invF, out iz, out Vector256<int> okZ))
         {
@@ -61,7 +77,9 @@ internal static unsafe class KeyKernel
     /// <summary>
     /// Float floor and whether it certainly equals the double floor for every lane that is finite (lanes that are
     /// not finite come back with ok = 0 and do not force the double path). Also requires |p| below 2^22, well inside
-    /// the map's index range.
+    /// the map's index range. Finite means the coordinate itself: a finite coordinate whose product overflows float
+    /// forces the double path, which finds it outside the map (taken from the product, such a point was counted as
+    /// no return instead of outside the map; found by the test against TryGetKey on the float limits).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool FloatFloor(Vector256<float> w, Vector256<float> inverseResolution, out Vector256<int> index, out Vector256<int> ok)
@@ -71,13 +89,18 @@ internal static unsafe class KeyKernel
         Vector256<float> fraction = product - floor;
         Vector256<float> abs = Vector256.Abs(product);
         Vector256<float> margin = (abs * Vector256.Create(1f / (1 << 21))) + Vector256.Create(1e-6f);
-        Vector256<float> finite = Vector256.LessThan(abs, Vector256.Create(float.PositiveInfinity));
+        Vector256<float> finite = Vector256.LessThan(Vector256.Abs(w), Vector256.Create(float.PositiveInfinity));
         Vector256<float> safe = Vector256.GreaterThan(fraction, margin) & Vector256.LessThan(fraction, Vector256.Create(1f) - margin)
                               & Vector256.LessThan(abs, Vector256.Create((float)(1 << 22)));
         index = Vector256.ConvertToInt32(floor);
         ok = finite.AsInt32();
         return Vector256.AndNot(finite, safe) == Vector256<float>.Zero;
     }
+
+    /// <summary>floor(w · inverse resolution) in double, truncated to int (int.MinValue where it does not fit, or for NaN).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<int> DoubleFloor512(Vector256<float> w, Vector512<double> inverseResolution) =>
+        Avx512F.ConvertToVector256Int32WithTruncation(Avx512F.RoundScale(Avx512F.ConvertToVector512Double(w) * inverseResolution, 1));
 
     /// <summary>The map's own floor (double) and range check, 8 lanes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -409,6 +409,70 @@ public class ParallelIntegrationTests
     }
 
     [Theory]
+    [InlineData(0.05)]
+    [InlineData(0.1)]
+    [InlineData(1.0 / 3)]
+    [InlineData(0.02)]
+    public void Keys_eight_at_a_time_equal_TryGetKey_on_boundaries_limits_and_non_finite_points(double resolution)
+    {
+        // KeyKernel (AVX-512 double floors where present, else the float floor with its double fallback) against the
+        // scalar reference, one point at a time: the finite and in-map masks, and the keys where the point has one.
+        Assert.SkipUnless(KeyKernel.VectorSupported, "no AVX2 on this leg: TryGetKey is the only path");
+        var map = new OccupancyMap(resolution);
+        var random = new Random(41);
+        float edge = (float)((OccupancyMap.MaxVoxelIndex + 1) * resolution), low = (float)(OccupancyMap.MinVoxelIndex * resolution);
+        var special = new List<float> { 0f, -0f, float.NaN, float.PositiveInfinity, float.NegativeInfinity, float.MaxValue, -float.MaxValue, 1e9f, -1e9f, float.Epsilon, -float.Epsilon };
+        foreach (float limit in new[] { edge, low, -edge })
+        {
+            for (int u = -3; u <= 3; u++)
+            {
+                special.Add(BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(limit) + u));
+            }
+        }
+
+        var coordinates = new float[24];
+        for (int round = 0; round < 20_000; round++)
+        {
+            for (int i = 0; i < coordinates.Length; i++)
+            {
+                coordinates[i] = random.Next(4) switch
+                {
+                    0 => special[random.Next(special.Count)],
+                    1 => BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits((float)(random.Next(-5000, 5000) * resolution)) + random.Next(-2, 3)), // on and next to voxel boundaries
+                    2 => (random.NextSingle() - 0.5f) * 40,
+                    _ => (random.NextSingle() - 0.5f) * 2 * edge * 1.1f,
+                };
+            }
+
+            var points = new Vector3[8];
+            for (int lane = 0; lane < 8; lane++)
+            {
+                points[lane] = new Vector3(coordinates[3 * lane], coordinates[(3 * lane) + 1], coordinates[(3 * lane) + 2]);
+            }
+
+            unsafe
+            {
+                fixed (Vector3* p = points)
+                {
+                    KeyKernel.Keys8(p, map.InverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
+                    for (int lane = 0; lane < 8; lane++)
+                    {
+                        Vector3 q = points[lane];
+                        bool isFinite = float.IsFinite(q.X) && float.IsFinite(q.Y) && float.IsFinite(q.Z);
+                        Assert.Equal(isFinite ? -1 : 0, finite.GetElement(lane));
+                        bool has = map.TryGetKey(q, out VoxelKey key);
+                        Assert.True((has ? -1 : 0) == inMap.GetElement(lane), $"{q} at {resolution}: in map {has}");
+                        if (has)
+                        {
+                            Assert.Equal(key, new VoxelKey(ix.GetElement(lane), iy.GetElement(lane), iz.GetElement(lane)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    [Theory]
     [InlineData(0)]
     [InlineData(3)]
     public void Endpoint_keys_eight_at_a_time_give_the_same_discretized_scans(int chunks)
