@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.Intrinsics;
 
 namespace Occupancy.Integration;
 
@@ -80,7 +81,29 @@ internal sealed class DepthTiles
     /// </summary>
     public void SetTileRow(int ty, ReadOnlySpan<float> columnMax, ReadOnlySpan<float> columnMin)
     {
-        for (int tx = 0; tx < TilesX; tx++)
+        int tx = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            // Whole tiles as two vectors of columns each; the columns hold no NaN and no −0 (returns are positive, the
+            // rest 0), so the native max and min give the scalar loop's answers. The scalar loop below (3% of a
+            // one-thread frame in a profile of the standard room) is the reference, and does a partial last tile.
+            for (; ((tx + 1) << TileShift) <= columnMax.Length; tx++)
+            {
+                int u0 = tx << TileShift;
+                Vector256<float> deep = Vector256.MaxNative(Vector256.Create(columnMax.Slice(u0, 8)), Vector256.Create(columnMax.Slice(u0 + 8, 8)));
+                Vector256<float> shallow = Vector256.MinNative(Vector256.Create(columnMin.Slice(u0, 8)), Vector256.Create(columnMin.Slice(u0 + 8, 8)));
+                Vector128<float> d = Vector128.MaxNative(deep.GetLower(), deep.GetUpper());
+                Vector128<float> m = Vector128.MinNative(shallow.GetLower(), shallow.GetUpper());
+                d = Vector128.MaxNative(d, Vector128.Shuffle(d, Vector128.Create(2, 3, 0, 1)));
+                m = Vector128.MinNative(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+                d = Vector128.MaxNative(d, Vector128.Shuffle(d, Vector128.Create(1, 0, 3, 2)));
+                m = Vector128.MinNative(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+                _max[(ty * TilesX) + tx] = Math.Max(d.ToScalar(), 0f);
+                _min[(ty * TilesX) + tx] = Math.Min(m.ToScalar(), float.MaxValue);
+            }
+        }
+
+        for (; tx < TilesX; tx++)
         {
             int u0 = tx << TileShift, n = Math.Min(TileSize, columnMax.Length - u0);
             float deepest = 0, shallowest = float.MaxValue;

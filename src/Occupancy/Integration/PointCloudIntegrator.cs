@@ -485,7 +485,7 @@ public sealed partial class PointCloudIntegrator
         {
             EndpointChunk chunk = owner._chunks[index];
             chunk.Set.Clear(); // the last scan's voxels (kept until every chunk was filtered against them)
-            chunk.Set.Recenter(_originKey); // most endpoints lie within 128 voxels of the sensor: a bit each
+            chunk.Set.Recenter(_originKey); // most endpoints lie within 128 voxels of the sensor (64 along z): a bit each
             int per = (_count + _chunks - 1) / _chunks;
             int start = index * per, end = Math.Min(_count, start + per);
             if (chunk.Keys.Length < per)

@@ -17,7 +17,7 @@ namespace Occupancy.Integration;
 /// neighbours in the same voxel were skipped; through the hash table and its cache that took 1.2 ms a frame on one
 /// thread, a bit test about a third of it, and <see cref="Present8"/> tests 8 keys with one gather so that keys seen
 /// before never reach the scalar path. The window costs 1 MiB (pinned, allocated at the first <see cref="Recenter"/>);
-/// at 5 cm it reaches 6.4 m across and 3.2 m up and down from its centre.
+/// at 5 cm it reaches 6.4 m either side of its centre and 3.2 m up and down.
 /// </remarks>
 internal sealed unsafe class VoxelKeySet
 {
@@ -34,6 +34,7 @@ internal sealed unsafe class VoxelKeySet
     private ulong* _windowBits;
     private int _baseX, _baseY, _baseZ;
     private int[] _windowTouched = new int[512];
+    private int _windowWords;
     private int _windowCount;
 
     /// <summary>Entries of the direct-mapped cache of recently added keys in front of the table.</summary>
@@ -109,9 +110,9 @@ internal sealed unsafe class VoxelKeySet
 
     /// <summary>Adds a key; false when it was already present.</summary>
     /// <remarks>
-    /// A scan's points come in sensor order, and most keys added were added a row of pixels before: a small cache of the
-    /// keys added last (12 KB, in L1), indexed by the same hash, answers those without probing the table (a frame of the
-    /// standard room adds 76 000 keys, 14 000 of them new; the table, 400 KB, misses L1 on each probe).
+    /// A key in the window is one bit. Outside it, keys go to the table: a scan's points come in sensor order, and most
+    /// keys added were added a row of pixels before, so a small cache of the keys added last (12 KB, in L1), indexed by the
+    /// same hash, answers those without probing the table (400 KB for a frame's keys, missing L1 on each probe).
     /// </remarks>
     public bool Add(VoxelKey key)
     {
@@ -125,13 +126,19 @@ internal sealed unsafe class VoxelKeySet
                 return false;
             }
 
-            word |= mask;
-            if (_windowCount == _windowTouched.Length)
+            if (word == 0)
             {
-                Array.Resize(ref _windowTouched, _windowTouched.Length * 2);
+                // A word's first bit: listed once, for Clear (the list holds at most the window's 2^17 words).
+                if (_windowWords == _windowTouched.Length)
+                {
+                    Array.Resize(ref _windowTouched, _windowTouched.Length * 2);
+                }
+
+                _windowTouched[_windowWords++] = bit >> 6;
             }
 
-            _windowTouched[_windowCount++] = bit >> 6;
+            word |= mask;
+            _windowCount++;
             return true;
         }
 
@@ -206,11 +213,12 @@ internal sealed unsafe class VoxelKeySet
 
         _count = 0;
         _recent.AsSpan().Fill(NoKey);
-        for (int n = 0; n < _windowCount; n++)
+        for (int n = 0; n < _windowWords; n++)
         {
             _windowBits[_windowTouched[n]] = 0;
         }
 
+        _windowWords = 0;
         _windowCount = 0;
     }
 

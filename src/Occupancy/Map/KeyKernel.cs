@@ -7,8 +7,9 @@ namespace Occupancy.Map;
 
 /// <summary>
 /// Voxel keys of 8 points at a time, exactly as <see cref="OccupancyMap.TryGetKey"/> computes them one by one (the
-/// scalar reference): the float floor where it provably equals the map's double floor, else the double floor for the
-/// 8 points. Used by batched lookups and by the point-cloud integrator's endpoint pass.
+/// scalar reference): with AVX-512 the double floor of all 8 in one 512-bit register; else the float floor where it
+/// provably equals the map's double floor, and the double floor for the 8 points where it does not. Used by batched
+/// lookups, the exact walk's ray set-up and the discretized mode's endpoint pass.
 /// </summary>
 internal static unsafe class KeyKernel
 {
@@ -50,6 +51,7 @@ internal static unsafe class KeyKernel
             ix = DoubleFloor512(x, inv);
             iy = DoubleFloor512(y, inv);
             iz = DoubleFloor512(z, inv);
+            // The index range [−2^23, 2^23) is where index + 2^23 has no bit from the 24th up (as in EndpointKernel).
             var bias = Vector256.Create(-OccupancyMap.MinVoxelIndex);
             inMap = Vector256.Equals(Vector256.ShiftRightLogical((ix + bias) | (iy + bias) | (iz + bias), 24), Vector256<int>.Zero);
             var infinity = Vector256.Create(float.PositiveInfinity);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Occupancy.Integration;
@@ -116,37 +117,49 @@ public class VoxelKeySetTests
     [Fact]
     public void Present8_reports_exactly_the_valid_lanes_whose_key_the_window_holds()
     {
+        // Queries drawn from a pool of keys half of which were added (inside and outside the window, and beyond it in
+        // z), a quarter of the lanes switched off, keys there included: Present8 must report exactly the switched-on
+        // lanes whose key is in the window and in the set.
         Assert.SkipUnless(Avx2.IsSupported, "no AVX2 on this leg: the scalar Add is the only path");
         var rng = new Random(29);
         var set = new VoxelKeySet();
         var centre = new VoxelKey(40, -60, 3);
         set.Recenter(centre);
+        var pool = new VoxelKey[4000];
+        for (int i = 0; i < pool.Length; i++)
+        {
+            pool[i] = RandomKey(rng, centre);
+            if (i % 2 == 0)
+            {
+                set.Add(pool[i]);
+            }
+        }
+
         var xs = new int[8];
         var ys = new int[8];
         var zs = new int[8];
         var valid = new int[8];
-        for (int i = 0; i < 3000; i++)
-        {
-            set.Add(RandomKey(rng, centre)); // about half inside the window, of which a part is later asked for
-        }
-
+        int reported = 0, offAndPresent = 0;
         for (int round = 0; round < 2000; round++)
         {
             uint expected = 0;
             for (int lane = 0; lane < 8; lane++)
             {
-                var key = RandomKey(rng, centre);
+                VoxelKey key = pool[rng.Next(pool.Length)];
                 (xs[lane], ys[lane], zs[lane]) = (key.X, key.Y, key.Z);
                 valid[lane] = rng.Next(4) == 0 ? 0 : -1;
-                if (valid[lane] != 0 && InWindow(key, centre) && set.Contains(key))
-                {
-                    expected |= 1u << lane;
-                }
+                bool present = InWindow(key, centre) && set.Contains(key);
+                offAndPresent += present && valid[lane] == 0 ? 1 : 0;
+                expected |= present && valid[lane] != 0 ? 1u << lane : 0;
             }
 
-            uint present = set.Present8(Vector256.Create(xs), Vector256.Create(ys), Vector256.Create(zs), Vector256.Create(valid));
-            Assert.Equal(expected, present);
+            uint actual = set.Present8(Vector256.Create(xs), Vector256.Create(ys), Vector256.Create(zs), Vector256.Create(valid));
+            Assert.Equal(expected, actual);
+            reported += BitOperations.PopCount(actual);
         }
+
+        Assert.InRange(reported, 2000, 12_000); // about a third of the 12 000 switched-on lanes
+        Assert.True(offAndPresent > 500, $"{offAndPresent}");
 
         // Outside the window Present8 says nothing even for keys the table holds.
         var far = new VoxelKey(centre.X + 500, centre.Y, centre.Z);
