@@ -132,7 +132,7 @@ internal static class EndpointKernel
         Vector256<float> axX = Vector256.Create(ax.X), rayX = Vector256.Create(rowRay.X), tX = Vector256.Create(t.X);
         Vector256<float> axY = Vector256.Create(ax.Y), rayY = Vector256.Create(rowRay.Y), tY = Vector256.Create(t.Y);
         Vector256<float> axZ = Vector256.Create(ax.Z), rayZ = Vector256.Create(rowRay.Z), tZ = Vector256.Create(t.Z);
-        Vector256<float> range = Vector256.Create(maxRange), maxValue = Vector256.Create(float.MaxValue);
+        Vector256<float> reach = Vector256.Create(SquaredReach(maxRange)), maxValue = Vector256.Create(float.MaxValue);
         Vector256<double> inv = Vector256.Create(inverseResolution);
         // The map's index range [−2^23, 2^23) is where key + 2^23 has no bit above the 24th: one shift tests all three
         // axes. A floor outside int's range, or NaN, converts to int.MinValue, also outside.
@@ -151,9 +151,9 @@ internal static class EndpointKernel
             Vector256<float> wy = (d * ((axY * slope) + rayY)) + tY;
             Vector256<float> wz = (d * ((axZ * slope) + rayZ)) + tZ;
             Vector256<float> rx = wx - tX, ry = wy - tY, rz = wz - tZ;
-            Vector256<float> length = Vector256.Sqrt((rx * rx) + (ry * ry) + (rz * rz));
+            Vector256<float> squared = (rx * rx) + (ry * ry) + (rz * rz);
             Vector256<float> hasReturn = Vector256.GreaterThan(d, Vector256<float>.Zero) & Vector256.LessThanOrEqual(d, maxValue);
-            Vector256<float> inReach = Vector256.LessThanOrEqual(length, range);
+            Vector256<float> inReach = Vector256.LessThanOrEqual(squared, reach);
 
             // The sums: valid depths are positive and finite, the rest zero, so a plain max is exact.
             Vector256<float> validDepth = hasReturn & d;
@@ -222,6 +222,32 @@ internal static class EndpointKernel
                 word = 0;
             }
         }
+    }
+
+    /// <summary>
+    /// The largest float whose square root is at most <paramref name="maxRange"/>: √s ≤ r exactly when s is at most it
+    /// (the root is correctly rounded and monotonic), so the kernel compares squared lengths and needs no root.
+    /// </summary>
+    internal static float SquaredReach(float maxRange)
+    {
+        if (float.IsPositiveInfinity(maxRange))
+        {
+            return float.PositiveInfinity; // every length but NaN is within reach, as √ of it is
+        }
+
+        // A square that overflows: every finite float's root is within reach, and an overflowing sum is not (√∞ = ∞).
+        float s = MathF.Min(maxRange * maxRange, float.MaxValue);
+        while (MathF.Sqrt(s) > maxRange)
+        {
+            s = MathF.BitDecrement(s);
+        }
+
+        while (s < float.MaxValue && MathF.Sqrt(MathF.BitIncrement(s)) <= maxRange)
+        {
+            s = MathF.BitIncrement(s);
+        }
+
+        return s;
     }
 
     /// <summary>

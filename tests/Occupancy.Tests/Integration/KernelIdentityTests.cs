@@ -643,6 +643,92 @@ public class EndpointKernelTests
     }
 
     [Fact]
+    public void Squared_reach_is_the_largest_float_whose_root_is_within_the_range()
+    {
+        // The vector row compares squared lengths with SquaredReach(r); the scalar row compares √ with r. They agree
+        // for every length exactly when s ≤ SquaredReach(r) ⟺ √s ≤ r for all floats s.
+        var random = new Random(43);
+        var ranges = new List<float> { 5f, 0.3f, 1f, 100f, 1e-20f, float.Epsilon, 1.8446743e19f, 1.8446744e19f, 3e19f, float.MaxValue, float.PositiveInfinity };
+        for (int i = 0; i < 2000; i++)
+        {
+            ranges.Add(BitConverter.Int32BitsToSingle(random.Next(1, 0x7F800000)));
+        }
+
+        foreach (float r in ranges)
+        {
+            float s = EndpointKernel.SquaredReach(r);
+            Assert.True(MathF.Sqrt(s) <= r, $"r {r}: √{s} > r");
+            if (s < float.MaxValue)
+            {
+                Assert.True(MathF.Sqrt(MathF.BitIncrement(s)) > r, $"r {r}: {s} is not the largest");
+            }
+
+            Assert.Equal(float.PositiveInfinity <= s, MathF.Sqrt(float.PositiveInfinity) <= r); // an overflowing sum
+        }
+    }
+
+    [Fact]
+    public unsafe void Vector_row_equals_scalar_row_for_returns_at_the_range_limit()
+    {
+        // Depths within a few ulps of where each pixel's point reaches the maximum range, on three ranges: keys, fresh
+        // bits and the beyond count of the vector row (squared lengths) equal the scalar row's (roots).
+        Assert.SkipUnless(EndpointKernel.VectorSupported, "no AVX2 on this leg: the scalar row is the only one");
+        const int width = 64;
+        var k = new PinholeIntrinsics(width, 1, 50f, 50f, 31.5f, 0f);
+        var pose = Pose3.LookAt(new Vector3(0.3f, -0.2f, 1.1f), new Vector3(5f, 1f, 0.7f), Vector3.UnitZ);
+        var projector = new BackProjector(k, pose);
+        var slopes = new float[width];
+        var depth = new float[width];
+        for (int u = 0; u < width; u++)
+        {
+            slopes[u] = projector.ColumnSlope(u);
+        }
+
+        var random = new Random(47);
+        foreach (float maxRange in new[] { 5f, 0.7f, 12.345f })
+        {
+            for (int u = 0; u < width; u++)
+            {
+                // The first depth whose point lies beyond the range (bisection over the floats), then a few ulps either side.
+                float lo = 0, hi = 4 * maxRange;
+                while (MathF.BitIncrement(lo) < hi)
+                {
+                    float mid = BitConverter.Int32BitsToSingle((int)(((long)BitConverter.SingleToInt32Bits(lo) + BitConverter.SingleToInt32Bits(hi)) / 2));
+                    if (Vector3.Distance(projector.PixelToWorld(u, 0, mid), pose.Position) <= maxRange)
+                    {
+                        lo = mid;
+                    }
+                    else
+                    {
+                        hi = mid;
+                    }
+                }
+
+                depth[u] = BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(hi) + random.Next(-3, 4));
+            }
+
+            int[] sx = new int[width], sy = new int[width], sz = new int[width], vx = new int[width], vy = new int[width], vz = new int[width];
+            float[] sc = new float[width], vc = new float[width], sn = new float[width], vn = new float[width];
+            Array.Fill(sn, float.MaxValue);
+            Array.Fill(vn, float.MaxValue);
+            ulong[] fa = new ulong[1], fb = new ulong[1];
+            fixed (float* d = depth, s = slopes, scm = sc, vcm = vc, snm = sn, vnm = vn)
+            fixed (int* ax = sx, ay = sy, az = sz, bx = vx, by = vy, bz = vz)
+            fixed (ulong* pfa = fa, pfb = fb)
+            {
+                var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm, ColumnMin = snm };
+                var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm, ColumnMin = vnm };
+                EndpointKernel.RowScalar(d, s, width, projector.RowSlope(0), projector, maxRange, 20, ref scalarRow);
+                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, maxRange, 20, ref vectorRow);
+                Assert.Equal(sx, vx);
+                Assert.Equal(fa, fb);
+                Assert.Equal(scalarRow.Beyond, vectorRow.Beyond);
+                Assert.InRange(scalarRow.Beyond, 8, width - 8); // both sides of the limit occur
+            }
+        }
+    }
+
+    [Fact]
     public unsafe void Vector_row_equals_scalar_row_at_the_edge_of_the_map()
     {
         // A camera 2 m inside the map's +x face, looking along +x: returns beyond 2 m lie outside the map (no key).
