@@ -149,4 +149,52 @@ public class DepthTilesTests
             return (deepest, shallowest);
         }
     }
+
+    [Fact]
+    public void One_extreme_tile_is_found_wherever_it_lies_in_a_window()
+    {
+        // 12 x 3 tiles, all alike (deepest 1, shallowest 0.5) but one (deepest 7, shallowest 0.05); every window of 1-12
+        // tiles across and 1-3 down either holds it (and must answer its values) or does not (and must not). Windows of 8
+        // tiles and more are read as vectors, the last one overlapping: a tile at any position must count.
+        const int tilesX = 12, tilesY = 3, width = tilesX * DepthTiles.TileSize;
+        var columns = new float[width];
+        var shallow = new float[width];
+        for (int sy = 0; sy < tilesY; sy++)
+        {
+            for (int sx = 0; sx < tilesX; sx++)
+            {
+                var tiles = new DepthTiles();
+                tiles.Prepare(width, tilesY * DepthTiles.TileSize);
+                for (int ty = 0; ty < tilesY; ty++)
+                {
+                    Array.Fill(columns, 1f);
+                    Array.Fill(shallow, 0.5f);
+                    if (ty == sy)
+                    {
+                        columns[(sx * DepthTiles.TileSize) + 5] = 7f;
+                        shallow[(sx * DepthTiles.TileSize) + 9] = 0.05f;
+                    }
+
+                    tiles.SetTileRow(ty, columns, shallow);
+                }
+
+                for (int tx0 = 0; tx0 < tilesX; tx0++)
+                {
+                    for (int tx1 = tx0; tx1 < tilesX; tx1++)
+                    {
+                        for (int ty0 = 0; ty0 < tilesY; ty0++)
+                        {
+                            for (int ty1 = ty0; ty1 < tilesY; ty1++)
+                            {
+                                bool holds = sx >= tx0 && sx <= tx1 && sy >= ty0 && sy <= ty1;
+                                int u0 = tx0 * DepthTiles.TileSize, u1 = (tx1 * DepthTiles.TileSize) + 3, v0 = ty0 * DepthTiles.TileSize, v1 = ty1 * DepthTiles.TileSize;
+                                Assert.Equal(holds ? 7f : 1f, tiles.DeepestOfTiles(u0, u1, v0, v1));
+                                Assert.Equal(holds ? 0.05f : 0.5f, tiles.ShallowestOfTiles(u0, u1, v0, v1));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
