@@ -10,12 +10,13 @@ namespace Occupancy.Integration;
 /// <summary>
 /// A reusable set of voxel keys with O(touched) clearing, for per-scan de-duplication: a bit per voxel in a window of
 /// 256 × 256 × 128 voxels (x, y, z: less height than breadth, as the world frame has z up) around a centre
-/// (<see cref="Recenter"/>, typically the sensor's voxel), and an open-addressing table for keys outside it. Its arrays persist between scans, so steady-state use allocates nothing.
+/// (<see cref="Recenter"/>, typically the sensor's voxel), and an open-addressing table for keys outside it. Its arrays
+/// persist between scans, so steady-state use allocates nothing.
 /// </summary>
 /// <remarks>
 /// The window is what makes de-duplication cheap: a frame of the standard room adds 74 000 keys (14 000 new) after
 /// neighbours in the same voxel were skipped; through the hash table and its cache that took 1.2 ms a frame on one
-/// thread, a bit test about a third of it, and <see cref="Present8"/> tests 8 keys with one gather so that keys seen
+/// thread, as bits less than half of it, and <see cref="Present8"/> tests 8 keys with one gather so that keys seen
 /// before never reach the scalar path. The window costs 1 MiB (pinned, allocated at the first <see cref="Recenter"/>);
 /// at 5 cm it reaches 6.4 m either side of its centre and 3.2 m up and down.
 /// </remarks>
