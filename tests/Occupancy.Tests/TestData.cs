@@ -17,6 +17,14 @@ internal static class TestData
 
     public static float[][] RoomFrames => LazyFrames.Value;
 
+    /// <summary>Room frame <paramref name="frame"/> back-projected to world points (returns only), as a scan to integrate.</summary>
+    public static Vector3[] RoomCloud(int frame)
+    {
+        var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
+        int n = Occupancy.Sensors.DepthProjection.BackProject(RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame), cloud);
+        return cloud.AsSpan(0, n).ToArray();
+    }
+
     /// <summary>Every observed voxel of a map with its exact log-odds bits: a snapshot to compare maps with.</summary>
     public static Dictionary<VoxelKey, float> Snapshot(OccupancyMap map)
     {

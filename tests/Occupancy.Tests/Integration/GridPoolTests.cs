@@ -3,7 +3,6 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using Occupancy.Integration;
 using Occupancy.Map;
-using Occupancy.Sensors;
 using Occupancy.Synthetic;
 using Xunit;
 
@@ -25,7 +24,7 @@ public class GridPoolTests
         // a grid with stray marks would free voxels no ray of the next integrator's scans crossed. The oracle is the
         // scalar walk, which uses no grid.
         Assert.SkipUnless(PointCloudIntegrator.LaneWalkSupported, "no AVX2 on this leg: the scalar walk uses no grid");
-        Vector3[] first = Cloud(7), second = Cloud(15);
+        Vector3[] first = TestData.RoomCloud(7), second = TestData.RoomCloud(15);
         var oracle = new OccupancyMap(StandardRoom.Resolution);
         var scalar = new PointCloudIntegrator(oracle, StandardRoom.MaxRange, mode) { UseLaneWalk = false };
         scalar.Integrate(first, StandardRoom.CameraPose(7).Position);
@@ -99,12 +98,5 @@ public class GridPoolTests
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
-    }
-
-    private static Vector3[] Cloud(int frame)
-    {
-        var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
-        int n = DepthProjection.BackProject(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame), cloud);
-        return cloud.AsSpan(0, n).ToArray();
     }
 }

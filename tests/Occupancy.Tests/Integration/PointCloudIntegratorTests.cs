@@ -366,14 +366,7 @@ public class PointCloudIntegratorTests
     {
         // A scan that throws part way through its rays: with the lanes, the runs that finished have marked the threads'
         // private grids, which the next scan (from another origin, so the grids move) must find empty.
-        Vector3[] Cloud(int frame)
-        {
-            var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
-            int n = DepthProjection.BackProject(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame), cloud);
-            return cloud.AsSpan(0, n).ToArray();
-        }
-
-        Vector3[] first = Cloud(7), second = Cloud(15);
+        Vector3[] first = TestData.RoomCloud(7), second = TestData.RoomCloud(15);
         var interrupted = new OccupancyMap(StandardRoom.Resolution);
         var clean = new OccupancyMap(StandardRoom.Resolution);
         int runs = 0;
