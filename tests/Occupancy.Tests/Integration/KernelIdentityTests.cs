@@ -65,23 +65,33 @@ public class KernelIdentityTests
             };
         }
 
-        var frame = new ProjectiveFrame
-        {
-            Fx = 60.5f, Fy = 58.25f, Cx = 47.3f, Cy = 31.1f, Width = width, Height = height, MaxRangeSquared = 16f, Band = 0.09f, MinDepth = 1e-4f,
-            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
-        };
+        ProjectiveFrame frame = Frame(60.5f, 58.25f, 47.3f, 31.1f, width, height, maxRangeSquared: 16f, band: 0.09f);
         for (int trial = 0; trial < 400; trial++)
         {
-            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
-            float res = 0.02f + (random.NextSingle() * 0.2f);
+            (Vector3 stepX, Vector3 stepY, Vector3 stepZ) = RandomSteps(random, 0.2f);
             var projection = new BrickProjection(
                 new Vector3((random.NextSingle() - 0.5f) * 3, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() * 4) - 0.5f),
-                Vector3.Transform(new Vector3(res, 0, 0), rotation),
-                Vector3.Transform(new Vector3(0, res, 0), rotation),
-                Vector3.Transform(new Vector3(0, 0, res), rotation));
+                stepX,
+                stepY,
+                stepZ);
             // Half the trials with endpoint voxels, anywhere in the brick.
             AssertSameAsScalar(kernel, scalar, random, projection, frame, depth, withEndpoints: trial % 2 == 1);
         }
+    }
+
+    /// <summary>A frame of the given pinhole and range with the default sensor model.</summary>
+    private static ProjectiveFrame Frame(float fx, float fy, float cx, float cy, int width, int height, float maxRangeSquared, float band) => new()
+    {
+        Fx = fx, Fy = fy, Cx = cx, Cy = cy, Width = width, Height = height, MaxRangeSquared = maxRangeSquared, Band = band, MinDepth = 1e-4f,
+        Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
+    };
+
+    /// <summary>A brick's voxel steps, randomly rotated, of a random size from 0.02 to 0.02 + <paramref name="span"/> m (the rotation drawn first, then the size).</summary>
+    private static (Vector3 X, Vector3 Y, Vector3 Z) RandomSteps(Random random, float span)
+    {
+        var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
+        float res = 0.02f + (random.NextSingle() * span);
+        return (Vector3.Transform(new Vector3(res, 0, 0), rotation), Vector3.Transform(new Vector3(0, res, 0), rotation), Vector3.Transform(new Vector3(0, 0, res), rotation));
     }
 
     /// <summary>Runs both strategies on copies of one random brick (with random endpoint voxels if asked) and compares every bit.</summary>
@@ -139,23 +149,17 @@ public class KernelIdentityTests
             deepest = depth[i] > deepest && float.IsFinite(depth[i]) ? depth[i] : deepest;
         }
 
-        var frame = new ProjectiveFrame
-        {
-            Fx = 50.5f, Fy = 49.25f, Cx = 41.3f, Cy = 29.1f, Width = width, Height = height, MaxRangeSquared = 25f, Band = 0.05f, MinDepth = 1e-4f,
-            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
-        };
+        ProjectiveFrame frame = Frame(50.5f, 49.25f, 41.3f, 29.1f, width, height, maxRangeSquared: 25f, band: 0.05f);
         float behind = deepest + frame.Band + 1e-3f + (deepest * 1e-5f);
         int rowsBehind = 0, rowsAcross = 0;
         for (int trial = 0; trial < 300; trial++)
         {
-            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
-            float res = 0.02f + (random.NextSingle() * 0.1f);
-            Vector3 stepX = Vector3.Transform(new Vector3(res, 0, 0), rotation);
+            (Vector3 stepX, Vector3 stepY, Vector3 stepZ) = RandomSteps(random, 0.1f);
             var projection = new BrickProjection(
                 new Vector3((random.NextSingle() - 0.5f) * 2, (random.NextSingle() - 0.5f) * 2, 0.6f + (random.NextSingle() * 1.6f)),
                 stepX,
-                Vector3.Transform(new Vector3(0, res, 0), rotation),
-                Vector3.Transform(new Vector3(0, 0, res), rotation)) { Behind = behind };
+                stepY,
+                stepZ) { Behind = behind };
             for (int row = 0; row < 64; row++)
             {
                 Vector3 first = projection.Origin + ((row % 8) * projection.StepY) + ((row / 8) * projection.StepZ);
@@ -186,21 +190,16 @@ public class KernelIdentityTests
             depth[i] = random.Next(10) == 0 ? 50f : 4.5f + random.NextSingle(); // some beyond the range: free as well
         }
 
-        var frame = new ProjectiveFrame
-        {
-            Fx = 60.5f, Fy = 58.25f, Cx = 47.3f, Cy = 31.1f, Width = width, Height = height, MaxRangeSquared = 16f, Band = 0.09f, MinDepth = 1e-4f,
-            Hit = SensorModel.Default.HitLogOdds, Miss = SensorModel.Default.MissLogOdds, ClampMin = SensorModel.Default.ClampMinLogOdds, ClampMax = SensorModel.Default.ClampMaxLogOdds,
-        };
+        ProjectiveFrame frame = Frame(60.5f, 58.25f, 47.3f, 31.1f, width, height, maxRangeSquared: 16f, band: 0.09f);
         int tested = 0, updates = 0;
         for (int trial = 0; trial < 600; trial++)
         {
-            var rotation = Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f));
-            float res = 0.02f + (random.NextSingle() * 0.2f);
+            (Vector3 stepX, Vector3 stepY, Vector3 stepZ) = RandomSteps(random, 0.2f);
             var projection = new BrickProjection(
                 new Vector3((random.NextSingle() - 0.5f) * 4, (random.NextSingle() - 0.5f) * 3, (random.NextSingle() * 4) - 0.5f),
-                Vector3.Transform(new Vector3(res, 0, 0), rotation),
-                Vector3.Transform(new Vector3(0, res, 0), rotation),
-                Vector3.Transform(new Vector3(0, 0, res), rotation));
+                stepX,
+                stepY,
+                stepZ);
             float zMax = float.MinValue;
             for (int corner = 0; corner < 8; corner++)
             {
