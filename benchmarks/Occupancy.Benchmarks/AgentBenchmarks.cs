@@ -1,11 +1,7 @@
 using System.Numerics;
 using BenchmarkDotNet.Attributes;
-using Occupancy.Agents;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Synthetic;
+using Occupancy.Navigation;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

@@ -1,7 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

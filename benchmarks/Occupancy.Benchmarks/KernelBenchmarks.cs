@@ -1,9 +1,7 @@
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using BenchmarkDotNet.Attributes;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

@@ -1,9 +1,6 @@
 using System.Numerics;
 using BenchmarkDotNet.Attributes;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

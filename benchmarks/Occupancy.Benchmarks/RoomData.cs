@@ -1,7 +1,5 @@
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

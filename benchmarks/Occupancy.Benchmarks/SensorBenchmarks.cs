@@ -1,8 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using Occupancy.Geometry;
-using Occupancy.Sensors;
-using Occupancy.Sensors.Stereo;
-using Occupancy.Synthetic;
+using Occupancy.Stereo;
+using Occupancy.Simulation;
 
 namespace Occupancy.Benchmarks;
 

@@ -4,11 +4,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Race;
 
@@ -328,7 +324,7 @@ public static class Program
     private static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
     {
         long union = 0, same = 0;
-        var everywhere = new Occupancy.Geometry.Aabb(new Vector3(-1e4f), new Vector3(1e4f));
+        var everywhere = new Aabb(new Vector3(-1e4f), new Vector3(1e4f));
         foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
         {
             union++;

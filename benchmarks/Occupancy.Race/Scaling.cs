@@ -1,9 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Race;
 

@@ -5,16 +5,9 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Outputs;
-using Occupancy.Queries;
-using Occupancy.Synthetic;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using Occupancy;
+using Occupancy.Imaging;
+using Occupancy.Simulation;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
@@ -55,13 +48,7 @@ Console.WriteLine($"  ray +x from (0, 0, 1.2) {ray.Outcome} at {ray.Distance:F2}
 
 // 4. A top-down picture: obstacles between 0.1 m and 2.9 m high, free floor, unknown.
 TopDownView view = TopDownView.Render(map, new Aabb(new Vector3(-5.2f, -5.2f, 0.1f), new Vector3(5.2f, 5.2f, 2.9f)));
-// ImageSharp 2.1.13 is pinned and confined to PNG: a configuration holding the PNG module alone.
-var png = new Configuration(new PngConfigurationModule());
-using (var image = Image.LoadPixelData<Rgb24>(png, view.Rgb.Span, view.Width, view.Height))
-{
-    // Three pixels per voxel column, without smoothing, so single voxels stay visible.
-    image.Mutate(c => c.Resize(view.Width * 3, view.Height * 3, KnownResamplers.NearestNeighbor));
-    image.SaveAsPng(output);
-}
+// Three pixels per voxel column, without smoothing, so single voxels stay visible.
+PngImages.SaveColor(output, view.Width, view.Height, view.Rgb.Span, scale: 3);
 
 Console.WriteLine($"  top-down view     {Path.GetFullPath(output)} ({view.Width * 3}x{view.Height * 3} px, 3 px per 5 cm column)");

@@ -10,24 +10,15 @@ using System.Diagnostics;
 using System.Globalization;
 using System.IO;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Outputs;
-using Occupancy.Queries;
-using Occupancy.Sensors;
-using Occupancy.Sensors.Stereo;
-using Occupancy.Synthetic;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using Occupancy;
+using Occupancy.Imaging;
+using Occupancy.Stereo;
+using Occupancy.Simulation;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string outputDir = args.Length > 0 ? args[0] : "surround-vision";
 Directory.CreateDirectory(outputDir);
-var png = new Configuration(new PngConfigurationModule()); // ImageSharp 2.1.13 is pinned and confined to PNG
 
 // 1. The world, the car and its cameras.
 Scene street = StreetScene.CreateScene();
@@ -156,19 +147,11 @@ for (int row = 0; row < mine.Height; row++)
 }
 
 string birdsEye = Path.Combine(outputDir, "birds-eye-map-vs-truth.png");
-using (var image = Image.LoadPixelData<Rgb24>(png, both, width, mine.Height))
-{
-    image.Mutate(c => c.Resize(width * 3, mine.Height * 3, KnownResamplers.NearestNeighbor));
-    image.SaveAsPng(birdsEye);
-}
+PngImages.SaveColor(birdsEye, width, mine.Height, both, scale: 3);
 
 Console.WriteLine($"  pictures          {Path.GetFullPath(outputDir)}: front-camera.png, front-stereo-depth.png, birds-eye-map-vs-truth.png");
 
-void SaveRgb(string path, byte[] rgb, int w, int h)
-{
-    using var image = Image.LoadPixelData<Rgb24>(png, rgb, w, h);
-    image.SaveAsPng(path);
-}
+static void SaveRgb(string path, byte[] rgb, int w, int h) => PngImages.SaveColor(path, w, h, rgb);
 
 // Near is warm, far is cool, no return is black.
 static byte[] ColorizeDepth(float[] depth, float maxDepth)

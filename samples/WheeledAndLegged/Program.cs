@@ -7,15 +7,10 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Numerics;
-using Occupancy.Agents;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Synthetic;
-using SixLabors.ImageSharp;
-using SixLabors.ImageSharp.Formats.Png;
-using SixLabors.ImageSharp.PixelFormats;
-using SixLabors.ImageSharp.Processing;
+using Occupancy;
+using Occupancy.Imaging;
+using Occupancy.Navigation;
+using Occupancy.Simulation;
 
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 string outputDirectory = args.Length > 0 ? args[0] : ".";
@@ -51,33 +46,32 @@ Report("legged ", leggedPath);
 // 3. Pictures: the wheeled agent's costmap (its traversal costs, measured from the local ground so that the ramp and
 //    the platform are drivable) and the elevation map, each with its agent's path.
 ElevationMap elevation = ElevationMap.Build(map, zone, clearance: 0.45f);
-var png = new Configuration(new PngConfigurationModule());
 Save(Path.Combine(outputDirectory, "wheeled-costmap.png"), wheeledGrid.Width, wheeledGrid.Height, (x, y) =>
 {
     float c = wheeledGrid[x, y];
     if (float.IsNaN(c))
     {
-        return new Rgb24(90, 110, 140); // unknown
+        return new Rgb(90, 110, 140); // unknown
     }
 
     if (float.IsPositiveInfinity(c))
     {
-        return new Rgb24(0, 0, 0); // impassable
+        return new Rgb(0, 0, 0); // impassable
     }
 
     byte shade = (byte)Math.Clamp(255 - ((c - 1) * 50), 60, 255); // 1 (white) to 5 (dark blue): inflation near obstacles
-    return new Rgb24(shade, shade, 255);
+    return new Rgb(shade, shade, 255);
 }, wheeledPath, wheeledGrid.OriginX, wheeledGrid.OriginY, wheeledGrid.Resolution);
 Save(Path.Combine(outputDirectory, "legged-elevation.png"), elevation.Width, elevation.Height, (x, y) =>
 {
     float h = elevation[x, y];
     if (float.IsNaN(h))
     {
-        return new Rgb24(90, 110, 140);
+        return new Rgb(90, 110, 140);
     }
 
     byte v = (byte)Math.Clamp(40 + (h / 0.7f * 215), 0, 255);
-    return new Rgb24(v, v, (byte)(v / 2));
+    return new Rgb(v, v, (byte)(v / 2));
 }, leggedPath, elevation.OriginX, elevation.OriginY, elevation.Resolution);
 return wheeledPath.Found && leggedPath.Found ? 0 : 1;
 
@@ -86,14 +80,20 @@ static void Report(string name, PlanResult plan) =>
         ? $"  {name} path: {plan.Length:F2} m, cost {plan.Cost:F2}, {plan.Path.Count} cells"
         : $"  {name} path: none");
 
-void Save(string file, int width, int height, Func<int, int, Rgb24> colour, PlanResult plan, int originX, int originY, double resolution)
+void Save(string file, int width, int height, Func<int, int, Rgb> colour, PlanResult plan, int originX, int originY, double resolution)
 {
-    using var image = new Image<Rgb24>(png, width, height);
+    var rgb = new byte[3 * width * height];
+    void Set(int x, int y, Rgb c)
+    {
+        int i = 3 * ((((height - 1 - y) * width)) + x); // north up
+        (rgb[i], rgb[i + 1], rgb[i + 2]) = (c.R, c.G, c.B);
+    }
+
     for (int y = 0; y < height; y++)
     {
         for (int x = 0; x < width; x++)
         {
-            image[x, height - 1 - y] = colour(x, y); // north up
+            Set(x, y, colour(x, y));
         }
     }
 
@@ -102,11 +102,13 @@ void Save(string file, int width, int height, Func<int, int, Rgb24> colour, Plan
         int x = (int)Math.Floor(p.X / resolution) - originX, y = (int)Math.Floor(p.Y / resolution) - originY;
         if ((uint)x < (uint)width && (uint)y < (uint)height)
         {
-            image[x, height - 1 - y] = new Rgb24(230, 30, 30);
+            Set(x, y, new Rgb(230, 30, 30));
         }
     }
 
-    image.Mutate(c => c.Resize(width * 3, height * 3, KnownResamplers.NearestNeighbor));
-    image.SaveAsPng(file);
+    PngImages.SaveColor(file, width, height, rgb, scale: 3);
     Console.WriteLine($"  wrote {Path.GetFullPath(file)}");
 }
+
+/// <summary>One 8-bit RGB colour.</summary>
+internal readonly record struct Rgb(byte R, byte G, byte B);

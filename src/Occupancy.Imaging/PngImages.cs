@@ -80,6 +80,52 @@ public static class PngImages
         image.SaveAsPng(path, new PngEncoder { BitDepth = PngBitDepth.Bit16, ColorType = PngColorType.Grayscale });
     }
 
+    /// <summary>
+    /// Writes an 8-bit RGB PNG, each pixel enlarged to a <paramref name="scale"/> × <paramref name="scale"/> block
+    /// (nearest neighbour, so single voxels of a map picture stay sharp).
+    /// </summary>
+    /// <param name="path">File path.</param>
+    /// <param name="width">Pixels per row of <paramref name="rgb"/>.</param>
+    /// <param name="height">Rows of <paramref name="rgb"/>.</param>
+    /// <param name="rgb">width × height pixels, three bytes each (red, green, blue), row-major from the top-left.</param>
+    /// <param name="scale">Enlargement, 1 to 16.</param>
+    /// <exception cref="ArgumentException">The buffer size does not match, or the written image would exceed <see cref="MaxPixels"/>.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="scale"/> is outside 1 to 16.</exception>
+    public static void SaveColor(string path, int width, int height, ReadOnlySpan<byte> rgb, int scale = 1)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (scale is < 1 or > 16)
+        {
+            throw new ArgumentOutOfRangeException(nameof(scale), scale, "scale must be between 1 and 16.");
+        }
+
+        if (width <= 0 || height <= 0 || rgb.Length != 3L * width * height)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"rgb has {rgb.Length} bytes but a {width}x{height} image needs {3L * width * height}."), nameof(rgb));
+        }
+
+        long outWidth = (long)width * scale, outHeight = (long)height * scale;
+        if (outWidth * outHeight > MaxPixels)
+        {
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"a {width}x{height} image enlarged {scale} times has {outWidth * outHeight} pixels; at most {MaxPixels} are written."), nameof(scale));
+        }
+
+        int w = (int)outWidth, h = (int)outHeight;
+        var enlarged = new byte[3 * w * h];
+        for (int y = 0; y < h; y++)
+        {
+            ReadOnlySpan<byte> source = rgb.Slice(3 * (y / scale) * width, 3 * width);
+            Span<byte> row = enlarged.AsSpan(3 * y * w, 3 * w);
+            for (int x = 0; x < w; x++)
+            {
+                source.Slice(3 * (x / scale), 3).CopyTo(row.Slice(3 * x, 3));
+            }
+        }
+
+        using var image = Image.LoadPixelData<Rgb24>(Png, enlarged, w, h);
+        image.SaveAsPng(path);
+    }
+
     private static Image<TPixel> Load<TPixel>(string path, int requiredBitsPerPixel)
         where TPixel : unmanaged, IPixel<TPixel>
     {

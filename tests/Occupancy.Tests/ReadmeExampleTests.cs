@@ -2,12 +2,7 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 using Xunit;
 
 namespace Occupancy.Tests;

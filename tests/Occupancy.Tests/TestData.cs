@@ -1,9 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 
 namespace Occupancy.Tests;
 
@@ -21,7 +19,7 @@ internal static class TestData
     public static Vector3[] RoomCloud(int frame)
     {
         var cloud = new Vector3[StandardRoom.Intrinsics.PixelCount];
-        int n = Occupancy.Sensors.DepthProjection.BackProject(RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame), cloud);
+        int n = DepthProjection.BackProject(RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame), cloud);
         return cloud.AsSpan(0, n).ToArray();
     }
 
@@ -29,7 +27,7 @@ internal static class TestData
     public static Dictionary<VoxelKey, float> Snapshot(OccupancyMap map)
     {
         var all = new Dictionary<VoxelKey, float>();
-        var everywhere = new Occupancy.Geometry.Aabb(new Vector3(-1e5f), new Vector3(1e5f));
+        var everywhere = new Aabb(new Vector3(-1e5f), new Vector3(1e5f));
         foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
         {
             all.Add(v.Key, v.LogOdds);

@@ -1,9 +1,8 @@
 using System;
 using System.Globalization;
 using System.Numerics;
-using Occupancy.Internal;
 
-namespace Occupancy.Geometry;
+namespace Occupancy;
 
 /// <summary>An axis-aligned box in the world frame (metres, right-handed, z up), from <see cref="Min"/> to <see cref="Max"/>.</summary>
 public readonly struct Aabb : IEquatable<Aabb>

@@ -2,9 +2,8 @@ using System;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using Occupancy.Internal;
 
-namespace Occupancy.Geometry;
+namespace Occupancy;
 
 /// <summary>
 /// A rigid transform: a rotation followed by a translation, mapping points from a body frame (a sensor, a camera,

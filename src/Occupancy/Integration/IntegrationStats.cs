@@ -1,4 +1,4 @@
-namespace Occupancy.Integration;
+namespace Occupancy;
 
 /// <summary>What one integration call did.</summary>
 /// <param name="Measurements">Points or pixels offered.</param>

@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Occupancy.Integration;
+namespace Occupancy;
 
 /// <summary>
 /// Per-brick-slot scratch words (bit planes, flags) that integrators keep beside the map. Storage is chunked and

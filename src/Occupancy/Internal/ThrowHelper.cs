@@ -3,7 +3,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Numerics;
 
-namespace Occupancy.Internal;
+namespace Occupancy;
 
 /// <summary>Throws kept out of hot methods so that they stay small and inlinable.</summary>
 internal static class ThrowHelper

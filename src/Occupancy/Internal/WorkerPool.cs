@@ -2,7 +2,7 @@ using System;
 using System.Runtime.ExceptionServices;
 using System.Threading;
 
-namespace Occupancy.Internal;
+namespace Occupancy;
 
 /// <summary>A unit of parallel work: <see cref="Execute"/> runs once for each index, on some worker.</summary>
 internal abstract class ParallelJob

@@ -2,7 +2,7 @@ using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// A dense directory of brick slots over the box of brick coordinates the map has touched: finding a brick is an

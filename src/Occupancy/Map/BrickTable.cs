@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Threading;
 using System.Runtime.Intrinsics.X86;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// Open-addressing hash table from a packed brick coordinate to a brick slot. Linear probing with backward-shift

@@ -3,10 +3,8 @@ using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Threading;
-using Occupancy.Geometry;
-using Occupancy.Internal;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// A sparse, unbounded 3D occupancy map: probabilistic (log-odds) voxels of one resolution, stored in 8×8×8 bricks
@@ -181,7 +179,7 @@ public sealed partial class OccupancyMap
     /// <returns>The number of voxels that were known and are now unknown.</returns>
     public long ClearRegion(Aabb region)
     {
-        (VoxelKey lo, VoxelKey hi) = CenterKeyRange(region);
+        (VoxelKey lo, VoxelKey hi) = KeyRangeOf(region);
         if (lo.X > hi.X || lo.Y > hi.Y || lo.Z > hi.Z)
         {
             return 0;
@@ -240,8 +238,13 @@ public sealed partial class OccupancyMap
     /// <summary>Records that the map is about to change, invalidating query-side summaries.</summary>
     internal void MarkChanged() => _version++;
 
-    /// <summary>Keys of the voxels whose centres lie in the box, as an inclusive range.</summary>
-    internal (VoxelKey Lo, VoxelKey Hi) CenterKeyRange(Aabb box)
+    /// <summary>
+    /// The voxels whose centres lie in a box, as an inclusive range of keys clamped to the map's index range; on an
+    /// axis where no centre lies in the box, the low key exceeds the high key.
+    /// </summary>
+    /// <param name="box">The box, world frame, metres.</param>
+    /// <returns>The lowest and highest key on each axis.</returns>
+    public (VoxelKey Lo, VoxelKey Hi) KeyRangeOf(Aabb box)
     {
         double inv = InverseResolution;
         static int Clamp(double v) => (int)Math.Clamp(v, MinVoxelIndex, MaxVoxelIndex);

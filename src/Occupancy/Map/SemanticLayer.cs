@@ -2,11 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Internal;
-using Occupancy.Sensors;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// Semantic classes carried beside an <see cref="OccupancyMap"/>: each voxel that labelled measurements ended in holds

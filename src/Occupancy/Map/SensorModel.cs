@@ -1,8 +1,7 @@
 using System;
 using System.Globalization;
-using Occupancy.Internal;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// The inverse sensor model in log-odds, the same as OctoMap's so that maps can be compared voxel for voxel:

@@ -1,9 +1,7 @@
 using System;
 using System.Globalization;
-using Occupancy.Geometry;
-using Occupancy.Internal;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// A dense box of voxels lined up with an <see cref="OccupancyMap"/> of the same resolution: grid voxel (i, j, k) is map
@@ -12,7 +10,13 @@ namespace Occupancy.Map;
 /// </summary>
 public abstract class VoxelGrid
 {
-    private protected VoxelGrid(VoxelKey origin, int sizeX, int sizeY, int sizeZ, double resolution)
+    /// <summary>Creates a grid of the given extent; a derived class allocates its storage.</summary>
+    /// <param name="origin">Key of grid voxel (0, 0, 0).</param>
+    /// <param name="sizeX">Voxels along x.</param>
+    /// <param name="sizeY">Voxels along y.</param>
+    /// <param name="sizeZ">Voxels along z.</param>
+    /// <param name="resolution">Voxel edge, metres.</param>
+    protected VoxelGrid(VoxelKey origin, int sizeX, int sizeY, int sizeZ, double resolution)
     {
         Origin = origin;
         SizeX = sizeX;
@@ -40,8 +44,10 @@ public abstract class VoxelGrid
     /// <param name="key">A map voxel.</param>
     public bool Contains(VoxelKey key) => TryIndex(key, out _);
 
-    /// <summary>Index of a key in the grid's storage, or false outside it.</summary>
-    private protected bool TryIndex(VoxelKey k, out int index)
+    /// <summary>Index of a key in the grid's storage (x fastest, then y, then z), or false outside it.</summary>
+    /// <param name="k">A map voxel.</param>
+    /// <param name="index">Its index; −1 when false is returned.</param>
+    protected bool TryIndex(VoxelKey k, out int index)
     {
         int x = k.X - Origin.X, y = k.Y - Origin.Y, z = k.Z - Origin.Z;
         if ((uint)x < (uint)SizeX && (uint)y < (uint)SizeY && (uint)z < (uint)SizeZ)
@@ -58,9 +64,12 @@ public abstract class VoxelGrid
     /// The voxels whose centres lie in a region, as an origin and sizes; throws (naming "region") when it holds none
     /// or more than <paramref name="maxVoxels"/>.
     /// </summary>
-    private protected static (VoxelKey Origin, int SizeX, int SizeY, int SizeZ) Extent(OccupancyMap map, Aabb region, long maxVoxels)
+    /// <param name="map">The map whose voxels the grid lines up with.</param>
+    /// <param name="region">The region, world frame, metres.</param>
+    /// <param name="maxVoxels">Most voxels the grid may hold.</param>
+    protected static (VoxelKey Origin, int SizeX, int SizeY, int SizeZ) Extent(OccupancyMap map, Aabb region, long maxVoxels)
     {
-        (VoxelKey lo, VoxelKey hi) = map.CenterKeyRange(region);
+        (VoxelKey lo, VoxelKey hi) = map.KeyRangeOf(region);
         long sx = (long)hi.X - lo.X + 1, sy = (long)hi.Y - lo.Y + 1, sz = (long)hi.Z - lo.Z + 1;
         if (sx <= 0 || sy <= 0 || sz <= 0 || sx * sy * sz > maxVoxels)
         {

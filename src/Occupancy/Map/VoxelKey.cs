@@ -2,7 +2,7 @@ using System;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>
 /// Integer index of a voxel: voxel (X, Y, Z) covers world coordinates [X·r, (X+1)·r) × [Y·r, (Y+1)·r) × [Z·r, (Z+1)·r)

@@ -1,4 +1,4 @@
-namespace Occupancy.Map;
+namespace Occupancy;
 
 /// <summary>What the map knows about a voxel.</summary>
 public enum VoxelState : byte

@@ -1,8 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using Occupancy.Geometry;
 
-namespace Occupancy.Sensors;
+namespace Occupancy;
 
 /// <summary>
 /// Pixel plus depth to world point for one camera pose: p = t + d·r, where r = R·((u − cx)/fx, (v − cy)/fy, 1) is the

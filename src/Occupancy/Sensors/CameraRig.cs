@@ -1,10 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using Occupancy.Geometry;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors;
+namespace Occupancy;
 
 /// <summary>
 /// One camera of a <see cref="CameraRig"/>: its intrinsics and where it is mounted on the body.
@@ -19,9 +17,9 @@ public readonly record struct RigCamera(string Name, PinholeIntrinsics Intrinsic
 /// as REP-103: x forward, y left, z up, metres; each camera's optical frame z forward, x right, y down. A rig frame, one
 /// depth image per camera taken at one body pose, is integrated in one call, checked whole before the map changes:
 /// by ray casting as one update (every voxel updated once, a hit from any camera winning) with
-/// <see cref="Integration.PointCloudIntegrator.Integrate(CameraRig, in Pose3, IReadOnlyList{ReadOnlyMemory{float}})"/>,
+/// <c>PointCloudIntegrator.Integrate(rig, bodyPose, depths)</c>,
 /// or projectively, each camera an observation of its own, with
-/// <see cref="Integration.DepthImageIntegrator.Integrate(CameraRig, in Pose3, IReadOnlyList{ReadOnlyMemory{float}})"/>.
+/// <c>DepthImageIntegrator.Integrate(rig, bodyPose, depths)</c>.
 /// </summary>
 public sealed class CameraRig
 {

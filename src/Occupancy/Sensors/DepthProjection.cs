@@ -1,9 +1,7 @@
 using System;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors;
+namespace Occupancy;
 
 /// <summary>Turns depth images into point clouds.</summary>
 public static class DepthProjection

@@ -1,8 +1,7 @@
 using System;
 using System.Globalization;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors;
+namespace Occupancy;
 
 /// <summary>
 /// Intrinsics of a pinhole camera without distortion, in the optical frame (z forward, x right, y down). A point

@@ -2,11 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

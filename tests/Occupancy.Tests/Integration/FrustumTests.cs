@@ -1,9 +1,5 @@
 using System;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Sensors;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

@@ -1,9 +1,7 @@
 using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

@@ -3,12 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Runtime.Intrinsics;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Queries;
-using Occupancy.Sensors;
-using Occupancy.Synthetic;
+using Occupancy.Simulation;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

@@ -3,11 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
 using System.Threading;
-using Occupancy.Geometry;
-using Occupancy.Integration;
-using Occupancy.Map;
-using Occupancy.Synthetic;
-using Occupancy.Sensors;
+using Occupancy.Simulation;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

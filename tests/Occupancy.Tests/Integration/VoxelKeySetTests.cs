@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using Occupancy.Integration;
-using Occupancy.Map;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

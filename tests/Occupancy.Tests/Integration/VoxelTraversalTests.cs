@@ -1,8 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.Numerics;
-using Occupancy.Integration;
-using Occupancy.Map;
 using Xunit;
 
 namespace Occupancy.Tests.Integration;

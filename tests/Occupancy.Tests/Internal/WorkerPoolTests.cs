@@ -1,6 +1,5 @@
 using System;
 using System.Threading;
-using Occupancy.Internal;
 using Xunit;
 
 namespace Occupancy.Tests.Internal;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using Occupancy.Map;
 using Xunit;
 
 namespace Occupancy.Tests.Map;

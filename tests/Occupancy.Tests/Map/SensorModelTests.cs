@@ -1,5 +1,4 @@
 using System;
-using Occupancy.Map;
 using Xunit;
 
 namespace Occupancy.Tests.Map;

@@ -1,6 +1,5 @@
 using System;
 using System.Numerics;
-using Occupancy.Map;
 using Xunit;
 
 namespace Occupancy.Tests.Map;

@@ -1,7 +1,6 @@
 using System;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>Conversions of disparity images (pixels, left view, as from <see cref="SemiGlobalMatcher"/>).</summary>
 public static class Disparity

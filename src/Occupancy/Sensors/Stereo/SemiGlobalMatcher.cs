@@ -4,9 +4,8 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>
 /// Semi-global matching stereo (Hirschmüller 2008) on a rectified pair of 8-bit grayscale images. The left image is

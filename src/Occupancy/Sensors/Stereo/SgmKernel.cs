@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.Intrinsics;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>
 /// One instruction-set strategy for the hot loops of semi-global matching, all over the disparities of one pixel:

@@ -1,7 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>The scalar reference of the SGM loops: one disparity at a time. The vector strategies must equal it bit for bit.</summary>
 internal sealed unsafe class SgmKernelScalar : SgmKernel

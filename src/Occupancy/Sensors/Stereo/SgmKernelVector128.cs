@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>
 /// SGM loops with 128-bit vectors: 8 disparities per instruction, 16 bytes of cost widened per iteration.

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>SGM loops with 256-bit vectors: 16 disparities per instruction. Same results as <see cref="SgmKernelScalar"/>.</summary>
 internal sealed unsafe class SgmKernelVector256 : SgmKernel

@@ -1,8 +1,7 @@
 using System;
 using System.Globalization;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>
 /// Settings of a <see cref="SemiGlobalMatcher"/>. Each property checks its own range when set; the relation between

@@ -1,10 +1,8 @@
 using System;
 using System.Globalization;
 using System.Numerics;
-using Occupancy.Geometry;
-using Occupancy.Internal;
 
-namespace Occupancy.Sensors.Stereo;
+namespace Occupancy.Stereo;
 
 /// <summary>
 /// A rectified stereo pair: two pinhole cameras with the same intrinsics and orientation, the right one displaced by

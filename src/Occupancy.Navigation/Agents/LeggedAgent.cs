@@ -1,0 +1,193 @@
+using System;
+
+namespace Occupancy.Navigation;
+
+/// <summary>
+/// A walking robot: a body box (length, width, height) carried at a clearance above the ground, the highest step it
+/// climbs up or down, its foot radius, the steepest slope it walks, and the widest gap it steps over. It walks under an
+/// overhang only when clearance plus body height fit below it. Metres and radians; world frame z up.
+/// </summary>
+public sealed class LeggedAgent : Agent
+{
+    /// <summary>Creates a legged agent.</summary>
+    /// <param name="bodyLength">Body length (m).</param>
+    /// <param name="bodyWidth">Body width (m).</param>
+    /// <param name="bodyHeight">Body height (m).</param>
+    /// <param name="legClearance">Free height under the body (m): the body rides this far above the ground.</param>
+    /// <param name="maxStep">Highest step up (m).</param>
+    /// <param name="footRadius">Foot radius (m): the neighbourhood over which step height is measured.</param>
+    /// <param name="maxSlope">Steepest slope (radians).</param>
+    /// <param name="maxGap">Widest gap it steps over (m).</param>
+    /// <param name="unknown">Policy for unknown space.</param>
+    /// <param name="maxStepDown">Largest step down (m); null for the same as <paramref name="maxStep"/>.</param>
+    /// <exception cref="ArgumentException">A limit is negative or not finite, or a body size is not positive.</exception>
+    public LeggedAgent(float bodyLength = 0.7f, float bodyWidth = 0.4f, float bodyHeight = 0.25f, float legClearance = 0.2f, float maxStep = 0.2f, float footRadius = 0.05f, float maxSlope = 0.5f, float maxGap = 0.25f, UnknownPolicy unknown = UnknownPolicy.Report, float? maxStepDown = null)
+        : base(unknown)
+    {
+        TraversabilityGrid.CheckFinite(maxStep, nameof(maxStep), positive: false);
+        float down = maxStepDown ?? maxStep;
+        TraversabilityGrid.CheckFinite(down, nameof(maxStepDown), positive: false);
+        MaxStepDown = down;
+        TraversabilityGrid.CheckFinite(bodyLength, nameof(bodyLength), positive: true);
+        TraversabilityGrid.CheckFinite(bodyWidth, nameof(bodyWidth), positive: true);
+        TraversabilityGrid.CheckFinite(bodyHeight, nameof(bodyHeight), positive: true);
+        TraversabilityGrid.CheckFinite(legClearance, nameof(legClearance), positive: false);
+        TraversabilityGrid.CheckFinite(maxStep, nameof(maxStep), positive: false);
+        TraversabilityGrid.CheckFinite(footRadius, nameof(footRadius), positive: true);
+        TraversabilityGrid.CheckFinite(maxSlope, nameof(maxSlope), positive: false);
+        TraversabilityGrid.CheckFinite(maxGap, nameof(maxGap), positive: false);
+        BodyLength = bodyLength;
+        BodyWidth = bodyWidth;
+        BodyHeight = bodyHeight;
+        LegClearance = legClearance;
+        MaxStep = maxStep;
+        FootRadius = footRadius;
+        MaxSlope = maxSlope;
+        MaxGap = maxGap;
+    }
+
+    /// <summary>Body length, metres.</summary>
+    public float BodyLength { get; }
+
+    /// <summary>Body width, metres.</summary>
+    public float BodyWidth { get; }
+
+    /// <summary>Body height, metres.</summary>
+    public float BodyHeight { get; }
+
+    /// <summary>Free height under the body, metres.</summary>
+    public float LegClearance { get; }
+
+    /// <summary>Highest step up, metres.</summary>
+    public float MaxStep { get; }
+
+    /// <summary>Largest step down, metres.</summary>
+    public float MaxStepDown { get; }
+
+    /// <summary>Foot radius, metres.</summary>
+    public float FootRadius { get; }
+
+    /// <summary>Steepest slope, radians.</summary>
+    public float MaxSlope { get; }
+
+    /// <summary>Widest gap, metres.</summary>
+    public float MaxGap { get; }
+
+    /// <inheritdoc />
+    public override float InscribedRadius => BodyWidth / 2;
+
+    /// <inheritdoc />
+    public override TraversabilityGrid Traversability(OccupancyMap map, Aabb region)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ElevationMap ground = ElevationMap.Build(map, region, LegClearance + BodyHeight, UnknownAbove);
+        // Over at least two voxels: a sensed vertical face smears over two columns, whose intermediate heights would
+        // otherwise look like two small steps instead of one big one.
+        float[] steps = ground.StepHeights(MathF.Max(FootRadius, 2 * (float)ground.Resolution));
+        (float[] slope, float[] roughness) = ground.SlopeAndRoughness(MathF.Max(BodyWidth / 2, 2 * (float)ground.Resolution));
+        int w = ground.Width, h = ground.Height;
+        var cost = new float[w * h];
+        for (int i = 0; i < cost.Length; i++)
+        {
+            if (float.IsNaN(ground.Heights[i]))
+            {
+                cost[i] = UnknownCost;
+                continue;
+            }
+
+            // Within a cell's foot neighbourhood either direction may be taken: the larger limit blocks the cell; moves
+            // between cells then check up and down separately (TraversabilityGrid.IsMoveAllowed).
+            // The slope rule is for continuous ground, where a plane fits (residuals within half a voxel); near a step edge
+            // the fit is steep because of the step, which the step rule judges instead.
+            bool planar = !float.IsNaN(roughness[i]) && roughness[i] <= 0.5f * ground.Resolution;
+            bool blocked = steps[i] > MathF.Max(MaxStep, MaxStepDown) + 1e-4f || (planar && !float.IsNaN(slope[i]) && slope[i] > MaxSlope);
+            // Steps and rough ground cost more than flat ground, but stay passable within the limits.
+            cost[i] = blocked ? float.PositiveInfinity : 1 + (steps[i] / Math.Max(MaxStep, 1e-3f)) + (float.IsNaN(roughness[i]) ? 0 : roughness[i] * 10);
+        }
+
+        BridgeGaps(cost, ground);
+        Erode(cost, w, h, ground.Resolution, BodyWidth / 2);
+        return new TraversabilityGrid(ground.OriginX, ground.OriginY, w, h, ground.Resolution, cost, ground.Heights.ToArray(), MaxStep, MaxStepDown);
+    }
+
+    /// <summary>
+    /// Runs of impassable or surface-less cells (a trench, a hole) no wider than <see cref="MaxGap"/> along x or y, with
+    /// passable cells of similar height (within a step) on both sides, are stepped over: they become passable at a higher cost.
+    /// </summary>
+    private void BridgeGaps(float[] cost, ElevationMap ground)
+    {
+        int w = ground.Width, h = ground.Height;
+        int span = (int)Math.Floor(MaxGap / ground.Resolution);
+        if (span <= 0)
+        {
+            return;
+        }
+
+        var bridged = (float[])cost.Clone();
+        for (int y = 0; y < h; y++)
+        {
+            for (int x = 0; x < w; x++)
+            {
+                if (float.IsFinite(cost[(y * w) + x]))
+                {
+                    continue;
+                }
+
+                foreach ((int dx, int dy) in Axes)
+                {
+                    // Walk back and forward to the nearest passable cells; bridge if the run fits within the gap.
+                    int back = 1, forward = 1;
+                    while (back <= span && Blocked(cost, w, h, x - (back * dx), y - (back * dy)))
+                    {
+                        back++;
+                    }
+
+                    while (forward <= span && Blocked(cost, w, h, x + (forward * dx), y + (forward * dy)))
+                    {
+                        forward++;
+                    }
+
+                    int run = back + forward - 1;
+                    if (run <= span)
+                    {
+                        float a = ground[x - (back * dx), y - (back * dy)], b = ground[x + (forward * dx), y + (forward * dy)];
+                        if (!float.IsNaN(a) && !float.IsNaN(b) && MathF.Abs(a - b) <= MathF.Min(MaxStep, MaxStepDown) && IsHole(ground, x, y, dx, dy, back, forward, a, b))
+                        {
+                            bridged[(y * w) + x] = 3;
+                        }
+                    }
+                }
+            }
+        }
+
+        Array.Copy(bridged, cost, cost.Length);
+    }
+
+    private static readonly (int, int)[] Axes = [(1, 0), (0, 1)];
+
+    /// <summary>
+    /// True when the blocked run between the two sides is a hole: some cell of it has no surface or lies lower than
+    /// both sides by more than a step down, and none rises above them by more than a step up (that would be a wall).
+    /// </summary>
+    private bool IsHole(ElevationMap ground, int x, int y, int dx, int dy, int back, int forward, float a, float b)
+    {
+        bool hole = false;
+        for (int k = -back + 1; k < forward; k++)
+        {
+            float h = ground[x + (k * dx), y + (k * dy)];
+            if (float.IsNaN(h) || h < MathF.Min(a, b) - MaxStepDown)
+            {
+                hole = true;
+            }
+            else if (h > MathF.Max(a, b) + MaxStep)
+            {
+                return false;
+            }
+        }
+
+        return hole;
+    }
+
+    private static bool Blocked(float[] cost, int w, int h, int x, int y) =>
+        (uint)x < (uint)w && (uint)y < (uint)h && !float.IsFinite(cost[(y * w) + x]);
+}

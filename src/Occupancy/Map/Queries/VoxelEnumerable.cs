@@ -1,0 +1,110 @@
+
+namespace Occupancy;
+
+/// <summary>The observed voxels of a region, enumerated without allocation (see <see cref="OccupancyMap.EnumerateVoxels"/>).</summary>
+public readonly struct VoxelEnumerable
+{
+    private readonly OccupancyMap _map;
+    private readonly VoxelKey _lo, _hi;
+    private readonly VoxelState? _state;
+
+    internal VoxelEnumerable(OccupancyMap map, VoxelKey lo, VoxelKey hi, VoxelState? state)
+    {
+        _map = map;
+        _lo = lo;
+        _hi = hi;
+        _state = state;
+    }
+
+    /// <summary>Starts the enumeration.</summary>
+    public VoxelEnumerator GetEnumerator() => new(_map, _lo, _hi, _state);
+}
+
+/// <summary>Enumerator over observed voxels in a key range.</summary>
+public struct VoxelEnumerator
+{
+    private readonly OccupancyMap _map;
+    private readonly VoxelKey _lo, _hi;
+    private readonly VoxelState? _state;
+    private int _slot;
+    private int _local;
+    private float[]? _brick;
+    private int _x0, _y0, _z0;
+
+    internal VoxelEnumerator(OccupancyMap map, VoxelKey lo, VoxelKey hi, VoxelState? state)
+    {
+        _map = map;
+        _lo = lo;
+        _hi = hi;
+        _state = state;
+        _slot = -1;
+        _local = OccupancyMap.BrickVoxels;
+        Current = default;
+    }
+
+    /// <summary>The current voxel.</summary>
+    public VoxelInfo Current { get; private set; }
+
+    /// <summary>Advances to the next matching voxel.</summary>
+    public bool MoveNext()
+    {
+        if (_map is null)
+        {
+            return false;
+        }
+
+        while (true)
+        {
+            if (_local >= OccupancyMap.BrickVoxels && !NextBrick())
+            {
+                return false;
+            }
+
+            int i = _local++;
+            float v = _brick![i];
+            if (float.IsNaN(v))
+            {
+                continue;
+            }
+
+            var key = new VoxelKey(_x0 + (i & 7), _y0 + ((i >> 3) & 7), _z0 + (i >> 6));
+            if (key.X < _lo.X || key.X > _hi.X || key.Y < _lo.Y || key.Y > _hi.Y || key.Z < _lo.Z || key.Z > _hi.Z)
+            {
+                continue;
+            }
+
+            VoxelState state = _map.Classify(v);
+            if (_state is null || _state == state)
+            {
+                Current = new VoxelInfo(key, v, state);
+                return true;
+            }
+        }
+    }
+
+    private bool NextBrick()
+    {
+        while (++_slot < _map.SlotCapacity)
+        {
+            if (!_map.IsSlotUsed(_slot))
+            {
+                continue;
+            }
+
+            (int bx, int by, int bz) = _map.BrickCoordinateAt(_slot);
+            _x0 = bx << VoxelKey.BrickShift;
+            _y0 = by << VoxelKey.BrickShift;
+            _z0 = bz << VoxelKey.BrickShift;
+            if (_x0 + 7 < _lo.X || _x0 > _hi.X || _y0 + 7 < _lo.Y || _y0 > _hi.Y || _z0 + 7 < _lo.Z || _z0 > _hi.Z)
+            {
+                continue;
+            }
+
+            _brick = _map.BrickAt(_slot);
+            _local = 0;
+            return true;
+        }
+
+        return false;
+    }
+}

@@ -1,9 +1,0 @@
-using Occupancy.Map;
-
-namespace Occupancy.Queries;
-
-/// <summary>One observed voxel: its key, its log-odds and its state.</summary>
-/// <param name="Key">The voxel.</param>
-/// <param name="LogOdds">Log-odds of occupancy.</param>
-/// <param name="State">Free or occupied.</param>
-public readonly record struct VoxelInfo(VoxelKey Key, float LogOdds, VoxelState State);
