@@ -14,7 +14,7 @@ public class AgentBenchmarks
     private OccupancyMap _map = null!;
     private CostmapOptions _options = null!;
     private TraversabilityGrid _grid = null!;
-    private readonly WheeledAgent _wheeled = new(Footprint.Circle(0.3f), unknown: UnknownPolicy.TreatAsFree);
+    private readonly WheeledAgent _wheeled = new() { Footprint = Footprint.Circle(0.3f), Unknown = UnknownPolicy.TreatAsFree };
 
     [GlobalSetup]
     public void Setup()
@@ -26,7 +26,7 @@ public class AgentBenchmarks
             integrator.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
         }
 
-        _options = new CostmapOptions(0.05f, 1.5f, 0.3f, 0.8f);
+        _options = new CostmapOptions { MinObstacleHeight = 0.05f, MaxObstacleHeight = 1.5f, InscribedRadius = 0.3f, InflationRadius = 0.8f, Unknown = UnknownPolicy.Report };
         _grid = _wheeled.Traversability(_map, Floor);
     }
 
@@ -37,11 +37,11 @@ public class AgentBenchmarks
     public ElevationMap Elevation() => ElevationMap.Build(_map, Floor, 0.5f);
 
     [Benchmark(Description = "distance field 200x200x20 (1 m slab)")]
-    public DistanceField Distance() => DistanceField.Compute(_map, new Aabb(new Vector3(-5, -5, 0.05f), new Vector3(5, 5, 1.05f)));
+    public DistanceField Distance() => DistanceField.Compute(_map, new Aabb(new Vector3(-5, -5, 0.05f), new Vector3(5, 5, 1.05f)), UnknownPolicy.TreatAsFree);
 
     [Benchmark(Description = "wheeled traversability 200x200")]
     public TraversabilityGrid Traversability() => _wheeled.Traversability(_map, Floor);
 
     [Benchmark(Description = "A* across the room")]
-    public PlanResult Plan() => GridPlanner.FindPath(_grid, new Vector2(-2.5f, -2.5f), new Vector2(2.5f, 2.5f));
+    public PathResult Plan() => GridPlanner.FindPath(_grid, new Vector2(-2.5f, -2.5f), new Vector2(2.5f, 2.5f));
 }

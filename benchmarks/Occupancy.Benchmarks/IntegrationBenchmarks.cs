@@ -30,8 +30,8 @@ public class IntegrationBenchmarks
         for (int i = 0; i < StandardRoom.FrameCount; i++)
         {
             _depth.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
-            _exact.Integrate(RoomData.Clouds[i], RoomData.Pose(i).Position);
-            _discretized.Integrate(RoomData.Clouds[i], RoomData.Pose(i).Position);
+            _exact.IntegrateWorldFrame(RoomData.Clouds[i], RoomData.Pose(i).Position);
+            _discretized.IntegrateWorldFrame(RoomData.Clouds[i], RoomData.Pose(i).Position);
         }
     }
 
@@ -48,13 +48,13 @@ public class IntegrationBenchmarks
     public IntegrationStats PointCloudExact()
     {
         int i = NextFrame();
-        return _exact.Integrate(RoomData.Clouds[i], RoomData.Pose(i).Position);
+        return _exact.IntegrateWorldFrame(RoomData.Clouds[i], RoomData.Pose(i).Position);
     }
 
     [Benchmark(Description = "point cloud, discretized (per frame)")]
     public IntegrationStats PointCloudDiscretized()
     {
         int i = NextFrame();
-        return _discretized.Integrate(RoomData.Clouds[i], RoomData.Pose(i).Position);
+        return _discretized.IntegrateWorldFrame(RoomData.Clouds[i], RoomData.Pose(i).Position);
     }
 }

@@ -27,8 +27,8 @@ public unsafe class KernelBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _kernel = ProjectiveKernel.All.Single(k => k.Name == Kernel);
-        if (!_kernel.IsSupported)
+        _kernel = ProjectiveKernel.All.Single(k => KernelNames.Of(k.Width) == Kernel);
+        if (!KernelFamilies.Projective.Runs(_kernel.Width))
         {
             _kernel = ProjectiveKernel.All[0];
         }

@@ -65,7 +65,7 @@ public class QueryBenchmarks
         int hits = 0;
         for (int i = 0; i < Rays; i++)
         {
-            hits += _map.CastRay(_rayOrigins[i], _rayDirections[i], 10f).IsHit ? 1 : 0;
+            hits += _map.CastRay(_rayOrigins[i], _rayDirections[i], 10f, UnknownPolicy.TreatAsFree).IsHit ? 1 : 0;
         }
 
         return hits;

@@ -34,8 +34,10 @@ public class StereoBenchmarks
         _disparity = new float[k.PixelCount];
         ColorRenderer.RenderGray(street, k, pose, _left);
         ColorRenderer.RenderGray(street, k, stereo.RightCameraPose(pose), _right);
-        SgmKernel kernel = SgmKernel.All.Single(x => x.Name == Kernel);
-        _matcher = new SemiGlobalMatcher(new SgmOptions { Paths = Paths }, kernel.IsSupported ? kernel : SgmKernel.All[0]);
+        KernelSet kernels = KernelNames.TryParse(Kernel, out KernelWidth width) && KernelFamilies.Sgm.Runs(width)
+            ? KernelSet.Best.With(KernelFamilies.Sgm, width)
+            : KernelSet.Best.With(KernelFamilies.Sgm, KernelWidth.Scalar);
+        _matcher = new SemiGlobalMatcher(new SgmOptions { Paths = Paths }, kernels);
         _matcher.Compute(_left, _right, k.Width, k.Height, _disparity);
     }
 

@@ -264,7 +264,7 @@ public static class Program
         {
             foreach ((Vector3 origin, Vector3[] points) in scans.Frames)
             {
-                integrator.Integrate(points, origin);
+                integrator.IntegrateWorldFrame(points, origin);
             }
 
             return map;
@@ -300,7 +300,7 @@ public static class Program
         else
         {
             var p = new PointCloudIntegrator(map, maxRange, mode == "exact" ? PointCloudMode.Exact : PointCloudMode.Discretized);
-            integrate = i => p.Integrate(scans.Frames[i].Points, scans.Frames[i].Origin);
+            integrate = i => p.IntegrateWorldFrame(scans.Frames[i].Points, scans.Frames[i].Origin);
         }
 
         for (int pass = 0; pass < 2; pass++)
@@ -324,8 +324,7 @@ public static class Program
     private static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
     {
         long union = 0, same = 0;
-        var everywhere = new Aabb(new Vector3(-1e4f), new Vector3(1e4f));
-        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        foreach (VoxelInfo v in map.EnumerateVoxels())
         {
             union++;
             byte ours = v.State == VoxelState.Occupied ? (byte)2 : (byte)1;
@@ -393,7 +392,7 @@ public static class Program
             ["os"] = RuntimeInformation.OSDescription,
             ["runtime"] = RuntimeInformation.FrameworkDescription,
             ["avx2"] = System.Runtime.Intrinsics.X86.Avx2.IsSupported,
-            ["kernel"] = new DepthImageIntegrator(new OccupancyMap(0.1), 1f).KernelName,
+            ["kernels"] = Kernels.Describe(),
         };
     }
 }

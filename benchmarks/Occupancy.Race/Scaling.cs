@@ -39,7 +39,7 @@ internal static class Scaling
                 }
                 else
                 {
-                    rays.Integrate(clouds[i], StandardRoom.CameraPose(i).Position);
+                    rays.IntegrateWorldFrame(clouds[i], StandardRoom.CameraPose(i).Position);
                 }
             }
 

@@ -36,14 +36,15 @@ for (int i = 0; i < frames.Length; i++)
 VoxelCounts counts = map.CountVoxels();
 Array.Sort(perFrame);
 Console.WriteLine($"Occupancy Quickstart: the standard room ({StandardRoom.Size} m x {StandardRoom.Size} m x {StandardRoom.Height} m, {StandardRoom.BoxCount} boxes)");
-Console.WriteLine($"  frames            {frames.Length} x {intrinsics.Width}x{intrinsics.Height} depth, kernel {integrator.KernelName}");
+Console.WriteLine($"  frames            {frames.Length} x {intrinsics.Width}x{intrinsics.Height} depth");
+Console.WriteLine($"  kernels           {Kernels.Describe()}");
 Console.WriteLine($"  points            {points:N0} returns, {noReturn:N0} pixels with no return");
 Console.WriteLine($"  voxels            {counts.Known:N0} known = {counts.Free:N0} free + {counts.Occupied:N0} occupied ({map.Resolution} m)");
 Console.WriteLine($"  time per frame    {perFrame[perFrame.Length / 2]:F2} ms median, {perFrame[0]:F2} ms best, {perFrame[^1]:F2} ms worst (first frame includes JIT and brick allocation)");
 Console.WriteLine($"  memory            {map.MemoryBytes / (1024.0 * 1024.0):F1} MiB in {map.BrickCount:N0} bricks");
 
 // A query: what does a ray from the room centre towards +x hit?
-RayCastResult ray = map.CastRay(new Vector3(0, 0, 1.2f), Vector3.UnitX, 5f);
+RayCastResult ray = map.CastRay(new Vector3(0, 0, 1.2f), Vector3.UnitX, 5f, UnknownPolicy.TreatAsFree);
 Console.WriteLine($"  ray +x from (0, 0, 1.2) {ray.Outcome} at {ray.Distance:F2} m, voxel {ray.Key}");
 
 // 4. A top-down picture: obstacles between 0.1 m and 2.9 m high, free floor, unknown.

@@ -33,9 +33,9 @@ Console.WriteLine($"  cameras           {rig.Cameras.Count} stereo pairs, {k.Wid
 var matcher = new SemiGlobalMatcher(new SgmOptions());
 byte[] leftGray = new byte[k.PixelCount], rightGray = new byte[k.PixelCount], frontRgb = new byte[3 * k.PixelCount];
 float[] disparity = new float[k.PixelCount], truthDepth = new float[k.PixelCount], truthDisparity = new float[k.PixelCount];
-byte[] labels = new byte[k.PixelCount];
+var labels = new SemanticClass[k.PixelCount];
 var depths = new List<ReadOnlyMemory<float>>();
-var labelImages = new List<byte[]>();
+var labelImages = new List<SemanticClass[]>();
 double firstMatchMs = 0, laterMatchMs = 0;
 for (int c = 0; c < rig.Cameras.Count; c++)
 {
@@ -59,7 +59,7 @@ for (int c = 0; c < rig.Cameras.Count; c++)
 
     // Truth for scoring only: the rendered depth and classes of the left camera.
     DepthRenderer.RenderWithLabels(street, k, pose, truthDepth, labels, 200);
-    labelImages.Add((byte[])labels.Clone());
+    labelImages.Add((SemanticClass[])labels.Clone());
     stereo.DepthToDisparity(truthDepth, truthDisparity);
     DisparityMetrics m = DisparityMetrics.Compare(disparity, truthDisparity);
     Console.WriteLine($"  {rig.Cameras[c].Name,-6} stereo     density {m.Density:P1}, within 1 px {1 - m.BadOver1:P1}, EPE {m.EndPointError:F2} px, >3 px {m.BadOver3:P1}");
@@ -71,7 +71,7 @@ for (int c = 0; c < rig.Cameras.Count; c++)
     }
 }
 
-Console.WriteLine($"  matching          {laterMatchMs / (rig.Cameras.Count - 1):F0} ms per pair after the first ({firstMatchMs:F0} ms: JIT and buffers); SGM, {matcher.Options.Paths} paths, {matcher.Options.MaxDisparity} disparities, kernel {matcher.KernelName}");
+Console.WriteLine($"  matching          {laterMatchMs / (rig.Cameras.Count - 1):F0} ms per pair after the first ({firstMatchMs:F0} ms: JIT and buffers); SGM, {matcher.Options.Paths} paths, {matcher.Options.MaxDisparity} disparities, kernel {Kernels.Describe()}");
 
 // 3. One map from the four depth images, and the semantic layer beside it.
 var map = new OccupancyMap(StreetScene.Resolution);
@@ -112,7 +112,7 @@ Console.WriteLine($"  occupied IoU      {occupancy.IoU:F3} (precision {occupancy
 var perClass = new List<string>();
 foreach (SemanticClass c in Enum.GetValues<SemanticClass>())
 {
-    double iou = semantic.IoU((byte)c);
+    double iou = semantic.IoU(c);
     if (!double.IsNaN(iou) && c != SemanticClass.Unlabelled)
     {
         perClass.Add($"{c.ToString().ToLowerInvariant()} {iou:F3}");

@@ -31,15 +31,15 @@ foreach (Pose3 pose in poses)
 Console.WriteLine($"Terrain course mapped from {poses.Count} depth frames: {map.CountVoxels().Known:N0} known voxels, {map.MemoryBytes / 1048576.0:F1} MiB");
 
 // 2. Two agents, one interface.
-var wheeled = new WheeledAgent(Footprint.Circle(0.35f), groundClearance: 0.05f, bodyHeight: 0.5f, maxSlope: 0.3f, maxStep: 0.08f);
-var legged = new LeggedAgent(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.25f, legClearance: 0.2f, maxStep: 0.2f);
+var wheeled = new WheeledAgent { Footprint = Footprint.Circle(0.35f), GroundClearance = 0.05f, BodyHeight = 0.5f, MaxSlope = 0.3f, MaxStep = 0.08f, Unknown = UnknownPolicy.Report };
+var legged = new LeggedAgent { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.25f, LegClearance = 0.2f, MaxStep = 0.2f, Unknown = UnknownPolicy.Report };
 var start = new Vector2(1f, 1.6f);
 var goal = new Vector2(10f, 1.6f);
 Aabb zone = TerrainCourse.StairsZone;
 TraversabilityGrid wheeledGrid = wheeled.Traversability(map, zone);
 TraversabilityGrid leggedGrid = legged.Traversability(map, zone);
-PlanResult wheeledPath = GridPlanner.FindPath(wheeledGrid, start, goal);
-PlanResult leggedPath = GridPlanner.FindPath(leggedGrid, start, goal);
+PathResult wheeledPath = GridPlanner.FindPath(wheeledGrid, start, goal);
+PathResult leggedPath = GridPlanner.FindPath(leggedGrid, start, goal);
 Report("wheeled", wheeledPath);
 Report("legged ", leggedPath);
 
@@ -75,12 +75,12 @@ Save(Path.Combine(outputDirectory, "legged-elevation.png"), elevation.Width, ele
 }, leggedPath, elevation.OriginX, elevation.OriginY, elevation.Resolution);
 return wheeledPath.Found && leggedPath.Found ? 0 : 1;
 
-static void Report(string name, PlanResult plan) =>
+static void Report(string name, PathResult plan) =>
     Console.WriteLine(plan.Found
         ? $"  {name} path: {plan.Length:F2} m, cost {plan.Cost:F2}, {plan.Path.Count} cells"
         : $"  {name} path: none");
 
-void Save(string file, int width, int height, Func<int, int, Rgb> colour, PlanResult plan, int originX, int originY, double resolution)
+void Save(string file, int width, int height, Func<int, int, Rgb> colour, PathResult plan, int originX, int originY, double resolution)
 {
     var rgb = new byte[3 * width * height];
     void Set(int x, int y, Rgb c)

@@ -44,7 +44,7 @@ public sealed class TopDownView
         var state = new byte[width * height];
         var top = new float[width * height];
         Array.Fill(top, float.MinValue);
-        foreach (VoxelInfo v in map.EnumerateVoxels(region))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(region))
         {
             int i = ((hi.Y - v.Key.Y) * width) + (v.Key.X - lo.X);
             if ((uint)(v.Key.X - lo.X) >= (uint)width || (uint)(hi.Y - v.Key.Y) >= (uint)height)

@@ -28,7 +28,7 @@ public class ReadmeExampleTests
 
         // A point cloud with its sensor origin (a LiDAR scan, world frame) is ray cast, as OctoMap's insertPointCloud.
         var lidar = new PointCloudIntegrator(map, maxRange: 5f);
-        lidar.Integrate([new Vector3(-2f, -2.5f, 1f), new Vector3(-2f, -2.4f, 1f)], sensorOrigin: new Vector3(0, -2.5f, 1.5f));
+        lidar.IntegrateWorldFrame([new Vector3(-2f, -2.5f, 1f), new Vector3(-2f, -2.4f, 1f)], sensorOrigin: new Vector3(0, -2.5f, 1.5f));
 
         // Queries: a point, a ray to the first occupied voxel, and the whole map.
         VoxelState state = map.GetState(new Vector3(0.5f, -1.5f, 1.3f));

@@ -27,8 +27,7 @@ internal static class TestData
     public static Dictionary<VoxelKey, float> Snapshot(OccupancyMap map)
     {
         var all = new Dictionary<VoxelKey, float>();
-        var everywhere = new Aabb(new Vector3(-1e5f), new Vector3(1e5f));
-        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        foreach (VoxelInfo v in map.EnumerateVoxels())
         {
             all.Add(v.Key, v.LogOdds);
         }

@@ -8,24 +8,25 @@ namespace Occupancy.Navigation;
 /// A robot's body and locomotion limits: what one map means for it. Wheeled and legged agents answer the same
 /// questions, so a planner written against this class works for either: the traversal cost of every cell of a region,
 /// whether a pose is in collision, whether a path is clear. Unknown space follows the agent's explicit
-/// <see cref="Unknown"/> policy. World frame: metres, radians, z up.
+/// <see cref="Unknown"/> policy. An agent is described with init-only properties (each checked as it is set; limits
+/// that depend on each other are checked when the agent is first used). World frame: metres, radians, z up.
 /// </summary>
 public abstract class Agent
 {
-    /// <summary>Creates an agent with a policy for unknown space.</summary>
-    /// <param name="unknown">Unknown columns as free, as impassable, or reported (NaN costs, treated as impassable by planners).</param>
-    protected Agent(UnknownPolicy unknown)
+    /// <summary>
+    /// How unknown space is treated: as free, as impassable, or reported (NaN costs, which planners treat as impassable).
+    /// Required: no one policy is safe for every robot. Observed obstacles are impassable under every policy.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The value is not one of the three policies.</exception>
+    public required UnknownPolicy Unknown
     {
-        if (unknown is not (UnknownPolicy.TreatAsFree or UnknownPolicy.TreatAsOccupied or UnknownPolicy.Report))
+        get;
+        init
         {
-            ThrowHelper.ArgumentOutOfRange(nameof(unknown), unknown, "unknown must be TreatAsFree, TreatAsOccupied or Report.");
+            ThrowHelper.ThrowIfUndefined(value, nameof(Unknown));
+            field = value;
         }
-
-        Unknown = unknown;
     }
-
-    /// <summary>How unknown space is treated.</summary>
-    public UnknownPolicy Unknown { get; }
 
     /// <summary>Radius of the circle around the reference point that the body never leaves, metres (for clearance checks).</summary>
     public abstract float InscribedRadius { get; }
@@ -101,4 +102,11 @@ public abstract class Agent
     }
 
     internal static string Describe(float value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A length or angle for an init accessor: finite, not negative (and not zero where <paramref name="positive"/>).</summary>
+    private protected static float Limit(float value, string name, bool positive)
+    {
+        TraversabilityGrid.CheckFinite(value, name, positive);
+        return value;
+    }
 }

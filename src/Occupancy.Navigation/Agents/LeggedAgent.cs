@@ -9,69 +9,38 @@ namespace Occupancy.Navigation;
 /// </summary>
 public sealed class LeggedAgent : Agent
 {
-    /// <summary>Creates a legged agent.</summary>
-    /// <param name="bodyLength">Body length (m).</param>
-    /// <param name="bodyWidth">Body width (m).</param>
-    /// <param name="bodyHeight">Body height (m).</param>
-    /// <param name="legClearance">Free height under the body (m): the body rides this far above the ground.</param>
-    /// <param name="maxStep">Highest step up (m).</param>
-    /// <param name="footRadius">Foot radius (m): the neighbourhood over which step height is measured.</param>
-    /// <param name="maxSlope">Steepest slope (radians).</param>
-    /// <param name="maxGap">Widest gap it steps over (m).</param>
-    /// <param name="unknown">Policy for unknown space.</param>
-    /// <param name="maxStepDown">Largest step down (m); null for the same as <paramref name="maxStep"/>.</param>
-    /// <exception cref="ArgumentException">A limit is negative or not finite, or a body size is not positive.</exception>
-    public LeggedAgent(float bodyLength = 0.7f, float bodyWidth = 0.4f, float bodyHeight = 0.25f, float legClearance = 0.2f, float maxStep = 0.2f, float footRadius = 0.05f, float maxSlope = 0.5f, float maxGap = 0.25f, UnknownPolicy unknown = UnknownPolicy.Report, float? maxStepDown = null)
-        : base(unknown)
+    /// <summary>Body length, metres (default 0.7).</summary>
+    public float BodyLength { get; init => field = Limit(value, nameof(BodyLength), positive: true); } = 0.7f;
+
+    /// <summary>Body width, metres (default 0.4).</summary>
+    public float BodyWidth { get; init => field = Limit(value, nameof(BodyWidth), positive: true); } = 0.4f;
+
+    /// <summary>Body height, metres (default 0.25).</summary>
+    public float BodyHeight { get; init => field = Limit(value, nameof(BodyHeight), positive: true); } = 0.25f;
+
+    /// <summary>Free height under the body, metres: the body rides this far above the ground (default 0.2).</summary>
+    public float LegClearance { get; init => field = Limit(value, nameof(LegClearance), positive: false); } = 0.2f;
+
+    /// <summary>Highest step up, metres (default 0.2).</summary>
+    public float MaxStep { get; init => field = Limit(value, nameof(MaxStep), positive: false); } = 0.2f;
+
+    /// <summary>Largest step down, metres; unless set, the same as <see cref="MaxStep"/>.</summary>
+    public float MaxStepDown
     {
-        TraversabilityGrid.CheckFinite(maxStep, nameof(maxStep), positive: false);
-        float down = maxStepDown ?? maxStep;
-        TraversabilityGrid.CheckFinite(down, nameof(maxStepDown), positive: false);
-        MaxStepDown = down;
-        TraversabilityGrid.CheckFinite(bodyLength, nameof(bodyLength), positive: true);
-        TraversabilityGrid.CheckFinite(bodyWidth, nameof(bodyWidth), positive: true);
-        TraversabilityGrid.CheckFinite(bodyHeight, nameof(bodyHeight), positive: true);
-        TraversabilityGrid.CheckFinite(legClearance, nameof(legClearance), positive: false);
-        TraversabilityGrid.CheckFinite(maxStep, nameof(maxStep), positive: false);
-        TraversabilityGrid.CheckFinite(footRadius, nameof(footRadius), positive: true);
-        TraversabilityGrid.CheckFinite(maxSlope, nameof(maxSlope), positive: false);
-        TraversabilityGrid.CheckFinite(maxGap, nameof(maxGap), positive: false);
-        BodyLength = bodyLength;
-        BodyWidth = bodyWidth;
-        BodyHeight = bodyHeight;
-        LegClearance = legClearance;
-        MaxStep = maxStep;
-        FootRadius = footRadius;
-        MaxSlope = maxSlope;
-        MaxGap = maxGap;
+        get => _maxStepDown ?? MaxStep;
+        init => _maxStepDown = Limit(value, nameof(MaxStepDown), positive: false);
     }
 
-    /// <summary>Body length, metres.</summary>
-    public float BodyLength { get; }
+    private readonly float? _maxStepDown;
 
-    /// <summary>Body width, metres.</summary>
-    public float BodyWidth { get; }
+    /// <summary>Foot radius, metres: the neighbourhood over which step height is measured (default 0.05).</summary>
+    public float FootRadius { get; init => field = Limit(value, nameof(FootRadius), positive: true); } = 0.05f;
 
-    /// <summary>Body height, metres.</summary>
-    public float BodyHeight { get; }
+    /// <summary>Steepest slope, radians (default 0.5, about 29°).</summary>
+    public float MaxSlope { get; init => field = Limit(value, nameof(MaxSlope), positive: false); } = 0.5f;
 
-    /// <summary>Free height under the body, metres.</summary>
-    public float LegClearance { get; }
-
-    /// <summary>Highest step up, metres.</summary>
-    public float MaxStep { get; }
-
-    /// <summary>Largest step down, metres.</summary>
-    public float MaxStepDown { get; }
-
-    /// <summary>Foot radius, metres.</summary>
-    public float FootRadius { get; }
-
-    /// <summary>Steepest slope, radians.</summary>
-    public float MaxSlope { get; }
-
-    /// <summary>Widest gap, metres.</summary>
-    public float MaxGap { get; }
+    /// <summary>Widest gap it steps over, metres (default 0.25).</summary>
+    public float MaxGap { get; init => field = Limit(value, nameof(MaxGap), positive: false); } = 0.25f;
 
     /// <inheritdoc />
     public override float InscribedRadius => BodyWidth / 2;

@@ -10,68 +10,48 @@ namespace Occupancy.Navigation;
 /// </summary>
 public sealed class WheeledAgent : Agent
 {
-    /// <summary>Creates a wheeled agent.</summary>
-    /// <param name="footprint">Outline seen from above.</param>
-    /// <param name="groundClearance">Height above the ground below which voxels are not obstacles (m).</param>
-    /// <param name="bodyHeight">Height above the ground up to which voxels are obstacles (m).</param>
-    /// <param name="maxSlope">Steepest incline it drives up or down (radians).</param>
-    /// <param name="maxStep">Highest step its wheels roll over (m); at least one voxel, since a voxelised ramp is a staircase of one-voxel steps.</param>
-    /// <param name="inflationRadius">Distance (m) from obstacles over which cost decays.</param>
-    /// <param name="costScaling">Decay rate of the inflation cost (1/m).</param>
-    /// <param name="unknown">Policy for unknown space.</param>
-    /// <exception cref="ArgumentException">A limit is negative or not finite, or the body height is not above the clearance.</exception>
-    public WheeledAgent(Footprint footprint, float groundClearance = 0.05f, float bodyHeight = 0.5f, float maxSlope = 0.26f, float maxStep = 0.08f, float inflationRadius = 0.5f, float costScaling = 5f, UnknownPolicy unknown = UnknownPolicy.Report)
-        : base(unknown)
+    /// <summary>The outline seen from above. Required.</summary>
+    public required Footprint Footprint
     {
-        ArgumentNullException.ThrowIfNull(footprint);
-        TraversabilityGrid.CheckFinite(groundClearance, nameof(groundClearance), positive: false);
-        TraversabilityGrid.CheckFinite(bodyHeight, nameof(bodyHeight), positive: true);
-        if (bodyHeight <= groundClearance)
+        get;
+        init
         {
-            throw new ArgumentOutOfRangeException(nameof(bodyHeight), bodyHeight, $"bodyHeight must exceed groundClearance ({Describe(groundClearance)}).");
+            ArgumentNullException.ThrowIfNull(value, nameof(Footprint));
+            field = value;
         }
-
-        TraversabilityGrid.CheckFinite(maxSlope, nameof(maxSlope), positive: false);
-        TraversabilityGrid.CheckFinite(maxStep, nameof(maxStep), positive: false);
-        TraversabilityGrid.CheckFinite(inflationRadius, nameof(inflationRadius), positive: false);
-        TraversabilityGrid.CheckFinite(costScaling, nameof(costScaling), positive: false);
-        Footprint = footprint;
-        GroundClearance = groundClearance;
-        BodyHeight = bodyHeight;
-        MaxSlope = maxSlope;
-        MaxStep = maxStep;
-        InflationRadius = inflationRadius;
-        CostScaling = costScaling;
     }
 
-    /// <summary>The outline seen from above.</summary>
-    public Footprint Footprint { get; }
+    /// <summary>Height above the ground below which voxels are not obstacles, metres (default 0.05).</summary>
+    public float GroundClearance { get; init => field = Limit(value, nameof(GroundClearance), positive: false); } = 0.05f;
 
-    /// <summary>Ground clearance, metres.</summary>
-    public float GroundClearance { get; }
+    /// <summary>Height above the ground up to which voxels are obstacles, metres; above <see cref="GroundClearance"/> (default 0.5).</summary>
+    public float BodyHeight { get; init => field = Limit(value, nameof(BodyHeight), positive: true); } = 0.5f;
 
-    /// <summary>Body height, metres.</summary>
-    public float BodyHeight { get; }
+    /// <summary>Steepest incline it drives up or down, radians (default 0.26, about 15°).</summary>
+    public float MaxSlope { get; init => field = Limit(value, nameof(MaxSlope), positive: false); } = 0.26f;
 
-    /// <summary>Steepest slope, radians.</summary>
-    public float MaxSlope { get; }
+    /// <summary>Highest step its wheels roll over, metres; at least one voxel, since a voxelised ramp is a staircase of one-voxel steps (default 0.08).</summary>
+    public float MaxStep { get; init => field = Limit(value, nameof(MaxStep), positive: false); } = 0.08f;
 
-    /// <summary>Highest step, metres.</summary>
-    public float MaxStep { get; }
+    /// <summary>Distance from obstacles over which cost decays, metres (default 0.5).</summary>
+    public float InflationRadius { get; init => field = Limit(value, nameof(InflationRadius), positive: false); } = 0.5f;
 
-    /// <summary>Inflation radius, metres.</summary>
-    public float InflationRadius { get; }
-
-    /// <summary>Inflation decay, 1/m.</summary>
-    public float CostScaling { get; }
+    /// <summary>Decay rate of the inflation cost, 1/m (default 5).</summary>
+    public float CostScaling { get; init => field = Limit(value, nameof(CostScaling), positive: false); } = 5f;
 
     /// <inheritdoc />
     public override float InscribedRadius => Footprint.InscribedRadius;
 
     /// <inheritdoc />
+    /// <exception cref="InvalidOperationException"><see cref="BodyHeight"/> does not exceed <see cref="GroundClearance"/>.</exception>
     public override TraversabilityGrid Traversability(OccupancyMap map, Aabb region)
     {
         ArgumentNullException.ThrowIfNull(map);
+        if (BodyHeight <= GroundClearance)
+        {
+            throw new InvalidOperationException($"BodyHeight ({Describe(BodyHeight)} m) must exceed GroundClearance ({Describe(GroundClearance)} m).");
+        }
+
         // Ground: the surface under enough free space for the body; obstacles in the band make the column not standable.
         ElevationMap ground = ElevationMap.Build(map, region, BodyHeight - GroundClearance, UnknownAbove);
         float reach = MathF.Max((float)ground.Resolution, Footprint.InscribedRadius / 2);

@@ -30,7 +30,7 @@ public sealed class DistanceField : VoxelGrid
     /// <param name="region">World box, metres.</param>
     /// <param name="unknown">Unknown voxels as free (<see cref="UnknownPolicy.TreatAsFree"/>) or as obstacles (<see cref="UnknownPolicy.TreatAsOccupied"/>).</param>
     /// <exception cref="ArgumentException">The region holds no voxel centre or more than <see cref="MaxVoxels"/>, or the policy is <see cref="UnknownPolicy.Report"/>.</exception>
-    public static DistanceField Compute(OccupancyMap map, Aabb region, UnknownPolicy unknown = UnknownPolicy.TreatAsFree)
+    public static DistanceField Compute(OccupancyMap map, Aabb region, UnknownPolicy unknown)
     {
         ArgumentNullException.ThrowIfNull(map);
         if (unknown is not (UnknownPolicy.TreatAsFree or UnknownPolicy.TreatAsOccupied))
@@ -43,7 +43,7 @@ public sealed class DistanceField : VoxelGrid
         float fill = unknown == UnknownPolicy.TreatAsOccupied ? 0 : ExactDistanceTransform.Far;
         Array.Fill(f, fill);
         // Known voxels: occupied ones are seeds, free ones are not (whatever the policy for unknown ones).
-        foreach (VoxelInfo v in map.EnumerateVoxels(region))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(region))
         {
             int i = (((v.Key.Z - lo.Z) * ny) + (v.Key.Y - lo.Y)) * nx + (v.Key.X - lo.X);
             f[i] = v.State == VoxelState.Occupied ? 0 : ExactDistanceTransform.Far;

@@ -62,6 +62,11 @@ public sealed class Costmap2D : ColumnGrid
     {
         ArgumentNullException.ThrowIfNull(map);
         ArgumentNullException.ThrowIfNull(options);
+        if (!(options.MaxObstacleHeight >= options.MinObstacleHeight))
+        {
+            ThrowHelper.Argument(nameof(options), string.Create(CultureInfo.InvariantCulture, $"options.MaxObstacleHeight ({options.MaxObstacleHeight} m) must be at least options.MinObstacleHeight ({options.MinObstacleHeight} m)."));
+        }
+
         var band = new Aabb(new Vector3(region.Min.X, region.Min.Y, options.MinObstacleHeight), new Vector3(region.Max.X, region.Max.Y, options.MaxObstacleHeight));
         (VoxelKey lo, VoxelKey hi) = map.KeyRangeOf(band);
         long width = (long)hi.X - lo.X + 1, height = (long)hi.Y - lo.Y + 1;
@@ -73,7 +78,7 @@ public sealed class Costmap2D : ColumnGrid
         int w = (int)width, h = (int)height;
         var occupied = new int[w * h];
         var known = new bool[w * h];
-        foreach (VoxelInfo v in map.EnumerateVoxels(band))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(band))
         {
             int i = ((v.Key.Y - lo.Y) * w) + (v.Key.X - lo.X);
             known[i] = true;

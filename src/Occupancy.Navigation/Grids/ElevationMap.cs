@@ -59,7 +59,7 @@ public sealed class ElevationMap : ColumnGrid
 
         // Column states, z fastest: 0 unknown, 1 free, 2 occupied.
         var states = new byte[w * h * d];
-        foreach (VoxelInfo v in map.EnumerateVoxels(region))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(region))
         {
             long i = ((((v.Key.Y - lo.Y) * w) + (v.Key.X - lo.X)) * d) + (v.Key.Z - lo.Z);
             states[i] = (byte)v.State;

@@ -36,7 +36,7 @@ public static class Frontiers
         ArgumentNullException.ThrowIfNull(map);
         ArgumentOutOfRangeException.ThrowIfLessThan(minClusterSize, 1);
         var frontier = new HashSet<VoxelKey>();
-        foreach (VoxelInfo v in map.EnumerateVoxels(region, VoxelState.Free))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(region, VoxelState.Free))
         {
             VoxelKey k = v.Key;
             if (map.GetState(k.Offset(1, 0, 0)) == VoxelState.Unknown || map.GetState(k.Offset(-1, 0, 0)) == VoxelState.Unknown ||

@@ -10,7 +10,7 @@ namespace Occupancy.Navigation;
 /// <param name="Path">Cell centres from start to goal (world x, y, metres); empty when none.</param>
 /// <param name="Length">Length of the path, metres.</param>
 /// <param name="Cost">Sum over steps of step length × mean traversal cost of the two cells.</param>
-public sealed record PlanResult(bool Found, IReadOnlyList<Vector2> Path, float Length, float Cost);
+public sealed record PathResult(bool Found, IReadOnlyList<Vector2> Path, float Length, float Cost);
 
 /// <summary>
 /// A* over a <see cref="TraversabilityGrid"/> with 8-connectivity (no cutting corners past impassable cells, no move
@@ -25,7 +25,7 @@ public static class GridPlanner
     /// <param name="start">World x and y, metres.</param>
     /// <param name="goal">World x and y, metres.</param>
     /// <exception cref="ArgumentOutOfRangeException">The start or goal is not finite or lies outside the grid.</exception>
-    public static PlanResult FindPath(TraversabilityGrid grid, Vector2 start, Vector2 goal)
+    public static PathResult FindPath(TraversabilityGrid grid, Vector2 start, Vector2 goal)
     {
         ArgumentNullException.ThrowIfNull(grid);
         if (!grid.TryGetCell(new Vector3(start, 0), out int sx, out int sy))
@@ -38,7 +38,7 @@ public static class GridPlanner
             ThrowHelper.ArgumentOutOfRange(nameof(goal), goal, string.Create(CultureInfo.InvariantCulture, $"goal {goal} lies outside the {grid.Width}x{grid.Height} grid."));
         }
 
-        var none = new PlanResult(false, [], 0, 0);
+        var none = new PathResult(false, [], 0, 0);
         if (!grid.IsPassable(sx, sy) || !grid.IsPassable(gx, gy))
         {
             return none;
@@ -121,7 +121,7 @@ public static class GridPlanner
             length += Vector2.Distance(path[i - 1], path[i]);
         }
 
-        return new PlanResult(true, path, length, g[goalIndex]);
+        return new PathResult(true, path, length, g[goalIndex]);
     }
 
     /// <summary>Octile distance in cells.</summary>

@@ -37,8 +37,7 @@ public readonly record struct OccupancyMetrics(long TruePositives, long FalsePos
         }
 
         long tp = 0, fp = 0, fn = 0, evaluated = 0;
-        var everywhere = new Aabb(new Vector3(-1e6f), new Vector3(1e6f));
-        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        foreach (VoxelInfo v in map.EnumerateVoxels())
         {
             if (!truth.Contains(v.Key))
             {

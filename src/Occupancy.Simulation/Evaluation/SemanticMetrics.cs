@@ -29,10 +29,10 @@ public sealed class SemanticMetrics
     public long Count(int truth, int predicted) => _confusion[(truth * Labels) + predicted];
 
     /// <summary>IoU of one class; NaN when it occurs in neither the truth nor the prediction.</summary>
-    /// <param name="semanticClass">Class id.</param>
-    public double IoU(byte semanticClass)
+    /// <param name="semanticClass">The class.</param>
+    public double IoU(SemanticClass semanticClass)
     {
-        int c = semanticClass + 1;
+        int c = (int)semanticClass + 1;
         long tp = Count(c, c), fp = 0, fn = 0;
         for (int k = 0; k < Labels; k++)
         {
@@ -60,7 +60,7 @@ public sealed class SemanticMetrics
                     continue;
                 }
 
-                double iou = IoU((byte)c);
+                double iou = IoU((SemanticClass)c);
                 if (!double.IsNaN(iou))
                 {
                     sum += iou;
@@ -122,8 +122,7 @@ public sealed class SemanticMetrics
 
         var confusion = new long[Labels * Labels];
         long evaluated = 0;
-        var everywhere = new Aabb(new Vector3(-1e6f), new Vector3(1e6f));
-        foreach (VoxelInfo v in map.EnumerateVoxels(everywhere))
+        foreach (VoxelInfo v in map.EnumerateVoxels())
         {
             if (!truth.Contains(v.Key))
             {
@@ -132,7 +131,7 @@ public sealed class SemanticMetrics
 
             evaluated++;
             int real = truth.ClassOf(v.Key) is SemanticClass c ? (int)c + 1 : 0;
-            int predicted = v.State == VoxelState.Occupied ? (labels.ClassNear(v.Key) ?? (byte)SemanticClass.Unlabelled) + 1 : 0;
+            int predicted = v.State == VoxelState.Occupied ? (int)(labels.ClassNear(v.Key) ?? SemanticClass.Unlabelled) + 1 : 0;
             confusion[(real * Labels) + predicted]++;
         }
 

@@ -30,10 +30,10 @@ public static class DepthRenderer
     /// <param name="intrinsics">Camera intrinsics.</param>
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     /// <param name="depth">Receives Width × Height depths, row-major.</param>
-    /// <param name="labels">Receives Width × Height class ids (<see cref="SemanticClass"/> values), or is empty for none.</param>
+    /// <param name="labels">Receives Width × Height classes, or is empty for none.</param>
     /// <param name="maxDepth">Rays are not followed beyond this depth (metres); such pixels are NaN.</param>
     /// <exception cref="ArgumentException">A buffer size does not match the intrinsics, or the pose is not finite.</exception>
-    public static void RenderWithLabels(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, Span<byte> labels, float maxDepth = 100f)
+    public static void RenderWithLabels(Scene scene, PinholeIntrinsics intrinsics, Pose3 cameraPose, Span<float> depth, Span<SemanticClass> labels, float maxDepth = 100f)
     {
         ArgumentNullException.ThrowIfNull(scene);
         if (depth.Length != intrinsics.PixelCount || !intrinsics.IsValid)
@@ -55,10 +55,10 @@ public static class DepthRenderer
         unsafe
         {
             fixed (float* pixels = depth)
-            fixed (byte* labelPixels = labels)
+            fixed (SemanticClass* labelPixels = labels)
             {
                 float* p = pixels;
-                byte* l = labelPixels;
+                SemanticClass* l = labelPixels;
                 bool withLabels = !labels.IsEmpty;
                 int width = intrinsics.Width;
                 PinholeIntrinsics k = intrinsics;
@@ -75,7 +75,7 @@ public static class DepthRenderer
                         p[(row * width) + u] = hit ? t[u] : float.NaN;
                         if (withLabels)
                         {
-                            l[(row * width) + u] = hit ? (byte)scene.Primitives[primitive[u]].SemanticClass : (byte)SemanticClass.Unlabelled;
+                            l[(row * width) + u] = hit ? scene.Primitives[primitive[u]].SemanticClass : SemanticClass.Unlabelled;
                         }
                     }
                 });

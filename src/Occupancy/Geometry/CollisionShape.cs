@@ -179,9 +179,3 @@ public enum ShapeKind
     /// <summary>A capsule (a segment swept by a sphere).</summary>
     Capsule = 2,
 }
-
-/// <summary>What a shape at a pose overlaps in the map.</summary>
-/// <param name="OccupiedVoxels">Occupied voxels the shape overlaps.</param>
-/// <param name="UnknownVoxels">Never-observed voxels the shape overlaps.</param>
-/// <param name="InCollision">True when it overlaps an occupied voxel, or an unknown one under <see cref="UnknownPolicy.TreatAsOccupied"/>.</param>
-public readonly record struct ShapeCollision(int OccupiedVoxels, int UnknownVoxels, bool InCollision);

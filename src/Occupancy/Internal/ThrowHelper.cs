@@ -34,6 +34,16 @@ internal static class ThrowHelper
         }
     }
 
+    /// <summary>Throws unless <paramref name="value"/> is one of the enum's named values.</summary>
+    public static void ThrowIfUndefined<TEnum>(TEnum value, string paramName)
+        where TEnum : struct, Enum
+    {
+        if (!Enum.IsDefined(value))
+        {
+            ArgumentOutOfRange(paramName, value, $"{paramName} must be one of {string.Join(", ", Enum.GetNames<TEnum>())}, but was {value}.");
+        }
+    }
+
     [DoesNotReturn]
     public static void BufferSize(string paramName, int actual, int expected, string what) =>
         throw new ArgumentException(string.Create(CultureInfo.InvariantCulture, $"{paramName} has {actual} elements but {what} needs {expected}."), paramName);

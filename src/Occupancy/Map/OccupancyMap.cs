@@ -62,7 +62,14 @@ public sealed partial class OccupancyMap
     /// <param name="resolution">Edge length of a voxel in metres, from 0.01 to 1.</param>
     /// <param name="sensorModel">Log-odds sensor model; OctoMap's defaults when null.</param>
     /// <exception cref="ArgumentOutOfRangeException">The resolution is not finite or outside [0.01, 1] m.</exception>
+    /// <exception cref="InvalidOperationException">the OCCUPANCY_KERNEL environment variable asks for a kernel this machine cannot run (see <c>Kernels</c>).</exception>
     public OccupancyMap(double resolution, SensorModel? sensorModel = null)
+        : this(resolution, sensorModel, KernelSet.Best)
+    {
+    }
+
+    /// <summary>Creates an empty map whose queries and integrators use the given kernels.</summary>
+    internal OccupancyMap(double resolution, SensorModel? sensorModel, KernelSet kernels)
     {
         if (!(resolution >= MinResolution && resolution <= MaxResolution))
         {
@@ -72,7 +79,11 @@ public sealed partial class OccupancyMap
         Resolution = resolution;
         InverseResolution = 1.0 / resolution;
         SensorModel = sensorModel ?? SensorModel.Default;
+        Kernels = kernels;
     }
+
+    /// <summary>The kernel implementations this map's queries and integrators use.</summary>
+    internal KernelSet Kernels { get; }
 
     /// <summary>Voxel edge length, metres.</summary>
     public double Resolution { get; }

@@ -1,6 +1,9 @@
 namespace Occupancy;
 
-/// <summary>Semantic class of a synthetic surface, carried into ground truth.</summary>
+/// <summary>
+/// A semantic class, as <see cref="SemanticLayer"/> keeps them and the synthetic scenes label their surfaces. The named
+/// classes cover indoor and street scenes; any other id from 10 to 255, cast from a byte, is a class of the caller's own.
+/// </summary>
 public enum SemanticClass : byte
 {
     /// <summary>No class.</summary>

@@ -9,9 +9,10 @@ namespace Occupancy;
 /// Semantic classes carried beside an <see cref="OccupancyMap"/>: each voxel that labelled measurements ended in holds
 /// the class most of them agreed on, kept as a streaming majority vote (Boyer–Moore: a vote for the held class raises its
 /// count, any other lowers it, and at zero the newcomer takes the voxel), so a voxel costs two bytes whatever the number
-/// of classes. Class ids are the caller's (1 to 255; the synthetic scenes use <c>SemanticClass</c>); 0 means "no label"
-/// (sky, or a pixel the segmentation left out) and the image and point-cloud overloads cast no vote for it. Voxel keys and
-/// resolution are the map's; world frame metres, z up; camera optical frame z forward, x right, y down.
+/// of classes. Classes are <see cref="SemanticClass"/> values: the named ones, or any id from 1 to 255 cast to it;
+/// <see cref="SemanticClass.Unlabelled"/> (0) means "no label" (sky, or a pixel the segmentation left out) and the
+/// image and point-cloud overloads cast no vote for it. Labelled depth images vote through
+/// <c>SemanticLayerIntegration.Integrate</c> (an extension method: <c>layer.Integrate(depth, labels, intrinsics, cameraPose, maxRange)</c>). Voxel keys and resolution are the map's; world frame metres, z up.
 /// </summary>
 public sealed class SemanticLayer
 {
@@ -33,7 +34,7 @@ public sealed class SemanticLayer
 
     /// <summary>The class held by a voxel, or null when no labelled measurement ended in it.</summary>
     /// <param name="key">A map voxel.</param>
-    public byte? ClassOf(VoxelKey key) => _votes.TryGetValue(key, out ushort v) ? (byte)(v >> 8) : null;
+    public SemanticClass? ClassOf(VoxelKey key) => _votes.TryGetValue(key, out ushort v) ? (SemanticClass)(v >> 8) : null;
 
     /// <summary>
     /// The class of a voxel, or where no labelled measurement ended in it (the projective update also marks voxels
@@ -41,11 +42,11 @@ public sealed class SemanticLayer
     /// first, then the 12 edge and the 8 corner neighbours. Null when none of them is labelled either.
     /// </summary>
     /// <param name="key">A map voxel.</param>
-    public byte? ClassNear(VoxelKey key)
+    public SemanticClass? ClassNear(VoxelKey key)
     {
         if (_votes.TryGetValue(key, out ushort own))
         {
-            return (byte)(own >> 8);
+            return (SemanticClass)(own >> 8);
         }
 
         for (int ring = 1; ring <= 3; ring++)
@@ -58,7 +59,7 @@ public sealed class SemanticLayer
                     {
                         if (Math.Abs(dx) + Math.Abs(dy) + Math.Abs(dz) == ring && _votes.TryGetValue(new VoxelKey(key.X + dx, key.Y + dy, key.Z + dz), out ushort v))
                         {
-                            return (byte)(v >> 8);
+                            return (SemanticClass)(v >> 8);
                         }
                     }
                 }
@@ -70,16 +71,16 @@ public sealed class SemanticLayer
 
     /// <summary>Adds one vote for a class at a voxel.</summary>
     /// <param name="key">A map voxel.</param>
-    /// <param name="label">The class id.</param>
-    public void Vote(VoxelKey key, byte label)
+    /// <param name="label">The class.</param>
+    public void Vote(VoxelKey key, SemanticClass label)
     {
         ref ushort v = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_votes, key, out bool exists);
         int held = v >> 8, count = v & 0xFF;
         if (!exists || count == 0)
         {
-            v = (ushort)((label << 8) | 1);
+            v = (ushort)(((int)label << 8) | 1);
         }
-        else if (held == label)
+        else if (held == (int)label)
         {
             v = (ushort)((held << 8) | Math.Min(count + 1, 255));
         }
@@ -89,61 +90,12 @@ public sealed class SemanticLayer
         }
     }
 
-    /// <summary>
-    /// Votes with a labelled depth image (a depth camera with a segmentation, or stereo depth with the left image's
-    /// labels): each pixel with a return within <paramref name="maxRange"/> votes its label at the voxel its point lies
-    /// in, the voxel the depth integrator marks occupied.
-    /// </summary>
-    /// <param name="depth">Depth along the optical axis, metres, row-major; NaN, zero or negative is no return.</param>
-    /// <param name="labels">One class id per pixel; 0 casts no vote.</param>
-    /// <param name="intrinsics">Camera intrinsics; both images must have Width × Height pixels.</param>
-    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
-    /// <param name="maxRange">Returns beyond this depth (metres) vote nothing, as they mark nothing in the map.</param>
-    /// <returns>The number of votes cast.</returns>
-    /// <exception cref="ArgumentException">A buffer has the wrong size, the pose is not finite, or the range not positive.</exception>
-    public int Integrate(ReadOnlySpan<float> depth, ReadOnlySpan<byte> labels, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, float maxRange)
-    {
-        string what = string.Create(CultureInfo.InvariantCulture, $"a {intrinsics.Width}x{intrinsics.Height} image");
-        if (!intrinsics.IsValid || depth.Length != intrinsics.PixelCount)
-        {
-            ThrowHelper.BufferSize(nameof(depth), depth.Length, intrinsics.PixelCount, what);
-        }
-
-        if (labels.Length != intrinsics.PixelCount)
-        {
-            ThrowHelper.BufferSize(nameof(labels), labels.Length, intrinsics.PixelCount, what);
-        }
-
-        if (!cameraPose.IsFinite)
-        {
-            ThrowHelper.Argument(nameof(cameraPose), string.Create(CultureInfo.InvariantCulture, $"cameraPose must be finite, but was {cameraPose}."));
-        }
-
-        ThrowHelper.ThrowIfNotPositiveFinite(maxRange, nameof(maxRange));
-        var projector = new BackProjector(intrinsics, cameraPose);
-        int votes = 0;
-        for (int v = 0, i = 0; v < intrinsics.Height; v++)
-        {
-            for (int u = 0; u < intrinsics.Width; u++, i++)
-            {
-                float d = depth[i];
-                if (labels[i] != 0 && d > 0 && d <= maxRange && Map.TryGetKey(projector.PixelToWorld(u, v, d), out VoxelKey key))
-                {
-                    Vote(key, labels[i]);
-                    votes++;
-                }
-            }
-        }
-
-        return votes;
-    }
-
     /// <summary>Votes with a labelled point cloud: each point votes its label at the voxel it lies in.</summary>
     /// <param name="points">World points, metres; non-finite ones are skipped.</param>
-    /// <param name="labels">One class id per point; 0 casts no vote.</param>
+    /// <param name="labels">One class per point; <see cref="SemanticClass.Unlabelled"/> casts no vote.</param>
     /// <returns>The number of votes cast.</returns>
     /// <exception cref="ArgumentException">The lengths differ.</exception>
-    public int Integrate(ReadOnlySpan<Vector3> points, ReadOnlySpan<byte> labels)
+    public int Integrate(ReadOnlySpan<Vector3> points, ReadOnlySpan<SemanticClass> labels)
     {
         if (labels.Length != points.Length)
         {

@@ -115,16 +115,16 @@ public class DepthImageIntegratorTests
     [Fact]
     public void A_frame_interrupted_after_its_endpoints_leaves_later_frames_exact()
     {
-        // A frame that throws after marking its endpoints and before the update: the map keeps no voxel of it, and the
-        // next frames update exactly as on an integrator that never saw it (its endpoint planes would otherwise give
-        // hits to its voxels in the next frame).
+        // A frame whose brick pass throws on its first brick, after the endpoints were marked: the map keeps no voxel of
+        // it, and the next frames update exactly as on an integrator that never saw it (its endpoint planes would
+        // otherwise give hits to its voxels in the next frame). One thread, so that no other brick is updated first.
         var interrupted = new OccupancyMap(StandardRoom.Resolution);
         var clean = new OccupancyMap(StandardRoom.Resolution);
-        var a = new DepthImageIntegrator(interrupted, StandardRoom.MaxRange) { AfterEndpoints = () => throw new InvalidOperationException("interrupted") };
+        var failing = new CountingKernel(ProjectiveKernel.For(KernelSet.Best.Projective), throwOnBrick: 0);
+        var a = new DepthImageIntegrator(interrupted, StandardRoom.MaxRange, null, failing, BrickSkipping.BehindAndInFront) { MaxDegreeOfParallelism = 1 };
         var b = new DepthImageIntegrator(clean, StandardRoom.MaxRange);
         Assert.Equal("interrupted", Assert.Throws<InvalidOperationException>(() => a.Integrate(TestData.RoomFrames[3], StandardRoom.Intrinsics, StandardRoom.CameraPose(3))).Message);
         Assert.Empty(TestData.Snapshot(interrupted));
-        a.AfterEndpoints = null;
         foreach (int frame in new[] { 9, 15 })
         {
             Assert.Equal(b.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame)), a.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame)));
@@ -163,16 +163,19 @@ public class DepthImageIntegratorTests
                     raw[i] = (ushort)(random.Next(4) switch { 0 => 0, 1 => 65535, _ => random.Next(65536) });
                 }
 
-                var metres = new float[count];
-                fixed (ushort* r = raw)
-                fixed (float* m = metres)
+                foreach (KernelWidth width in KernelFamilies.Endpoints.Supported)
                 {
-                    DepthImageIntegrator.ToMetres(r, scale, m, count);
-                }
+                    var metres = new float[count];
+                    fixed (ushort* r = raw)
+                    fixed (float* m = metres)
+                    {
+                        DepthImageIntegrator.ToMetres(r, scale, m, count, width);
+                    }
 
-                for (int i = 0; i < count; i++)
-                {
-                    Assert.Equal(BitConverter.SingleToInt32Bits(raw[i] * scale), BitConverter.SingleToInt32Bits(metres[i]));
+                    for (int i = 0; i < count; i++)
+                    {
+                        Assert.Equal(BitConverter.SingleToInt32Bits(raw[i] * scale), BitConverter.SingleToInt32Bits(metres[i]));
+                    }
                 }
             }
         }
@@ -280,7 +283,7 @@ public class DepthImageIntegratorTests
             Pose3 pose = StandardRoom.CameraPose(i);
             depthIntegrator.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, pose);
             int n = DepthProjection.BackProject(TestData.RoomFrames[i], StandardRoom.Intrinsics, pose, cloud);
-            cloudIntegrator.Integrate(cloud.AsSpan(0, n), pose.Position);
+            cloudIntegrator.IntegrateWorldFrame(cloud.AsSpan(0, n), pose.Position);
         }
 
         Dictionary<VoxelKey, float> a = TestData.Snapshot(projective);

@@ -65,8 +65,9 @@ public class FrustumTests
 /// <summary>The tiles of deepest returns and shallowest depths: bounds of the true extremes, never inside them.</summary>
 public class DepthTilesTests
 {
-    [Fact]
-    public void Deepest_and_shallowest_over_a_window_bound_the_brute_force_extremes()
+    [Theory]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
+    public void Deepest_and_shallowest_over_a_window_bound_the_brute_force_extremes(string kernel)
     {
         var random = new Random(8);
         const int width = 150, height = 97; // tiles that do not divide the image
@@ -78,7 +79,7 @@ public class DepthTilesTests
         }
 
         var tiles = new DepthTiles();
-        tiles.Prepare(width, height);
+        tiles.Prepare(width, height, KernelData.Width(kernel));
         var columns = new float[width];
         var shallow = new float[width];
         for (int ty = 0; ty < tiles.TilesY; ty++)
@@ -146,8 +147,9 @@ public class DepthTilesTests
         }
     }
 
-    [Fact]
-    public void One_extreme_tile_is_found_wherever_it_lies_in_a_window()
+    [Theory]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
+    public void One_extreme_tile_is_found_wherever_it_lies_in_a_window(string kernel)
     {
         // 12 x 3 tiles, all alike (deepest 1, shallowest 0.5) but one (deepest 7, shallowest 0.05); every window of 1-12
         // tiles across and 1-3 down either holds it (and must answer its values) or does not (and must not). Windows of 8
@@ -160,7 +162,7 @@ public class DepthTilesTests
             for (int sx = 0; sx < tilesX; sx++)
             {
                 var tiles = new DepthTiles();
-                tiles.Prepare(width, tilesY * DepthTiles.TileSize);
+                tiles.Prepare(width, tilesY * DepthTiles.TileSize, KernelData.Width(kernel));
                 for (int ty = 0; ty < tilesY; ty++)
                 {
                     Array.Fill(columns, 1f);

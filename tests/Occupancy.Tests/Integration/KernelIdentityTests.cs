@@ -14,34 +14,36 @@ namespace Occupancy.Tests.Integration;
 /// </summary>
 public class KernelIdentityTests
 {
-    public static TheoryData<string> SupportedKernels()
-    {
-        var data = new TheoryData<string>();
-        foreach (ProjectiveKernel k in ProjectiveKernel.All.Where(k => k.IsSupported))
-        {
-            data.Add(k.Name);
-        }
-
-        return data;
-    }
-
     [Fact]
-    public void The_hardware_legs_select_the_expected_kernel()
+    public void The_hardware_legs_select_the_widest_implementation_each_family_runs()
     {
-        string expected = Vector256.IsHardwareAccelerated ? "vector256" : Vector128.IsHardwareAccelerated ? "vector128" : "scalar";
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OCCUPANCY_KERNEL")))
+        // What each leg of CI (default, DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0, DOTNET_EnableAVX512=0) must pick.
+        bool avx2 = Vector256.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx2.IsSupported;
+        bool avx512 = avx2 && System.Runtime.Intrinsics.X86.Avx512F.IsSupported;
+        KernelWidth generic = Vector256.IsHardwareAccelerated ? KernelWidth.Vector256 : Vector128.IsHardwareAccelerated ? KernelWidth.Vector128 : KernelWidth.Scalar;
+        KernelSet widest = KernelSet.Widest;
+        Assert.Equal(generic, widest.Projective);
+        Assert.Equal(generic, widest.Sgm);
+        Assert.Equal(generic, widest.Counts);
+        Assert.Equal(Vector128.IsHardwareAccelerated ? KernelWidth.Vector128 : KernelWidth.Scalar, widest.Census);
+        Assert.Equal(avx512 ? KernelWidth.Vector512 : avx2 ? KernelWidth.Vector256 : KernelWidth.Scalar, widest.Keys);
+        Assert.Equal(avx512 ? KernelWidth.Vector512 : avx2 ? KernelWidth.Vector256 : KernelWidth.Scalar, widest.Endpoints);
+        Assert.Equal(avx2 ? KernelWidth.Vector256 : KernelWidth.Scalar, widest.Lookups);
+        bool lanes512 = avx2 && Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported && System.Runtime.Intrinsics.X86.Avx512DQ.IsSupported;
+        Assert.Equal(lanes512 ? KernelWidth.Vector512 : avx2 ? KernelWidth.Vector256 : KernelWidth.Scalar, widest.Walk);
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable(Kernels.EnvironmentVariable)))
         {
-            Assert.Equal(expected, ProjectiveKernel.Best.Name);
+            Assert.Equal(widest.ToString(), KernelSet.Best.ToString());
         }
 
-        TestContext.Current.TestOutputHelper?.WriteLine($"kernel {ProjectiveKernel.Best.Name}, Vector256 {Vector256.IsHardwareAccelerated}, Vector128 {Vector128.IsHardwareAccelerated}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"kernels {Kernels.Describe()}");
     }
 
     [Theory]
-    [MemberData(nameof(SupportedKernels))]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
     public unsafe void Projective_kernel_equals_scalar_on_random_bricks(string name)
     {
-        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel kernel = ProjectiveKernel.For(KernelData.Width(name));
         ProjectiveKernel scalar = ProjectiveKernel.All[0];
         var random = new Random(99);
         const int width = 97, height = 61; // odd sizes: no row or lane alignment to lean on
@@ -119,13 +121,13 @@ public class KernelIdentityTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedKernels))]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
     public unsafe void Projective_kernel_skipping_rows_behind_the_deepest_return_equals_scalar(string name)
     {
         // Returns no deeper than 1.2 m and bricks reaching 3 m: many rows lie wholly behind every return. With Behind set
         // as the integrator sets it (the deepest return plus the band and its margin), a strategy may skip those rows;
         // the scalar reference reads every row. Bricks must come out bit for bit the same.
-        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel kernel = ProjectiveKernel.For(KernelData.Width(name));
         ProjectiveKernel scalar = ProjectiveKernel.All[0];
         var random = new Random(7);
         const int width = 83, height = 59;
@@ -170,12 +172,12 @@ public class KernelIdentityTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedKernels))]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
     public unsafe void Projective_kernel_in_front_of_the_surfaces_equals_reading_the_image(string name)
     {
         // Bricks wholly in front of an image with a return at every pixel: the kernel that does not read the image
         // gives what the scalar kernel that reads it gives, bit for bit.
-        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel kernel = ProjectiveKernel.For(KernelData.Width(name));
         ProjectiveKernel scalar = ProjectiveKernel.All[0];
         var random = new Random(41);
         const int width = 97, height = 61;
@@ -235,14 +237,14 @@ public class KernelIdentityTests
     }
 
     [Theory]
-    [MemberData(nameof(SupportedKernels))]
+    [MemberData(nameof(KernelData.Projective), MemberType = typeof(KernelData))]
     public void Projective_kernel_builds_the_same_room_as_scalar(string name)
     {
-        ProjectiveKernel kernel = ProjectiveKernel.All.Single(k => k.Name == name);
+        ProjectiveKernel kernel = ProjectiveKernel.For(KernelData.Width(name));
         var expected = new OccupancyMap(StandardRoom.Resolution);
         var actual = new OccupancyMap(StandardRoom.Resolution);
-        var scalarIntegrator = new DepthImageIntegrator(expected, StandardRoom.MaxRange, null, ProjectiveKernel.All[0]);
-        var integrator = new DepthImageIntegrator(actual, StandardRoom.MaxRange, null, kernel);
+        var scalarIntegrator = new DepthImageIntegrator(expected, StandardRoom.MaxRange, null, ProjectiveKernel.All[0], BrickSkipping.BehindAndInFront);
+        var integrator = new DepthImageIntegrator(actual, StandardRoom.MaxRange, null, kernel, BrickSkipping.BehindAndInFront);
         for (int i = 0; i < StandardRoom.FrameCount; i += 3)
         {
             scalarIntegrator.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i));
@@ -252,9 +254,11 @@ public class KernelIdentityTests
         TestData.AssertSameMap(TestData.Snapshot(expected), TestData.Snapshot(actual));
     }
 
-    [Fact]
-    public void Voxel_count_kernels_equal_scalar_on_odd_and_brick_sizes()
+    [Theory]
+    [MemberData(nameof(KernelData.Counts), MemberType = typeof(KernelData))]
+    public void Voxel_count_kernels_equal_scalar_on_odd_and_brick_sizes(string name)
     {
+        KernelWidth width = KernelData.Width(name);
         var random = new Random(23);
         foreach (int length in new[] { 0, 8, 16, 24, 64, 512, 1024 })
         {
@@ -265,24 +269,14 @@ public class KernelIdentityTests
             }
 
             (int Known, int Occupied) expected = VoxelCountKernel.CountScalar(values, 0f);
-            if (Vector128.IsHardwareAccelerated)
-            {
-                Assert.Equal(expected, VoxelCountKernel.CountVector128(values, 0f));
-            }
-
-            if (Vector256.IsHardwareAccelerated)
-            {
-                Assert.Equal(expected, VoxelCountKernel.CountVector256(values, 0f));
-            }
-
-            Assert.Equal(expected, VoxelCountKernel.Count(values, 0f));
+            Assert.Equal(expected, VoxelCountKernel.Count(values, 0f, width));
         }
 
         foreach (int odd in new[] { 1, 7, 9, 15, 17, 63 })
         {
             var values = new float[odd];
             values.AsSpan().Fill(1f);
-            Assert.Equal((odd, odd), VoxelCountKernel.Count(values, 0f));
+            Assert.Equal((odd, odd), VoxelCountKernel.Count(values, 0f, width));
         }
     }
 
@@ -330,8 +324,9 @@ public class ParallelIntegrationTests
         var reading = new OccupancyMap(0.05);
         // A band of three voxels: voxels in it that hold no return are hits only because of it (with the default half
         // voxel, every voxel in the band of a densely seen wall holds a return).
-        var a = new DepthImageIntegrator(skipping, 5f, hitBand: 0.15f);
-        var b = new DepthImageIntegrator(reading, 5f, hitBand: 0.15f) { SkipReadsInFront = false };
+        var counting = new CountingKernel(ProjectiveKernel.For(KernelSet.Best.Projective));
+        var a = new DepthImageIntegrator(skipping, 5f, 0.15f, counting, BrickSkipping.BehindAndInFront);
+        var b = new DepthImageIntegrator(reading, 5f, 0.15f, null, BrickSkipping.Behind);
         var eye = new Vector3(0.013f, -0.021f, 0.4f);
         Pose3 look = Pose3.LookAt(eye, eye + new Vector3(1f, 0.05f, -0.02f), Vector3.UnitZ);
         var pose = new Pose3(eye, Quaternion.Normalize(look.Rotation * Quaternion.CreateFromAxisAngle(Vector3.UnitZ, roll)));
@@ -340,7 +335,7 @@ public class ParallelIntegrationTests
         Assert.Equal(
             b.Integrate(depth, StandardRoom.Intrinsics, pose),
             a.Integrate(depth, StandardRoom.Intrinsics, pose));
-        Assert.True(a.BricksInFrontLastFrame > 20, $"only {a.BricksInFrontLastFrame} bricks in front");
+        Assert.True(counting.InFront > 20, $"only {counting.InFront} bricks in front");
         TestData.AssertSameMap(TestData.Snapshot(reading), TestData.Snapshot(skipping));
     }
 
@@ -349,20 +344,20 @@ public class ParallelIntegrationTests
     {
         var skipping = new OccupancyMap(StandardRoom.Resolution);
         var reading = new OccupancyMap(StandardRoom.Resolution);
-        var a = new DepthImageIntegrator(skipping, StandardRoom.MaxRange);
-        var b = new DepthImageIntegrator(reading, StandardRoom.MaxRange) { SkipReadsInFront = false };
-        int inFront = 0;
+        var skippingKernel = new CountingKernel(ProjectiveKernel.For(KernelSet.Best.Projective));
+        var readingKernel = new CountingKernel(ProjectiveKernel.For(KernelSet.Best.Projective));
+        var a = new DepthImageIntegrator(skipping, StandardRoom.MaxRange, null, skippingKernel, BrickSkipping.BehindAndInFront);
+        var b = new DepthImageIntegrator(reading, StandardRoom.MaxRange, null, readingKernel, BrickSkipping.Behind);
         for (int i = 0; i < StandardRoom.FrameCount; i += 2)
         {
             Assert.Equal(
                 b.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)),
                 a.Integrate(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i)));
-            inFront += a.BricksInFrontLastFrame;
-            Assert.Equal(0, b.BricksInFrontLastFrame);
         }
 
         TestData.AssertSameMap(TestData.Snapshot(reading), TestData.Snapshot(skipping));
-        Assert.True(inFront > 500, $"only {inFront} bricks in front"); // about 130 a frame
+        Assert.True(skippingKernel.InFront > 500, $"only {skippingKernel.InFront} bricks in front"); // about 130 a frame
+        Assert.Equal(0, readingKernel.InFront);
     }
 
     [Fact]
@@ -371,7 +366,7 @@ public class ParallelIntegrationTests
         var culled = new OccupancyMap(StandardRoom.Resolution);
         var all = new OccupancyMap(StandardRoom.Resolution);
         var a = new DepthImageIntegrator(culled, StandardRoom.MaxRange);
-        var b = new DepthImageIntegrator(all, StandardRoom.MaxRange) { CullBehindSurfaces = false };
+        var b = new DepthImageIntegrator(all, StandardRoom.MaxRange, null, null, BrickSkipping.None);
         for (int i = 0; i < StandardRoom.FrameCount; i += 3)
         {
             Assert.Equal(
@@ -395,7 +390,7 @@ public class ParallelIntegrationTests
         for (int i = 1; i < StandardRoom.FrameCount; i += 5)
         {
             int n = DepthProjection.BackProject(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i), cloud);
-            Assert.Equal(a.Integrate(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position), b.Integrate(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position));
+            Assert.Equal(a.IntegrateWorldFrame(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position), b.IntegrateWorldFrame(cloud.AsSpan(0, n), StandardRoom.CameraPose(i).Position));
         }
 
         TestData.AssertSameMap(TestData.Snapshot(one), TestData.Snapshot(many));
@@ -403,15 +398,20 @@ public class ParallelIntegrationTests
     }
 
     [Theory]
-    [InlineData(0.05)]
-    [InlineData(0.1)]
-    [InlineData(1.0 / 3)]
-    [InlineData(0.02)]
-    public void Keys_eight_at_a_time_equal_TryGetKey_on_boundaries_limits_and_non_finite_points(double resolution)
+    [InlineData(0.05, "vector256")]
+    [InlineData(0.1, "vector256")]
+    [InlineData(1.0 / 3, "vector256")]
+    [InlineData(0.02, "vector256")]
+    [InlineData(0.05, "vector512")]
+    [InlineData(0.1, "vector512")]
+    [InlineData(1.0 / 3, "vector512")]
+    [InlineData(0.02, "vector512")]
+    public void Keys_eight_at_a_time_equal_TryGetKey_on_boundaries_limits_and_non_finite_points(double resolution, string name)
     {
-        // KeyKernel (AVX-512 double floors where present, else the float floor with its double fallback) against the
-        // scalar reference, one point at a time: the finite and in-map masks, and the keys where the point has one.
-        Assert.SkipUnless(KeyKernel.VectorSupported, "no AVX2 on this leg: TryGetKey is the only path");
+        // KeyKernel (AVX-512 double floors, or the float floor with its double fallback) against the scalar reference,
+        // one point at a time: the finite and in-map masks, and the keys where the point has one.
+        Assert.SkipUnless(KernelFamilies.Keys.Runs(KernelData.Width(name)), $"this leg does not run keys={name}");
+        bool wide = KernelData.Width(name) == KernelWidth.Vector512;
         var map = new OccupancyMap(resolution);
         var random = new Random(41);
         float edge = (float)((OccupancyMap.MaxVoxelIndex + 1) * resolution), low = (float)(OccupancyMap.MinVoxelIndex * resolution);
@@ -448,7 +448,7 @@ public class ParallelIntegrationTests
             {
                 fixed (Vector3* p = points)
                 {
-                    KeyKernel.Keys8(p, map.InverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
+                    KeyKernel.Keys8(p, map.InverseResolution, wide, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
                     for (int lane = 0; lane < 8; lane++)
                     {
                         Vector3 q = points[lane];
@@ -467,10 +467,13 @@ public class ParallelIntegrationTests
     }
 
     [Theory]
-    [InlineData(0)]
-    [InlineData(3)]
-    public void Endpoint_keys_eight_at_a_time_give_the_same_discretized_scans(int chunks)
+    [InlineData(1, "vector256")]
+    [InlineData(3, "vector256")]
+    [InlineData(1, "vector512")]
+    [InlineData(3, "vector512")]
+    public void Endpoint_keys_eight_at_a_time_give_the_same_discretized_scans(int chunks, string name)
     {
+        Assert.SkipUnless(KernelFamilies.Keys.Runs(KernelData.Width(name)), $"this leg does not run keys={name}");
         // The 8-wide keys (KeyKernel) against TryGetKey one by one: the same rays, counts and map, on a room frame with
         // points that have no return (NaN, infinities), lie outside the map, sit on voxel boundaries, or repeat.
         var random = new Random(23);
@@ -499,52 +502,36 @@ public class ParallelIntegrationTests
             cloud[at + 1] = new Vector3(0.01f, bad.Y + 0.01f, bad.Z + 0.01f);
         }
 
-        var vector = new OccupancyMap(StandardRoom.Resolution);
-        var scalar = new OccupancyMap(StandardRoom.Resolution);
-        var a = new PointCloudIntegrator(vector, StandardRoom.MaxRange, PointCloudMode.Discretized) { DiscretizeChunks = chunks };
-        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, PointCloudMode.Discretized) { DiscretizeChunks = chunks, UseKeyKernel = false };
+        // One de-duplication chunk per thread allowed (MaxDegreeOfParallelism), whatever the cores.
+        var vector = new OccupancyMap(StandardRoom.Resolution, null, KernelData.With(KernelFamilies.Keys, name));
+        var scalar = new OccupancyMap(StandardRoom.Resolution, null, KernelSet.Best.With(KernelFamilies.Keys, KernelWidth.Scalar));
+        var a = new PointCloudIntegrator(vector, StandardRoom.MaxRange, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
+        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
         Vector3 origin = StandardRoom.CameraPose(4).Position;
-        IntegrationStats sa = a.Integrate(cloud, origin), sb = b.Integrate(cloud, origin);
+        IntegrationStats sa = a.IntegrateWorldFrame(cloud, origin), sb = b.IntegrateWorldFrame(cloud, origin);
         Assert.Equal(sb, sa);
         Assert.True(sa.NoReturn > 50 && sa.OutOfMap > 10, $"{sa}");
         TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(vector));
-        TestContext.Current.TestOutputHelper?.WriteLine($"8-wide keys: {KeyKernel.VectorSupported}; {sa}");
-    }
-
-    [Fact]
-    public void The_lane_walk_runs_where_AVX2_does_and_in_one_register_where_AVX512_does()
-    {
-        Assert.Equal(System.Runtime.Intrinsics.X86.Avx2.IsSupported && Vector256.IsHardwareAccelerated, PointCloudIntegrator.LaneWalkSupported);
-        var integrator = new PointCloudIntegrator(new OccupancyMap(0.1));
-        Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk);
-        integrator.UseLaneWalk = true;
-        Assert.Equal(PointCloudIntegrator.LaneWalkSupported, integrator.UseLaneWalk); // cannot be forced on without AVX2
-        Assert.Equal(PointCloudIntegrator.LaneWalkSupported && Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported, PointCloudIntegrator.WideLanesSupported);
-        Assert.Equal(PointCloudIntegrator.WideLanesSupported, integrator.UseWideLanes);
-        integrator.UseWideLanes = true;
-        Assert.Equal(PointCloudIntegrator.WideLanesSupported, integrator.UseWideLanes); // cannot be forced on without AVX-512
+        TestContext.Current.TestOutputHelper?.WriteLine($"keys {name}: {sa}");
     }
 
     [Theory]
-    [InlineData(PointCloudMode.Exact, 0.05, 1, true)]
-    [InlineData(PointCloudMode.Exact, 0.05, 1, false)]
-    [InlineData(PointCloudMode.Exact, 0.02, 64, true)] // the lanes' grid reaches ±2.56 m: most rays leave it for the scalar walk
-    [InlineData(PointCloudMode.Exact, 0.02, 64, false)]
-    [InlineData(PointCloudMode.Discretized, 0.05, 64, true)]
-    [InlineData(PointCloudMode.Discretized, 0.05, 64, false)]
-    public void Lane_walk_builds_the_same_maps_as_the_scalar_walk(PointCloudMode mode, double resolution, int threads, bool wide)
+    [InlineData(PointCloudMode.Exact, 0.05, 1, "vector512")]
+    [InlineData(PointCloudMode.Exact, 0.05, 1, "vector256")]
+    [InlineData(PointCloudMode.Exact, 0.02, 64, "vector512")] // the lanes' grid reaches ±2.56 m: most rays leave it for the scalar walk
+    [InlineData(PointCloudMode.Exact, 0.02, 64, "vector256")]
+    [InlineData(PointCloudMode.Discretized, 0.05, 64, "vector512")]
+    [InlineData(PointCloudMode.Discretized, 0.05, 64, "vector256")]
+    public void Lane_walk_builds_the_same_maps_as_the_scalar_walk(PointCloudMode mode, double resolution, int threads, string name)
     {
         // Room frames (a scan at a time and three as one update from three origins), then a few scans of 1 to 9 rays
         // (lanes left idle) in every direction, some leaving the grid: every voxel's log-odds must be bit-identical. Both
         // step loops: eight lanes in one 512-bit register (AVX-512) and in two 256-bit ones.
-        Assert.SkipUnless(PointCloudIntegrator.LaneWalkSupported, "no AVX2 on this leg: the scalar walk is the only one");
-        Assert.SkipUnless(!wide || PointCloudIntegrator.WideLanesSupported, "no AVX-512 on this leg: the 256-bit lanes are the only ones");
-        var lanes = new OccupancyMap(resolution);
-        var scalar = new OccupancyMap(resolution);
-        var a = new PointCloudIntegrator(lanes, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads, UseWideLanes = wide };
-        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads, UseLaneWalk = false };
-        Assert.True(a.UseLaneWalk);
-        Assert.Equal(wide, a.UseWideLanes);
+        Assert.SkipUnless(KernelFamilies.Walk.Runs(KernelData.Width(name)), $"this leg does not run walk={name}");
+        var lanes = new OccupancyMap(resolution, null, KernelData.With(KernelFamilies.Walk, name));
+        var scalar = new OccupancyMap(resolution, null, KernelSet.Best.With(KernelFamilies.Walk, KernelWidth.Scalar));
+        var a = new PointCloudIntegrator(lanes, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads };
+        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, mode) { MaxDegreeOfParallelism = threads };
         var scans = new List<PointCloudScan>();
         for (int i = 2; i < StandardRoom.FrameCount; i += 6)
         {
@@ -552,10 +539,10 @@ public class ParallelIntegrationTests
             int n = DepthProjection.BackProject(TestData.RoomFrames[i], StandardRoom.Intrinsics, StandardRoom.CameraPose(i), cloud);
             Array.Resize(ref cloud, n);
             scans.Add(new PointCloudScan(cloud, StandardRoom.CameraPose(i).Position));
-            Assert.Equal(a.Integrate(cloud, StandardRoom.CameraPose(i).Position), b.Integrate(cloud, StandardRoom.CameraPose(i).Position));
+            Assert.Equal(a.IntegrateWorldFrame(cloud, StandardRoom.CameraPose(i).Position), b.IntegrateWorldFrame(cloud, StandardRoom.CameraPose(i).Position));
         }
 
-        Assert.Equal(a.Integrate(scans), b.Integrate(scans));
+        Assert.Equal(a.IntegrateWorldFrame(scans), b.IntegrateWorldFrame(scans));
 
         // Ends on voxel corners and edges: rounding can keep a walk from meeting its end voxel, and it then marks a voxel
         // past it (found in review: this ray marks voxel (4, -1, 34) at 5 cm, a brick beyond its end's).
@@ -572,7 +559,7 @@ public class ParallelIntegrationTests
                 ends[i] = new Vector3(MathF.Round(ends[i].X / r) * r, MathF.Round(ends[i].Y / r) * r, corner.Next(2) == 0 ? MathF.Round(ends[i].Z / r) * r : ends[i].Z);
             }
 
-            Assert.Equal(a.Integrate(ends, from), b.Integrate(ends, from));
+            Assert.Equal(a.IntegrateWorldFrame(ends, from), b.IntegrateWorldFrame(ends, from));
         }
 
         var random = new Random(17);
@@ -586,7 +573,7 @@ public class ParallelIntegrationTests
                 points[i] = origin + (d * random.NextSingle() * 4.9f);
             }
 
-            Assert.Equal(a.Integrate(points, origin), b.Integrate(points, origin));
+            Assert.Equal(a.IntegrateWorldFrame(points, origin), b.IntegrateWorldFrame(points, origin));
         }
 
         // Points of every kind mixed in runs of 8 (with AVX-512 the set-up takes 8 at a time and leaves some to the
@@ -612,7 +599,7 @@ public class ParallelIntegrationTests
             };
         }
 
-        Assert.Equal(a.Integrate(mixed, from2), b.Integrate(mixed, from2));
+        Assert.Equal(a.IntegrateWorldFrame(mixed, from2), b.IntegrateWorldFrame(mixed, from2));
         TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(lanes));
         Assert.True(TestData.Snapshot(lanes).Count > 100_000);
 
@@ -661,12 +648,15 @@ public class EndpointKernelTests
         }
     }
 
-    [Fact]
-    public unsafe void Vector_row_equals_scalar_row_for_returns_at_the_range_limit()
+    [Theory]
+    [InlineData("vector256")]
+    [InlineData("vector512")]
+    public unsafe void Vector_row_equals_scalar_row_for_returns_at_the_range_limit(string name)
     {
         // Depths within a few ulps of where each pixel's point reaches the maximum range, on three ranges: keys, fresh
         // bits and the beyond count of the vector row (squared lengths) equal the scalar row's (roots).
-        Assert.SkipUnless(EndpointKernel.VectorSupported, "no AVX2 on this leg: the scalar row is the only one");
+        Assert.SkipUnless(KernelFamilies.Endpoints.Runs(KernelData.Width(name)), $"this leg does not run endpoints={name}");
+        bool wide = KernelData.Width(name) == KernelWidth.Vector512;
         const int width = 64;
         var k = new PinholeIntrinsics(width, 1, 50f, 50f, 31.5f, 0f);
         var pose = Pose3.LookAt(new Vector3(0.3f, -0.2f, 1.1f), new Vector3(5f, 1f, 0.7f), Vector3.UnitZ);
@@ -713,7 +703,7 @@ public class EndpointKernelTests
                 var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm, ColumnMin = snm };
                 var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm, ColumnMin = vnm };
                 EndpointKernel.RowScalar(d, s, width, projector.RowSlope(0), projector, maxRange, 20, ref scalarRow);
-                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, maxRange, 20, ref vectorRow);
+                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, maxRange, 20, ref vectorRow, wide);
                 Assert.Equal(sx, vx);
                 Assert.Equal(fa, fb);
                 Assert.Equal(scalarRow.Beyond, vectorRow.Beyond);
@@ -722,9 +712,11 @@ public class EndpointKernelTests
         }
     }
 
-    [Fact]
-    public unsafe void Vector_row_equals_scalar_row_at_the_edge_of_the_map()
+    [Theory]
+    [MemberData(nameof(KernelData.Endpoints), MemberType = typeof(KernelData))]
+    public unsafe void Vector_row_equals_scalar_row_at_the_edge_of_the_map(string name)
     {
+        KernelWidth kernel = KernelData.Width(name);
         // A camera 2 m inside the map's +x face, looking along +x: returns beyond 2 m lie outside the map (no key).
         const double resolution = 0.05;
         float edge = (float)((OccupancyMap.MaxVoxelIndex + 1) * resolution);
@@ -754,9 +746,9 @@ public class EndpointKernelTests
             var scalarRow = new EndpointRow { X = ax, Y = ay, Z = az, Fresh = pfa, ColumnMax = scm, ColumnMin = snm };
             var vectorRow = new EndpointRow { X = bx, Y = by, Z = bz, Fresh = pfb, ColumnMax = vcm, ColumnMin = vnm };
             EndpointKernel.RowScalar(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref scalarRow);
-            if (EndpointKernel.VectorSupported)
+            if (kernel != KernelWidth.Scalar)
             {
-                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref vectorRow);
+                EndpointKernel.RowVector256(d, s, width, projector.RowSlope(0), projector, 6f, 1 / resolution, ref vectorRow, kernel == KernelWidth.Vector512);
                 Assert.Equal(sx, vx);
                 Assert.Equal(sy, vy);
                 Assert.Equal(sz, vz);
@@ -778,9 +770,11 @@ public class EndpointKernelTests
         Assert.True(inside > 10 && outside > 10, $"inside {inside}, outside {outside}");
     }
 
-    [Fact]
-    public unsafe void Vector_row_equals_scalar_row_for_widths_0_to_70()
+    [Theory]
+    [MemberData(nameof(KernelData.Endpoints), MemberType = typeof(KernelData))]
+    public unsafe void Vector_row_equals_scalar_row_for_widths_0_to_70(string name)
     {
+        KernelWidth kernel = KernelData.Width(name);
         var random = new Random(31);
         var pose = new Pose3(new Vector3(1.3f, -2.2f, 0.7f), Quaternion.Normalize(new Quaternion(0.3f, -0.2f, 0.5f, 0.8f)));
         int aboveOnly = 0; // pixels left unmarked only because the pixel above has their voxel
@@ -832,10 +826,10 @@ public class EndpointKernelTests
                 {
                     Aim(ref scalarRow, ax, ay, az, pfa, sc, sn, r == 0 ? null : pax, r == 0 ? null : pay, r == 0 ? null : paz);
                     EndpointKernel.RowScalar(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref scalarRow);
-                    if (EndpointKernel.VectorSupported)
+                    if (kernel != KernelWidth.Scalar)
                     {
                         Aim(ref vectorRow, bx, by, bz, pfb, vc, vn, r == 0 ? null : pbx, r == 0 ? null : pby, r == 0 ? null : pbz);
-                        EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref vectorRow);
+                        EndpointKernel.RowVector256(d, s, width, projector.RowSlope(r), projector, 6f, 1 / 0.05, ref vectorRow, kernel == KernelWidth.Vector512);
                         Assert.Equal(fa, fb);
                         Assert.Equal(scalar[r][0], vector[r][0]);
                         Assert.Equal(scalar[r][1], vector[r][1]);
@@ -896,5 +890,33 @@ public class EndpointKernelTests
         }
 
         Assert.True(aboveOnly > 10, $"only {aboveOnly} pixels exercise the row above");
+    }
+}
+
+/// <summary>
+/// A projective kernel that counts the bricks it updates without reading the image (wholly in front of the surfaces),
+/// and can throw on its n-th brick: the integrator's brick pass seen from the kernel's side.
+/// </summary>
+internal sealed class CountingKernel(ProjectiveKernel inner, int throwOnBrick = -1) : ProjectiveKernel
+{
+    private int _bricks;
+
+    public int InFront;
+
+    public override KernelWidth Width => inner.Width;
+
+    public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)
+    {
+        if (System.Threading.Interlocked.Increment(ref _bricks) - 1 == throwOnBrick)
+        {
+            throw new InvalidOperationException("interrupted");
+        }
+
+        if (depth == null)
+        {
+            System.Threading.Interlocked.Increment(ref InFront);
+        }
+
+        return inner.IntegrateBrick(brick, projection, frame, depth, endpointMask);
     }
 }

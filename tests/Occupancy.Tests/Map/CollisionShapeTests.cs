@@ -41,7 +41,7 @@ public class CollisionShapeTests
         {
             var pose = new Pose3(new Vector3((random.NextSingle() - 0.5f) * 0.1f, (random.NextSingle() - 0.5f) * 0.1f, (random.NextSingle() - 0.5f) * 0.1f),
                 Quaternion.Normalize(new Quaternion(random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f, random.NextSingle() - 0.5f)));
-            ShapeCollision result = map.CheckCollision(shape, pose, UnknownPolicy.TreatAsFree);
+            CollisionResult result = map.CheckCollision(shape, pose, UnknownPolicy.TreatAsFree);
 
             // Oracle: a voxel overlaps when one of 8³ points spread through it lies inside the shape.
             int occupied = 0, unknown = 0, sampledVoxels = 0;
@@ -81,9 +81,9 @@ public class CollisionShapeTests
     {
         var map = new OccupancyMap(0.1);
         CollisionShape sphere = CollisionShape.Sphere(0.2f);
-        Assert.True(map.CheckCollision(sphere, Pose3.Identity).InCollision); // all unknown, conservative by default
+        Assert.True(map.CheckCollision(sphere, Pose3.Identity, UnknownPolicy.TreatAsOccupied).InCollision); // all unknown, conservative by default
         Assert.False(map.CheckCollision(sphere, Pose3.Identity, UnknownPolicy.TreatAsFree).InCollision);
-        Assert.Equal("pose", Assert.Throws<ArgumentException>(() => map.CheckCollision(sphere, new Pose3(new Vector3(float.NaN), Quaternion.Identity))).ParamName);
+        Assert.Equal("pose", Assert.Throws<ArgumentException>(() => map.CheckCollision(sphere, new Pose3(new Vector3(float.NaN), Quaternion.Identity), UnknownPolicy.TreatAsOccupied)).ParamName);
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => CollisionShape.Sphere(-1)).ParamName);
         Assert.Equal("length", Assert.Throws<ArgumentOutOfRangeException>(() => CollisionShape.Capsule(0.1f, -1)).ParamName);
         Assert.Equal("size.Y", Assert.Throws<ArgumentOutOfRangeException>(() => CollisionShape.Box(new Vector3(1, 0, 1))).ParamName);

@@ -54,12 +54,15 @@ public class QueryTests
                 values[i] = pool[random.Next(pool.Length)];
             }
 
-            var states = new VoxelState[length];
-            OccupancyMap.ToStates(values, threshold, states);
-            for (int i = 0; i < length; i++)
+            foreach (KernelWidth width in KernelFamilies.Lookups.Supported)
             {
-                VoxelState expected = float.IsNaN(values[i]) ? VoxelState.Unknown : values[i] >= threshold ? VoxelState.Occupied : VoxelState.Free;
-                Assert.Equal(expected, states[i]);
+                var states = new VoxelState[length];
+                OccupancyMap.ToStates(values, threshold, states, width);
+                for (int i = 0; i < length; i++)
+                {
+                    VoxelState expected = float.IsNaN(values[i]) ? VoxelState.Unknown : values[i] >= threshold ? VoxelState.Occupied : VoxelState.Free;
+                    Assert.Equal(expected, states[i]);
+                }
             }
         }
     }
@@ -130,14 +133,14 @@ public class QueryTests
         }
 
         var actual = new HashSet<VoxelKey>();
-        foreach (VoxelInfo v in map.EnumerateVoxels(region, VoxelState.Occupied))
+        foreach (VoxelInfo v in map.EnumerateVoxelsIn(region, VoxelState.Occupied))
         {
             Assert.Equal(VoxelState.Occupied, v.State);
             Assert.True(actual.Add(v.Key));
         }
 
         Assert.Equal(expected, actual);
-        Assert.Equal("state", Assert.Throws<ArgumentException>(() => map.EnumerateVoxels(region, VoxelState.Unknown)).ParamName);
+        Assert.Equal("state", Assert.Throws<ArgumentException>(() => map.EnumerateVoxelsIn(region, VoxelState.Unknown)).ParamName);
     }
 
     [Fact]
@@ -246,16 +249,16 @@ public class QueryTests
         // A row of free voxels: the first cast skips their bricks as holding nothing occupied.
         var map = new OccupancyMap(0.1);
         var integrator = new PointCloudIntegrator(map);
-        integrator.Integrate([new Vector3(5.05f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
-        RayCastResult before = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f);
+        integrator.IntegrateWorldFrame([new Vector3(5.05f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        RayCastResult before = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f, UnknownPolicy.TreatAsFree);
         Assert.Equal(RayCastOutcome.NoHit, before.Outcome);
 
         // One voxel in the middle becomes occupied (by an update, then by an integration): the cast must stop there.
         map.UpdateVoxel(new VoxelKey(20, 0, 0), occupied: true);
         map.UpdateVoxel(new VoxelKey(20, 0, 0), occupied: true);
-        Assert.Equal(new VoxelKey(20, 0, 0), map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f).Key);
-        integrator.Integrate([new Vector3(1.25f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
-        RayCastResult after = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f);
+        Assert.Equal(new VoxelKey(20, 0, 0), map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f, UnknownPolicy.TreatAsFree).Key);
+        integrator.IntegrateWorldFrame([new Vector3(1.25f, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        RayCastResult after = map.CastRay(new Vector3(0.05f, 0.05f, 0.05f), Vector3.UnitX, 4f, UnknownPolicy.TreatAsFree);
         Assert.Equal(RayCastOutcome.Hit, after.Outcome);
         Assert.Equal(new VoxelKey(12, 0, 0), after.Key);
         Assert.Equal(1.15f, after.Distance, 4);
@@ -265,11 +268,11 @@ public class QueryTests
     public void Ray_cast_rejects_bad_input_by_name()
     {
         var map = new OccupancyMap(0.1);
-        Assert.Equal("origin", Assert.Throws<ArgumentException>(() => map.CastRay(new Vector3(float.NaN), Vector3.UnitX, 1)).ParamName);
-        Assert.Equal("direction", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, Vector3.Zero, 1)).ParamName);
-        Assert.Equal("direction", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, new Vector3(float.NaN), 1)).ParamName);
-        Assert.Equal("maxDistance", Assert.Throws<ArgumentOutOfRangeException>(() => map.CastRay(Vector3.Zero, Vector3.UnitX, 0)).ParamName);
-        Assert.Equal("maxDistance", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, Vector3.UnitX, 1e7f)).ParamName);
+        Assert.Equal("origin", Assert.Throws<ArgumentException>(() => map.CastRay(new Vector3(float.NaN), Vector3.UnitX, 1, UnknownPolicy.TreatAsFree)).ParamName);
+        Assert.Equal("direction", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, Vector3.Zero, 1, UnknownPolicy.TreatAsFree)).ParamName);
+        Assert.Equal("direction", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, new Vector3(float.NaN), 1, UnknownPolicy.TreatAsFree)).ParamName);
+        Assert.Equal("maxDistance", Assert.Throws<ArgumentOutOfRangeException>(() => map.CastRay(Vector3.Zero, Vector3.UnitX, 0, UnknownPolicy.TreatAsFree)).ParamName);
+        Assert.Equal("maxDistance", Assert.Throws<ArgumentException>(() => map.CastRay(Vector3.Zero, Vector3.UnitX, 1e7f, UnknownPolicy.TreatAsFree)).ParamName);
         Assert.Equal("unknown", Assert.Throws<ArgumentOutOfRangeException>(() => map.CastRay(Vector3.Zero, Vector3.UnitX, 1, (UnknownPolicy)9)).ParamName);
     }
 
@@ -278,7 +281,7 @@ public class QueryTests
     {
         var map = new OccupancyMap(0.1);
         var integrator = new PointCloudIntegrator(map);
-        integrator.Integrate([new Vector3(3, 0.05f, 0.05f), new Vector3(-3, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        integrator.IntegrateWorldFrame([new Vector3(3, 0.05f, 0.05f), new Vector3(-3, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
         long full = map.MemoryBytes;
         int bricks = map.BrickCount;
         long cleared = map.ClearRegion(new Aabb(new Vector3(0, -1, -1), new Vector3(4, 1, 1)));
@@ -292,7 +295,7 @@ public class QueryTests
         Assert.Equal(0, map.CountVoxels().Known);
 
         // The map keeps working after clearing: slots are reused.
-        integrator.Integrate([new Vector3(1, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        integrator.IntegrateWorldFrame([new Vector3(1, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
         Assert.Equal(VoxelState.Occupied, map.GetState(new VoxelKey(10, 0, 0)));
     }
 }

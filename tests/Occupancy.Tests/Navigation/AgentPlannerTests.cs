@@ -38,8 +38,8 @@ public class AgentPlannerTests
         return map;
     }
 
-    private static readonly LeggedAgent Legged = new(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.25f, legClearance: 0.2f, maxStep: 0.2f);
-    private static readonly WheeledAgent Wheeled = new(Footprint.Circle(0.3f), groundClearance: 0.05f, bodyHeight: 0.5f, maxSlope: 0.3f, maxStep: 0.08f);
+    private static readonly LeggedAgent Legged = new() { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.25f, LegClearance = 0.2f, MaxStep = 0.2f, Unknown = UnknownPolicy.Report };
+    private static readonly WheeledAgent Wheeled = new() { Footprint = Footprint.Circle(0.3f), GroundClearance = 0.05f, BodyHeight = 0.5f, MaxSlope = 0.3f, MaxStep = 0.08f, Unknown = UnknownPolicy.Report };
 
     [Fact]
     public void The_wheeled_agent_goes_round_by_the_ramp_and_the_legged_agent_takes_the_stairs()
@@ -69,8 +69,8 @@ public class AgentPlannerTests
 
         var start = new Vector2(0.4f, 0.6f);
         var goal = new Vector2(5.0f, 1.8f);
-        PlanResult legged = GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal);
-        PlanResult wheeled = GridPlanner.FindPath(Wheeled.Traversability(map, Region), start, goal);
+        PathResult legged = GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal);
+        PathResult wheeled = GridPlanner.FindPath(Wheeled.Traversability(map, Region), start, goal);
         Assert.True(legged.Found);
         Assert.True(wheeled.Found);
         // Where each path climbs (x from 2.9 to 3.9): the legged one on the stairs, the wheeled one on the ramp.
@@ -99,12 +99,12 @@ public class AgentPlannerTests
     {
         // A 0.18 m drop for x >= 3: a robot that climbs 0.20 m but only drops 0.10 m can go up it but not down it.
         OccupancyMap map = Terrain((x, y) => x >= 3 ? 0f : 0.18f);
-        var careful = new LeggedAgent(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.25f, legClearance: 0.2f, maxStep: 0.2f, maxStepDown: 0.1f);
+        var careful = new LeggedAgent { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.25f, LegClearance = 0.2f, MaxStep = 0.2f, MaxStepDown = 0.1f, Unknown = UnknownPolicy.Report };
         TraversabilityGrid grid = careful.Traversability(map, Region);
         Assert.False(GridPlanner.FindPath(grid, new Vector2(1f, 2f), new Vector2(5f, 2f)).Found); // down the drop
         Assert.True(GridPlanner.FindPath(grid, new Vector2(5f, 2f), new Vector2(1f, 2f)).Found); // up the same step
         Assert.True(GridPlanner.FindPath(Legged.Traversability(map, Region), new Vector2(1f, 2f), new Vector2(5f, 2f)).Found);
-        Assert.Equal("maxStepDown", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent(maxStepDown: float.NaN)).ParamName);
+        Assert.Equal("MaxStepDown", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent { MaxStepDown = float.NaN, Unknown = UnknownPolicy.Report }).ParamName);
     }
 
     [Fact]
@@ -114,11 +114,11 @@ public class AgentPlannerTests
         OccupancyMap map = Terrain((x, y) => x is > 2.9f and < 3.1f && y is < 1.7f or > 2.3f ? 2f : 0f);
         var start = new Vector2(1f, 2f);
         var goal = new Vector2(5f, 2f);
-        PlanResult legged = GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal);
+        PathResult legged = GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal);
         Assert.True(legged.Found);
         Assert.Contains(legged.Path, p => p.X is > 2.9f and < 3.1f && p.Y is > 1.7f and < 2.3f);
         Assert.False(GridPlanner.FindPath(Wheeled.Traversability(map, Region), start, goal).Found);
-        var narrow = new WheeledAgent(Footprint.Circle(0.15f), maxSlope: 0.3f);
+        var narrow = new WheeledAgent { Footprint = Footprint.Circle(0.15f), MaxSlope = 0.3f, Unknown = UnknownPolicy.Report };
         Assert.True(GridPlanner.FindPath(narrow.Traversability(map, Region), start, goal).Found);
     }
 
@@ -131,7 +131,7 @@ public class AgentPlannerTests
             (x, y) => x is > 2.5f and < 3.5f ? (0.5f, 0.6f) : null);
         var start = new Vector2(1f, 2f);
         var goal = new Vector2(5f, 2f);
-        var tall = new LeggedAgent(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.45f, legClearance: 0.2f, maxStep: 0.2f);
+        var tall = new LeggedAgent { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.45f, LegClearance = 0.2f, MaxStep = 0.2f, Unknown = UnknownPolicy.Report };
         Assert.True(GridPlanner.FindPath(Legged.Traversability(map, Region), start, goal).Found); // 0.20 + 0.25 m fits under 0.50 m
         Assert.False(GridPlanner.FindPath(tall.Traversability(map, Region), start, goal).Found); // 0.20 + 0.45 m does not
     }
@@ -145,14 +145,15 @@ public class AgentPlannerTests
         Assert.True(float.IsNaN(reported[3, 3]));
         Assert.True(Legged.IsInCollision(reported, new Vector2(0.2f, 0.2f)));
         Assert.False(GridPlanner.FindPath(reported, new Vector2(0.1f), new Vector2(0.9f)).Found);
-        var optimist = new LeggedAgent(unknown: UnknownPolicy.TreatAsFree);
+        var optimist = new LeggedAgent { Unknown = UnknownPolicy.TreatAsFree };
         Assert.True(GridPlanner.FindPath(optimist.Traversability(map, region), new Vector2(0.1f), new Vector2(0.9f)).Found);
         Assert.Equal("start", Assert.Throws<ArgumentOutOfRangeException>(() => GridPlanner.FindPath(reported, new Vector2(-1f), new Vector2(0.5f))).ParamName);
         Assert.Equal("goal", Assert.Throws<ArgumentOutOfRangeException>(() => GridPlanner.FindPath(reported, new Vector2(0.5f), new Vector2(float.NaN))).ParamName);
-        Assert.Equal("maxStep", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent(maxStep: -0.1f)).ParamName);
-        Assert.Equal("bodyWidth", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent(bodyWidth: 0)).ParamName);
-        Assert.Equal("bodyHeight", Assert.Throws<ArgumentOutOfRangeException>(() => new WheeledAgent(Footprint.Circle(0.3f), groundClearance: 0.5f, bodyHeight: 0.4f)).ParamName);
-        Assert.Equal("maxSlope", Assert.Throws<ArgumentOutOfRangeException>(() => new WheeledAgent(Footprint.Circle(0.3f), maxSlope: float.NaN)).ParamName);
-        Assert.Equal("unknown", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent(unknown: (UnknownPolicy)5)).ParamName);
+        Assert.Equal("MaxStep", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent { MaxStep = -0.1f, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("BodyWidth", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent { BodyWidth = 0, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Contains("BodyHeight", Assert.Throws<InvalidOperationException>(() => new WheeledAgent { Footprint = Footprint.Circle(0.3f), GroundClearance = 0.5f, BodyHeight = 0.4f, Unknown = UnknownPolicy.Report }.Traversability(new OccupancyMap(0.1), new Aabb(Vector3.Zero, Vector3.One))).Message, StringComparison.Ordinal);
+        Assert.Equal("Footprint", Assert.Throws<ArgumentNullException>(() => new WheeledAgent { Footprint = null!, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("MaxSlope", Assert.Throws<ArgumentOutOfRangeException>(() => new WheeledAgent { Footprint = Footprint.Circle(0.3f), MaxSlope = float.NaN, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("Unknown", Assert.Throws<ArgumentOutOfRangeException>(() => new LeggedAgent { Unknown = (UnknownPolicy)5 }).ParamName);
     }
 }

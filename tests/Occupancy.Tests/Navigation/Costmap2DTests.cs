@@ -23,7 +23,7 @@ public class Costmap2DTests
             map.UpdateVoxel(key, occupied: random.Next(8) == 0);
         }
 
-        var options = new CostmapOptions(minObstacleHeight: 0.05f, maxObstacleHeight: 0.6f, inscribedRadius: 0.12f, inflationRadius: 0.5f, costScalingFactor: 4f, minOccupiedVoxels: minOccupied, unknown: unknown);
+        var options = new CostmapOptions { MinObstacleHeight = 0.05f, MaxObstacleHeight = 0.6f, InscribedRadius = 0.12f, InflationRadius = 0.5f, CostScalingFactor = 4f, MinOccupiedVoxels = minOccupied, Unknown = unknown };
         var region = new Aabb(new Vector3(0, 0, 0), new Vector3(2f, 1.5f, 1f));
         Costmap2D costmap = Costmap2D.Build(map, region, options);
         Assert.Equal(40, costmap.Width);
@@ -98,15 +98,16 @@ public class Costmap2DTests
     [Fact]
     public void Bad_options_and_regions_name_the_parameter()
     {
-        Assert.Equal("maxObstacleHeight", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(1f, 0.5f, 0.1f, 0.5f)).ParamName);
-        Assert.Equal("minObstacleHeight", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(float.NaN, 0.5f, 0.1f, 0.5f)).ParamName);
-        Assert.Equal("inscribedRadius", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(0f, 0.5f, -0.1f, 0.5f)).ParamName);
-        Assert.Equal("inflationRadius", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(0f, 0.5f, 0.1f, float.PositiveInfinity)).ParamName);
-        Assert.Equal("costScalingFactor", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(0f, 0.5f, 0.1f, 0.5f, -1f)).ParamName);
-        Assert.Equal("minOccupiedVoxels", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions(0f, 0.5f, 0.1f, 0.5f, 3f, 0)).ParamName);
+        Assert.Equal("MinObstacleHeight", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions { MinObstacleHeight = float.NaN, MaxObstacleHeight = 0.5f, InscribedRadius = 0.1f, InflationRadius = 0.5f, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("InscribedRadius", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 0.5f, InscribedRadius = -0.1f, InflationRadius = 0.5f, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("InflationRadius", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 0.5f, InscribedRadius = 0.1f, InflationRadius = float.PositiveInfinity, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("CostScalingFactor", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 0.5f, InscribedRadius = 0.1f, InflationRadius = 0.5f, CostScalingFactor = -1f, Unknown = UnknownPolicy.Report }).ParamName);
+        Assert.Equal("MinOccupiedVoxels", Assert.Throws<ArgumentOutOfRangeException>(() => new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 0.5f, InscribedRadius = 0.1f, InflationRadius = 0.5f, CostScalingFactor = 3f, MinOccupiedVoxels = 0, Unknown = UnknownPolicy.Report }).ParamName);
         var map = new OccupancyMap(0.01);
-        var options = new CostmapOptions(0f, 0.5f, 0.1f, 0.5f);
+        var options = new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 0.5f, InscribedRadius = 0.1f, InflationRadius = 0.5f, Unknown = UnknownPolicy.Report };
         Assert.Equal("region", Assert.Throws<ArgumentException>(() => Costmap2D.Build(map, new Aabb(new Vector3(-100, -100, 0), new Vector3(100, 100, 1)), options)).ParamName);
+        Assert.Equal("options", Assert.Throws<ArgumentException>(() => Costmap2D.Build(map, new Aabb(Vector3.Zero, Vector3.One), options with { MinObstacleHeight = 1f, MaxObstacleHeight = 0.5f })).ParamName);
+        Assert.Equal("Unknown", Assert.Throws<ArgumentOutOfRangeException>(() => options with { Unknown = (UnknownPolicy)7 }).ParamName);
         Costmap2D small = Costmap2D.Build(map, new Aabb(Vector3.Zero, new Vector3(0.1f, 0.1f, 1)), options);
         Assert.Throws<ArgumentOutOfRangeException>(() => small[small.Width, 0]);
         Assert.Equal(Costmap2D.Unknown, small[0, 0]);

@@ -69,7 +69,7 @@ public class DistanceFieldTests
         }
 
         var region = new Aabb(new Vector3(-1.0f, -1.0f, 0f), new Vector3(1.0f, 1.0f, 0.8f));
-        DistanceField field = DistanceField.Compute(map, region);
+        DistanceField field = DistanceField.Compute(map, region, UnknownPolicy.TreatAsFree);
         Assert.True(field.HasObstacles);
         Assert.Equal(20, field.SizeX);
         for (int x = 0; x < field.SizeX; x++)
@@ -101,7 +101,7 @@ public class DistanceFieldTests
         map.UpdateVoxel(new VoxelKey(0, 0, 0), occupied: true);
         map.UpdateVoxel(new VoxelKey(5, 0, 0), occupied: false);
         var region = new Aabb(new Vector3(-1f), new Vector3(1f));
-        DistanceField field = DistanceField.Compute(map, region);
+        DistanceField field = DistanceField.Compute(map, region, UnknownPolicy.TreatAsFree);
         Vector3 g = field.Gradient(new Vector3(0.55f, 0.05f, 0.05f));
         Assert.Equal(1f, g.X, 3);
         Assert.Equal(0f, g.Y, 3);
@@ -118,8 +118,8 @@ public class DistanceFieldTests
         Assert.Equal(0.1f, conservative.Distance(new VoxelKey(5, 0, 0)), 5);
 
         Assert.Equal("unknown", Assert.Throws<ArgumentOutOfRangeException>(() => DistanceField.Compute(map, region, UnknownPolicy.Report)).ParamName);
-        Assert.Equal("region", Assert.Throws<ArgumentException>(() => DistanceField.Compute(map, new Aabb(new Vector3(0.01f), new Vector3(0.02f)))).ParamName);
-        Assert.Equal("region", Assert.Throws<ArgumentException>(() => DistanceField.Compute(map, new Aabb(new Vector3(-100), new Vector3(100)))).ParamName);
+        Assert.Equal("region", Assert.Throws<ArgumentException>(() => DistanceField.Compute(map, new Aabb(new Vector3(0.01f), new Vector3(0.02f)), UnknownPolicy.TreatAsFree)).ParamName);
+        Assert.Equal("region", Assert.Throws<ArgumentException>(() => DistanceField.Compute(map, new Aabb(new Vector3(-100), new Vector3(100)), UnknownPolicy.TreatAsFree)).ParamName);
         Assert.Throws<ArgumentOutOfRangeException>(() => field.Distance(new VoxelKey(100, 0, 0)));
     }
 }

@@ -48,7 +48,7 @@ public class FootprintTests
 
         map.UpdateVoxel(new VoxelKey(20, 20, 4), occupied: true);
         map.UpdateVoxel(new VoxelKey(20, 20, 4), occupied: true);
-        var options = new CostmapOptions(0.1f, 0.5f, 0f, 0f);
+        var options = new CostmapOptions { MinObstacleHeight = 0.1f, MaxObstacleHeight = 0.5f, InscribedRadius = 0f, InflationRadius = 0f, Unknown = UnknownPolicy.Report };
         Costmap2D costmap = Costmap2D.Build(map, new Aabb(Vector3.Zero, new Vector3(2, 2, 1)), options);
         Footprint big = Footprint.Polygon(Rectangle);
         // The obstacle sits under the middle of the footprint, far from every edge.
@@ -64,7 +64,7 @@ public class FootprintTests
     {
         var random = new Random(4);
         var map = new OccupancyMap(0.05);
-        Costmap2D costmap = Costmap2D.Build(map, new Aabb(Vector3.Zero, new Vector3(3, 3, 1)), new CostmapOptions(0f, 1f, 0f, 0f));
+        Costmap2D costmap = Costmap2D.Build(map, new Aabb(Vector3.Zero, new Vector3(3, 3, 1)), new CostmapOptions { MinObstacleHeight = 0f, MaxObstacleHeight = 1f, InscribedRadius = 0f, InflationRadius = 0f, Unknown = UnknownPolicy.Report });
         Footprint[] footprints = [Footprint.Polygon(Rectangle), Footprint.Polygon([new(0.3f, 0), new(-0.2f, 0.2f), new(-0.1f, 0), new(-0.2f, -0.2f)]), Footprint.Circle(0.23f)];
         foreach (Footprint footprint in footprints)
         {

@@ -26,16 +26,16 @@ public class TerrainCourseTests
         return map;
     });
 
-    internal static readonly LeggedAgent Legged = new(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.25f, legClearance: 0.2f, maxStep: 0.2f);
-    internal static readonly WheeledAgent Wheeled = new(Footprint.Circle(0.35f), groundClearance: 0.05f, bodyHeight: 0.5f, maxSlope: 0.3f, maxStep: 0.08f);
+    internal static readonly LeggedAgent Legged = new() { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.25f, LegClearance = 0.2f, MaxStep = 0.2f, Unknown = UnknownPolicy.Report };
+    internal static readonly WheeledAgent Wheeled = new() { Footprint = Footprint.Circle(0.35f), GroundClearance = 0.05f, BodyHeight = 0.5f, MaxSlope = 0.3f, MaxStep = 0.08f, Unknown = UnknownPolicy.Report };
 
     [Fact]
     public void Wheeled_goes_round_by_the_ramp_and_legged_takes_the_stairs()
     {
         var start = new Vector2(1f, 1.6f);
         var goal = new Vector2(10f, 1.6f);
-        PlanResult legged = GridPlanner.FindPath(Legged.Traversability(Course.Value, TerrainCourse.StairsZone), start, goal);
-        PlanResult wheeled = GridPlanner.FindPath(Wheeled.Traversability(Course.Value, TerrainCourse.StairsZone), start, goal);
+        PathResult legged = GridPlanner.FindPath(Legged.Traversability(Course.Value, TerrainCourse.StairsZone), start, goal);
+        PathResult wheeled = GridPlanner.FindPath(Wheeled.Traversability(Course.Value, TerrainCourse.StairsZone), start, goal);
         Assert.True(legged.Found, "legged: no path");
         Assert.True(wheeled.Found, "wheeled: no path");
         Assert.All(legged.Path.Where(p => p.X is > 6.9f and < 7.9f), p => Assert.InRange(p.Y, 1.0f, 2.2f));
@@ -68,7 +68,7 @@ public class TerrainCourseTests
     {
         var start = new Vector2(3f, 8f);
         var goal = new Vector2(9f, 8f);
-        var tall = new LeggedAgent(bodyLength: 0.6f, bodyWidth: 0.4f, bodyHeight: 0.45f, legClearance: 0.2f, maxStep: 0.2f);
+        var tall = new LeggedAgent { BodyLength = 0.6f, BodyWidth = 0.4f, BodyHeight = 0.45f, LegClearance = 0.2f, MaxStep = 0.2f, Unknown = UnknownPolicy.Report };
         Assert.True(GridPlanner.FindPath(Legged.Traversability(Course.Value, TerrainCourse.OverhangZone), start, goal).Found);
         Assert.False(GridPlanner.FindPath(tall.Traversability(Course.Value, TerrainCourse.OverhangZone), start, goal).Found);
     }

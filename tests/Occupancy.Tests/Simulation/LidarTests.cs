@@ -40,7 +40,7 @@ public class LidarTests
         var map = new OccupancyMap(0.05);
         var noisy = new Vector3[lidar.MaxPoints];
         int m = lidar.Scan(TestData.Room, pose, noisy, new Random(5));
-        IntegrationStats stats = new PointCloudIntegrator(map, 20f).Integrate(noisy.AsSpan(0, m), pose.Position);
+        IntegrationStats stats = new PointCloudIntegrator(map, 20f).IntegrateWorldFrame(noisy.AsSpan(0, m), pose.Position);
         Assert.Equal(m, stats.Measurements);
         Assert.Equal(VoxelState.Free, map.GetState(new Vector3(3.2f, 0.02f, 1.48f))); // on the −1° beams, 0.7 m out
         Assert.True(stats.OccupiedUpdates > 1000);

@@ -190,13 +190,13 @@ public class StreetAndSemanticsTests
         var airKey = new VoxelKey(-10, -10, 10);      // truth: free
         var otherBox = new VoxelKey(2, 2, 2);         // truth: furniture
         map.UpdateVoxel(floorKey, occupied: true);
-        labels.Vote(floorKey, (byte)SemanticClass.Ground);
+        labels.Vote(floorKey, SemanticClass.Ground);
         map.UpdateVoxel(boxKey, occupied: true);
-        labels.Vote(boxKey, (byte)SemanticClass.Ground); // wrong class
-        labels.Vote(boxKey, (byte)SemanticClass.Furniture);
-        labels.Vote(boxKey, (byte)SemanticClass.Furniture); // majority: furniture
+        labels.Vote(boxKey, SemanticClass.Ground); // wrong class
+        labels.Vote(boxKey, SemanticClass.Furniture);
+        labels.Vote(boxKey, SemanticClass.Furniture); // majority: furniture
         map.UpdateVoxel(airKey, occupied: true);
-        labels.Vote(airKey, (byte)SemanticClass.Furniture); // false positive furniture
+        labels.Vote(airKey, SemanticClass.Furniture); // false positive furniture
         map.UpdateVoxel(otherBox, occupied: false);        // false negative: furniture seen as free
         map.UpdateVoxel(new VoxelKey(-15, 0, 10), occupied: false); // true free
         map.UpdateVoxel(new VoxelKey(100, 0, 0), occupied: true);   // outside the truth: not counted
@@ -204,11 +204,11 @@ public class StreetAndSemanticsTests
         SemanticMetrics m = SemanticMetrics.Compare(map, labels, truth);
         Assert.Equal(5, m.Evaluated);
         Assert.Equal(0, m.UnlabelledOccupied);
-        Assert.Equal((byte)SemanticClass.Furniture, labels.ClassOf(boxKey));
-        Assert.Equal(1.0, m.IoU((byte)SemanticClass.Ground));
-        Assert.Equal(1.0 / 3, m.IoU((byte)SemanticClass.Furniture), 12); // TP box; FP air; FN other box
+        Assert.Equal(SemanticClass.Furniture, labels.ClassOf(boxKey));
+        Assert.Equal(1.0, m.IoU(SemanticClass.Ground));
+        Assert.Equal(1.0 / 3, m.IoU(SemanticClass.Furniture), 12); // TP box; FP air; FN other box
         Assert.Equal((1.0 + (1.0 / 3)) / 2, m.MeanIoU, 12);
-        Assert.True(double.IsNaN(m.IoU((byte)SemanticClass.Vehicle)));
+        Assert.True(double.IsNaN(m.IoU(SemanticClass.Vehicle)));
         Assert.Equal("labels", Assert.Throws<ArgumentException>(() => SemanticMetrics.Compare(new OccupancyMap(0.1), labels, truth)).ParamName);
     }
 
@@ -220,7 +220,7 @@ public class StreetAndSemanticsTests
         var integrator = new DepthImageIntegrator(map, StandardRoom.MaxRange);
         PinholeIntrinsics k = StandardRoom.Intrinsics;
         var depth = new float[k.PixelCount];
-        var classes = new byte[k.PixelCount];
+        var classes = new SemanticClass[k.PixelCount];
         for (int i = 0; i < StandardRoom.FrameCount; i += 2)
         {
             DepthRenderer.RenderWithLabels(TestData.Room, k, StandardRoom.CameraPose(i), depth, classes);
@@ -231,11 +231,11 @@ public class StreetAndSemanticsTests
         GroundTruth truth = GroundTruth.Voxelize(TestData.Room, new Aabb(new Vector3(-5.2f, -5.2f, -0.2f), new Vector3(5.2f, 5.2f, 3.2f)), StandardRoom.Resolution);
         SemanticMetrics m = SemanticMetrics.Compare(map, labels, truth);
         OccupancyMetrics occupancy = OccupancyMetrics.Compare(map, truth);
-        string perClass = string.Join(", ", Enum.GetValues<SemanticClass>().Select(c => $"{c} {m.IoU((byte)c):F3}"));
+        string perClass = string.Join(", ", Enum.GetValues<SemanticClass>().Select(c => $"{c} {m.IoU(c):F3}"));
         TestContext.Current.TestOutputHelper?.WriteLine($"mIoU {m.MeanIoU:F4} ({perClass}); occupied IoU {occupancy.IoU:F4}");
         // Semantic IoU cannot beat occupied IoU: every class error is also counted, so the two bound each other.
         Assert.True(m.MeanIoU >= 0.85, $"mIoU {m.MeanIoU:F4}");
         Assert.InRange(m.MeanIoU, 0, occupancy.IoU + 0.05);
-        Assert.Equal("labels", Assert.Throws<ArgumentException>(() => labels.Integrate(depth, new byte[3], k, StandardRoom.CameraPose(0), 5)).ParamName);
+        Assert.Equal("labels", Assert.Throws<ArgumentException>(() => labels.Integrate(depth, new SemanticClass[3], k, StandardRoom.CameraPose(0), 5)).ParamName);
     }
 }

@@ -16,23 +16,13 @@ public class SemiGlobalMatcherTests
     public static TheoryData<string, int> SupportedKernelsAndPaths()
     {
         var data = new TheoryData<string, int>();
-        foreach (SgmKernel k in SgmKernel.All.Where(k => k.IsSupported))
+        foreach (KernelWidth w in KernelFamilies.Sgm.Supported)
         {
-            data.Add(k.Name, 8);
-            data.Add(k.Name, 4);
+            data.Add(KernelNames.Of(w), 8);
+            data.Add(KernelNames.Of(w), 4);
         }
 
         return data;
-    }
-
-    [Fact]
-    public void The_hardware_legs_select_the_expected_kernel()
-    {
-        string expected = System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? "vector256" : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? "vector128" : "scalar";
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OCCUPANCY_SGM_KERNEL")))
-        {
-            Assert.Equal(expected, new SemiGlobalMatcher(new SgmOptions()).KernelName);
-        }
     }
 
     [Theory]
@@ -56,13 +46,12 @@ public class SemiGlobalMatcherTests
         }
 
         var options = new SgmOptions { MaxDisparity = 32, P1 = 7, P2 = 90, Paths = paths, UniquenessRatio = 0.02f };
-        var scalar = new SemiGlobalMatcher(options, SgmKernel.All[0]);
-        var other = new SemiGlobalMatcher(options, SgmKernel.All.Single(k => k.Name == name));
+        var scalar = new SemiGlobalMatcher(options, KernelSet.Scalar);
+        var other = new SemiGlobalMatcher(options, KernelData.With(KernelFamilies.Sgm, name));
         var expected = new float[width * height];
         var actual = new float[width * height];
         scalar.Compute(left, right, width, height, expected);
         other.Compute(left, right, width, height, actual);
-        Assert.Equal(name, other.KernelName);
         Assert.Equal(scalar.CostVolume, other.CostVolume);
         Assert.Equal(scalar.ForwardAggregate, other.ForwardAggregate);
         Assert.Equal(scalar.BackwardAggregate, other.BackwardAggregate);
@@ -75,7 +64,7 @@ public class SemiGlobalMatcherTests
     public unsafe void Kernel_loops_equal_scalar_on_extreme_values(string name, int paths)
     {
         _ = paths;
-        SgmKernel kernel = SgmKernel.All.Single(k => k.Name == name), scalar = SgmKernel.All[0];
+        SgmKernel kernel = SgmKernel.For(KernelData.Width(name)), scalar = SgmKernel.All[0];
         var random = new Random(paths);
         foreach (int d in new[] { 16, 32, 48, 128 })
         {
@@ -142,7 +131,7 @@ public class SemiGlobalMatcherTests
         float[] truth = scene.TruthAwayFromBorders(margin: 3);
         DisparityMetrics m = DisparityMetrics.Compare(disparity, truth);
         double withinOne = m.Density * (1 - m.BadOver1);
-        TestContext.Current.TestOutputHelper?.WriteLine($"{paths} paths, {matcher.KernelName}: evaluated {m.Evaluated}, density {m.Density:P2}, EPE {m.EndPointError:F3} px, >1 px {m.BadOver1:P2}, >3 px {m.BadOver3:P2}, within 1 px of all evaluated {withinOne:P2}");
+        TestContext.Current.TestOutputHelper?.WriteLine($"{paths} paths, {Kernels.Describe()}: evaluated {m.Evaluated}, density {m.Density:P2}, EPE {m.EndPointError:F3} px, >1 px {m.BadOver1:P2}, >3 px {m.BadOver3:P2}, within 1 px of all evaluated {withinOne:P2}");
         Assert.True(m.Evaluated > scene.Width * scene.Height / 2, $"only {m.Evaluated} pixels evaluated");
         Assert.True(withinOne >= 0.95, $"within 1 px: {withinOne:P2}");
         Assert.True(m.EndPointError < 0.3, $"EPE {m.EndPointError} px");

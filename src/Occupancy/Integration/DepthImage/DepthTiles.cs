@@ -16,14 +16,19 @@ internal sealed class DepthTiles
     public const int TileSize = 1 << TileShift;
     private float[] _max = [];
     private float[] _min = [];
+    private KernelWidth _width;
 
     public int TilesX { get; private set; }
 
     public int TilesY { get; private set; }
 
     /// <summary>Sizes the tile grid for an image; then <see cref="SetTileRow"/> fills it, one tile row at a time (rows may run in parallel).</summary>
-    public void Prepare(int width, int height)
+    /// <param name="width">Image width, pixels.</param>
+    /// <param name="height">Image height, pixels.</param>
+    /// <param name="kernel">The projective family's implementation: 256-bit reductions from <see cref="KernelWidth.Vector256"/> on.</param>
+    public void Prepare(int width, int height, KernelWidth kernel)
     {
+        _width = kernel;
         TilesX = (width + TileSize - 1) >> TileShift;
         TilesY = (height + TileSize - 1) >> TileShift;
         if (_max.Length < TilesX * TilesY)
@@ -55,7 +60,7 @@ internal sealed class DepthTiles
     public void SetTileRow(int ty, ReadOnlySpan<float> columnMax, ReadOnlySpan<float> columnMin)
     {
         int tx = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (_width >= KernelWidth.Vector256)
         {
             // Whole tiles as two vectors of columns each. The scalar loop below (3% of a one-thread frame in a profile of
             // the standard room) is the reference, and does a partial last tile.
@@ -89,7 +94,7 @@ internal sealed class DepthTiles
         int tx0 = u0 >> TileShift, tx1 = u1 >> TileShift, ty0 = v0 >> TileShift, ty1 = v1 >> TileShift;
         int n = tx1 - tx0 + 1;
         float extreme = deepest ? 0 : float.MaxValue;
-        if (Vector256.IsHardwareAccelerated && n >= Vector256<float>.Count)
+        if (_width >= KernelWidth.Vector256 && n >= Vector256<float>.Count)
         {
             // Rows of 8 tiles or more (a brick's window spans 7-13 across; the scalar scans were a fifth of the brick
             // pass's own time): each row as vectors, the last one overlapping the one before (an extreme does not mind

@@ -22,20 +22,17 @@ internal static class EndpointKernel
     /// <summary>Key x of a pixel without a usable return: no voxel has it, so it never equals a neighbour's.</summary>
     public const int NoKey = int.MinValue;
 
-    /// <summary>True when the vector strategy runs here (AVX2: the double conversions and floors it needs).</summary>
-    public static bool VectorSupported => Vector256.IsHardwareAccelerated && Avx2.IsSupported;
-
     /// <summary>
     /// Keys of one row with the best strategy. Bit u of <see cref="EndpointRow.Fresh"/> is set where pixel u has a
     /// return within range inside the map, and its voxel differs from pixel u − 1's and from the voxel of the pixel above.
     /// Pixels without one get key x = <see cref="NoKey"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Row(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
+    public static unsafe void Row(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row, KernelWidth kernel)
     {
-        if (VectorSupported)
+        if (kernel >= KernelWidth.Vector256)
         {
-            RowVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
+            RowVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row, wide: kernel == KernelWidth.Vector512);
         }
         else
         {
@@ -112,17 +109,17 @@ internal static class EndpointKernel
     /// neighbour read back at u − 1). One pass held too many constants for the registers (the JIT reloaded a dozen every
     /// 8 pixels) and needed three permutes and blends per axis for the left neighbour.
     /// </remarks>
-    public static unsafe void RowVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
+    public static unsafe void RowVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row, bool wide)
     {
         new Span<ulong>(row.Fresh, (width + 63) / 64).Clear();
-        int u = KeysVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
+        int u = KeysVector256(depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row, wide);
         FreshVector256(u, row.X, row.Y, row.Z, row.AboveX, row.AboveY, row.AboveZ, row.Fresh);
         RowScalarFrom(u, depth, slopes, width, rowSlope, p, maxRange, inverseResolution, ref row);
     }
 
     /// <summary>Keys and sums of the pixels before the returned index (a multiple of 8); the rest are left to the scalar tail.</summary>
     [SkipLocalsInit]
-    private static unsafe int KeysVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row)
+    private static unsafe int KeysVector256(float* depth, float* slopes, int width, float rowSlope, in BackProjector p, float maxRange, double inverseResolution, ref EndpointRow row, bool wide)
     {
         int* kx = row.X, ky = row.Y, kz = row.Z;
         float* columnMax = row.ColumnMax, columnMin = row.ColumnMin;
@@ -164,7 +161,7 @@ internal static class EndpointKernel
 
             // Keys: the double floor of TryGetKey for all 8 (no branch). A float floor checked for being provably equal
             // cost twice as much in the checks and the fallback's register spills.
-            Vector256<int> ix = DoubleFloor(wx, inv), iy = DoubleFloor(wy, inv), iz = DoubleFloor(wz, inv);
+            Vector256<int> ix = DoubleFloor(wx, inv, wide), iy = DoubleFloor(wy, inv, wide), iz = DoubleFloor(wz, inv, wide);
             Vector256<int> outside = Vector256.ShiftRightLogical((ix + bias) | (iy + bias) | (iz + bias), 24);
             Vector256<int> mask = (hasReturn & inReach).AsInt32() & Vector256.Equals(outside, Vector256<int>.Zero);
             Vector256.ConditionalSelect(mask, ix, noKey).Store(kx + u);
@@ -254,9 +251,9 @@ internal static class EndpointKernel
     /// doubles are one register: 4 instructions an axis instead of 10 (a tenth of the kernel on Zen 4).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<int> DoubleFloor(Vector256<float> w, Vector256<double> inv)
+    private static Vector256<int> DoubleFloor(Vector256<float> w, Vector256<double> inv, bool wide)
     {
-        if (Avx512F.IsSupported)
+        if (wide && Avx512F.IsSupported)
         {
             Vector512<double> product = Avx512F.ConvertToVector512Double(w) * Vector512.Create(inv.GetElement(0));
             return Avx512F.ConvertToVector256Int32WithTruncation(Avx512F.RoundScale(product, 1));

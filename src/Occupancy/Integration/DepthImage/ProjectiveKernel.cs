@@ -53,11 +53,8 @@ internal readonly record struct BrickProjection(Vector3 Origin, Vector3 StepX, V
 /// </summary>
 internal abstract class ProjectiveKernel
 {
-    /// <summary>Name used in tests, benchmarks and the OCCUPANCY_KERNEL environment variable.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>True when this strategy runs on the current hardware (with the current DOTNET_ settings).</summary>
-    public abstract bool IsSupported { get; }
+    /// <summary>The strategy's width in the projective family.</summary>
+    public abstract KernelWidth Width { get; }
 
     /// <summary>
     /// Updates the 512 voxels of one brick (x fastest, then y, then z; NaN is unknown) from a depth image of
@@ -82,31 +79,11 @@ internal abstract class ProjectiveKernel
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
     public static IReadOnlyList<ProjectiveKernel> All { get; } = [new ProjectiveKernelScalar(), new ProjectiveKernelVector128(), new ProjectiveKernelVector256()];
 
-    /// <summary>
-    /// The widest supported strategy, or the one named by the OCCUPANCY_KERNEL environment variable
-    /// (scalar, vector128, vector256) when it is set and supported.
-    /// </summary>
-    public static ProjectiveKernel Best { get; } = Choose();
-
-    private static ProjectiveKernel Choose()
+    /// <summary>The strategy of a width of the projective family (<see cref="KernelFamilies.Projective"/>).</summary>
+    public static ProjectiveKernel For(KernelWidth width) => width switch
     {
-        string? forced = Environment.GetEnvironmentVariable("OCCUPANCY_KERNEL");
-        if (!string.IsNullOrEmpty(forced))
-        {
-            foreach (ProjectiveKernel k in All)
-            {
-                if (string.Equals(k.Name, forced, StringComparison.OrdinalIgnoreCase) && k.IsSupported)
-                {
-                    return k;
-                }
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            return All[2];
-        }
-
-        return Vector128.IsHardwareAccelerated ? All[1] : All[0];
-    }
+        KernelWidth.Vector256 => All[2],
+        KernelWidth.Vector128 => All[1],
+        _ => All[0],
+    };
 }

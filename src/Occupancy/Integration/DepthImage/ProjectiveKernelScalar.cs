@@ -8,9 +8,7 @@ namespace Occupancy;
 /// </summary>
 internal sealed class ProjectiveKernelScalar : ProjectiveKernel
 {
-    public override string Name => "scalar";
-
-    public override bool IsSupported => true;
+    public override KernelWidth Width => KernelWidth.Scalar;
 
     [SkipLocalsInit]
     public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)

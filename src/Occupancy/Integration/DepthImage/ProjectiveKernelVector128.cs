@@ -10,9 +10,7 @@ namespace Occupancy;
 /// </summary>
 internal sealed class ProjectiveKernelVector128 : ProjectiveKernel
 {
-    public override string Name => "vector128";
-
-    public override bool IsSupported => Vector128.IsHardwareAccelerated;
+    public override KernelWidth Width => KernelWidth.Vector128;
 
     [SkipLocalsInit]
     public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)

@@ -12,9 +12,7 @@ namespace Occupancy;
 /// </summary>
 internal sealed class ProjectiveKernelVector256 : ProjectiveKernel
 {
-    public override string Name => "vector256";
-
-    public override bool IsSupported => Vector256.IsHardwareAccelerated;
+    public override KernelWidth Width => KernelWidth.Vector256;
 
     [SkipLocalsInit]
     public override unsafe int IntegrateBrick(float* brick, in BrickProjection projection, in ProjectiveFrame frame, float* depth, byte* endpointMask)

@@ -5,7 +5,7 @@ namespace Occupancy;
 
 /// <summary>
 /// One sensor's point cloud with the origin of its rays, for integrating several sensors of one body as one update
-/// (<see cref="PointCloudIntegrator.Integrate(System.Collections.Generic.IReadOnlyList{PointCloudScan})"/>). World frame,
+/// (<see cref="PointCloudIntegrator.IntegrateWorldFrame(System.Collections.Generic.IReadOnlyList{PointCloudScan})"/>). World frame,
 /// metres, z up.
 /// </summary>
 /// <param name="Points">Endpoints, world frame, metres; non-finite points are no return.</param>

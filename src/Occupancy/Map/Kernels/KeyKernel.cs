@@ -7,25 +7,22 @@ namespace Occupancy;
 
 /// <summary>
 /// Voxel keys of 8 points at a time, exactly as <see cref="OccupancyMap.TryGetKey"/> computes them one by one (the
-/// scalar reference): with AVX-512 the double floor of all 8 in one 512-bit register; else the float floor where it
-/// provably equals the map's double floor, and the double floor for the 8 points where it does not. Used by batched
-/// lookups, the exact walk's ray set-up and the discretized mode's endpoint pass.
+/// scalar reference): the keys family's 512-bit implementation takes the double floor of all 8 in one AVX-512 register;
+/// its 256-bit one the float floor where it provably equals the map's double floor, and the double floor for the 8
+/// points where it does not. Used by batched lookups, the exact walk's ray set-up and the discretized mode's endpoints.
 /// </summary>
 internal static unsafe class KeyKernel
 {
-    /// <summary>True when the 8-wide kernel runs here (AVX2: the permutes and double conversions it needs).</summary>
-    public static bool VectorSupported => Vector256.IsHardwareAccelerated && Avx2.IsSupported;
-
     /// <summary>
     /// Keys of points[0..8). <paramref name="finite"/> has all bits set in lanes whose three coordinates are finite,
     /// <paramref name="inMap"/> in lanes that <see cref="OccupancyMap.TryGetKey"/> accepts (finite and inside the map);
-    /// the keys of other lanes are unspecified.
+    /// the keys of other lanes are unspecified. <paramref name="wide"/> selects the 512-bit implementation (AVX-512).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Keys8(Vector3* points, double inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
+    public static void Keys8(Vector3* points, double inverseResolution, bool wide, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
     {
         Load8(points, out Vector256<float> x, out Vector256<float> y, out Vector256<float> z);
-        Keys8(x, y, z, inverseResolution, out ix, out iy, out iz, out finite, out inMap);
+        Keys8(x, y, z, inverseResolution, wide, out ix, out iy, out iz, out finite, out inMap);
     }
 
     /// <summary>The coordinates of points[0..8), de-interleaved (x0 y0 z0 x1 ... z7: three blends and a permute each).</summary>
@@ -38,11 +35,11 @@ internal static unsafe class KeyKernel
         z = Avx2.PermuteVar8x32(Avx.Blend(Avx.Blend(a, b, 0b01001001), c, 0b10010010), Vector256.Create(2, 5, 0, 3, 6, 1, 4, 7));
     }
 
-    /// <summary>Keys of 8 points given by their coordinates (see <see cref="Keys8(Vector3*, double, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int})"/>).</summary>
+    /// <summary>Keys of 8 points given by their coordinates (see <see cref="Keys8(Vector3*, double, bool, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int}, out Vector256{int})"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void Keys8(Vector256<float> x, Vector256<float> y, Vector256<float> z, double inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
+    public static void Keys8(Vector256<float> x, Vector256<float> y, Vector256<float> z, double inverseResolution, bool wide, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap)
     {
-        if (Avx512F.IsSupported)
+        if (wide && Avx512F.IsSupported)
         {
             // Eight doubles are one 512-bit register: the double floor itself in 4 instructions an axis, exact for every
             // lane, cheaper than the float floor and its proof (15 an axis). A floor outside int's range, NaN or an

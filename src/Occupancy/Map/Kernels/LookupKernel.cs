@@ -6,15 +6,13 @@ using System.Runtime.Intrinsics.X86;
 namespace Occupancy;
 
 /// <summary>
-/// Batched lookups, 8 points at a time: voxel keys (<see cref="KeyKernel"/>), brick slots from the dense brick
+/// Batched lookups, 8 points at a time (the lookups family's 256-bit implementation; it needs the keys family's too): voxel keys (<see cref="KeyKernel"/>), brick slots from the dense brick
 /// directory by gather, and voxel indices. The scalar path of <see cref="OccupancyMap.GetStates"/> (key, then directory,
 /// then hash table) is its reference; the tests compare the two on points inside, outside and beyond the directory and
 /// the map.
 /// </summary>
 internal static unsafe class LookupKernel
 {
-    public static bool VectorSupported => KeyKernel.VectorSupported;
-
     /// <summary>The dense brick directory: origin, size and cells (−1 where no brick).</summary>
     public readonly struct Grid(int x0, int y0, int z0, int nx, int ny, int nz, int* cells)
     {
@@ -28,9 +26,9 @@ internal static unsafe class LookupKernel
     /// locals[i] is the voxel's index inside its brick.
     /// </summary>
     [SkipLocalsInit]
-    public static void Keys8(Vector3* points, double inverseResolution, in Grid grid, long* packed, int* locals)
+    public static void Keys8(Vector3* points, double inverseResolution, in Grid grid, long* packed, int* locals, bool wideKeys)
     {
-        KeyKernel.Keys8(points, inverseResolution, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out _, out Vector256<int> ok);
+        KeyKernel.Keys8(points, inverseResolution, wideKeys, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out _, out Vector256<int> ok);
         Vector256<int> bx = Vector256.ShiftRightArithmetic(ix, VoxelKey.BrickShift) - Vector256.Create(grid.X0);
         Vector256<int> by = Vector256.ShiftRightArithmetic(iy, VoxelKey.BrickShift) - Vector256.Create(grid.Y0);
         Vector256<int> bz = Vector256.ShiftRightArithmetic(iz, VoxelKey.BrickShift) - Vector256.Create(grid.Z0);

@@ -12,15 +12,15 @@ namespace Occupancy;
 /// </summary>
 internal static class VoxelCountKernel
 {
-    /// <summary>Counts with the widest accelerated strategy.</summary>
-    public static (int Known, int Occupied) Count(ReadOnlySpan<float> voxels, float occupiedLogOdds)
+    /// <summary>Counts with the implementation of the given width (narrower ones where the length does not suit it).</summary>
+    public static (int Known, int Occupied) Count(ReadOnlySpan<float> voxels, float occupiedLogOdds, KernelWidth width)
     {
-        if (Vector256.IsHardwareAccelerated && voxels.Length % Vector256<float>.Count == 0)
+        if (width >= KernelWidth.Vector256 && voxels.Length % Vector256<float>.Count == 0)
         {
             return CountVector256(voxels, occupiedLogOdds);
         }
 
-        if (Vector128.IsHardwareAccelerated && voxels.Length % Vector128<float>.Count == 0)
+        if (width >= KernelWidth.Vector128 && voxels.Length % Vector128<float>.Count == 0)
         {
             return CountVector128(voxels, occupiedLogOdds);
         }

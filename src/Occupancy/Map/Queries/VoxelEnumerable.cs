@@ -1,7 +1,7 @@
 
 namespace Occupancy;
 
-/// <summary>The observed voxels of a region, enumerated without allocation (see <see cref="OccupancyMap.EnumerateVoxels"/>).</summary>
+/// <summary>The observed voxels of a region, enumerated without allocation (see <see cref="OccupancyMap.EnumerateVoxelsIn"/>).</summary>
 public readonly struct VoxelEnumerable
 {
     private readonly OccupancyMap _map;

@@ -34,6 +34,7 @@ public sealed unsafe class SemiGlobalMatcher
     private const int RowsPerJob = 4;
 
     private readonly SgmKernel _kernel;
+    private readonly KernelWidth _census;
     private readonly StageJob _job;
     private int _width, _height;
     private byte[] _cost = [];
@@ -49,32 +50,27 @@ public sealed unsafe class SemiGlobalMatcher
     /// <param name="options">The settings; <see cref="SgmOptions.P1"/> must be less than <see cref="SgmOptions.P2"/>.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">P1 is not less than P2.</exception>
+    /// <exception cref="InvalidOperationException">the OCCUPANCY_KERNEL environment variable asks for a kernel this machine cannot run (see <c>Kernels</c>).</exception>
     public SemiGlobalMatcher(SgmOptions options)
-        : this(options, SgmKernel.Best)
+        : this(options, KernelSet.Best)
     {
     }
 
-    /// <summary>Creates a matcher that uses the given kernel (tests compare kernels with this).</summary>
-    internal SemiGlobalMatcher(SgmOptions options, SgmKernel kernel)
+    /// <summary>Creates a matcher that uses the given kernels (tests compare implementations with this).</summary>
+    internal SemiGlobalMatcher(SgmOptions options, KernelSet kernels)
     {
         ArgumentNullException.ThrowIfNull(options);
-        ArgumentNullException.ThrowIfNull(kernel);
+        ArgumentNullException.ThrowIfNull(kernels);
         options.Validate(nameof(options));
-        if (!kernel.IsSupported)
-        {
-            ThrowHelper.Argument(nameof(kernel), $"kernel {kernel.Name} does not run on this hardware.");
-        }
-
         Options = options;
-        _kernel = kernel;
+        _kernel = SgmKernel.For(kernels.Sgm);
+        _census = kernels.Census;
         _job = new StageJob(this);
     }
 
     /// <summary>The settings this matcher was created with.</summary>
     public SgmOptions Options { get; }
 
-    /// <summary>The instruction-set strategy of the aggregation loops: "vector256", "vector128" or "scalar".</summary>
-    public string KernelName => _kernel.Name;
 
     /// <summary>The byte cost volume of the last call, [pixel][disparity] (tests).</summary>
     internal byte[] CostVolume => _cost;
@@ -221,7 +217,7 @@ public sealed unsafe class SemiGlobalMatcher
             byte* row = padded + ((y + 3) * stride);
             ulong* output = census + (y * width);
             int x = 0;
-            if (Vector128.IsHardwareAccelerated)
+            if (_census >= KernelWidth.Vector128)
             {
                 // 16-byte loads from the pixel's window start stay inside the padded row for x + 16 ≤ stride.
                 x = CensusVector128(row, stride, Math.Max(0, width - 8), output);

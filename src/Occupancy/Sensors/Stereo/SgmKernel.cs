@@ -18,11 +18,8 @@ internal abstract unsafe class SgmKernel
     /// </summary>
     public const ushort Pad = 0x7FFF;
 
-    /// <summary>Name used in tests and the OCCUPANCY_SGM_KERNEL environment variable.</summary>
-    public abstract string Name { get; }
-
-    /// <summary>True when this strategy runs on the current hardware (with the current DOTNET_ settings).</summary>
-    public abstract bool IsSupported { get; }
+    /// <summary>The strategy's width in the SGM family.</summary>
+    public abstract KernelWidth Width { get; }
 
     /// <summary>
     /// One step of one aggregation path r at pixel p:
@@ -80,33 +77,13 @@ internal abstract unsafe class SgmKernel
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
     public static IReadOnlyList<SgmKernel> All { get; } = [new SgmKernelScalar(), new SgmKernelVector128(), new SgmKernelVector256()];
 
-    /// <summary>
-    /// The widest supported strategy, or the one named by the OCCUPANCY_SGM_KERNEL environment variable
-    /// (scalar, vector128, vector256) when it is set and supported.
-    /// </summary>
-    public static SgmKernel Best { get; } = Choose();
-
-    private static SgmKernel Choose()
+    /// <summary>The strategy of a width of the SGM family (<see cref="KernelFamilies.Sgm"/>).</summary>
+    public static SgmKernel For(KernelWidth width) => width switch
     {
-        string? forced = Environment.GetEnvironmentVariable("OCCUPANCY_SGM_KERNEL");
-        if (!string.IsNullOrEmpty(forced))
-        {
-            foreach (SgmKernel k in All)
-            {
-                if (string.Equals(k.Name, forced, StringComparison.OrdinalIgnoreCase) && k.IsSupported)
-                {
-                    return k;
-                }
-            }
-        }
-
-        if (Vector256.IsHardwareAccelerated)
-        {
-            return All[2];
-        }
-
-        return Vector128.IsHardwareAccelerated ? All[1] : All[0];
-    }
+        KernelWidth.Vector256 => All[2],
+        KernelWidth.Vector128 => All[1],
+        _ => All[0],
+    };
 
     /// <summary>Minimum of the eight lanes, by halving: exact, so it agrees with a scalar loop.</summary>
     protected static ushort HorizontalMin(Vector128<ushort> v)

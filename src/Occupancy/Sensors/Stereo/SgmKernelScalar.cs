@@ -6,9 +6,7 @@ namespace Occupancy.Stereo;
 /// <summary>The scalar reference of the SGM loops: one disparity at a time. The vector strategies must equal it bit for bit.</summary>
 internal sealed unsafe class SgmKernelScalar : SgmKernel
 {
-    public override string Name => "scalar";
-
-    public override bool IsSupported => true;
+    public override KernelWidth Width => KernelWidth.Scalar;
 
     [SkipLocalsInit]
     public override ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2)

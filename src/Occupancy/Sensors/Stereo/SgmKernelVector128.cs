@@ -10,9 +10,7 @@ namespace Occupancy.Stereo;
 /// </summary>
 internal sealed unsafe class SgmKernelVector128 : SgmKernel
 {
-    public override string Name => "vector128";
-
-    public override bool IsSupported => Vector128.IsHardwareAccelerated;
+    public override KernelWidth Width => KernelWidth.Vector128;
 
     [SkipLocalsInit]
     public override ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2)

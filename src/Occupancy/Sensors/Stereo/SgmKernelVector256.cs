@@ -7,9 +7,7 @@ namespace Occupancy.Stereo;
 /// <summary>SGM loops with 256-bit vectors: 16 disparities per instruction. Same results as <see cref="SgmKernelScalar"/>.</summary>
 internal sealed unsafe class SgmKernelVector256 : SgmKernel
 {
-    public override string Name => "vector256";
-
-    public override bool IsSupported => Vector256.IsHardwareAccelerated;
+    public override KernelWidth Width => KernelWidth.Vector256;
 
     [SkipLocalsInit]
     public override ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2)

@@ -1,0 +1,66 @@
+using System;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
+namespace Occupancy;
+
+/// <summary>Whole-map and region queries: counts and enumeration of observed voxels. World frame, metres, z up.</summary>
+public sealed partial class OccupancyMap
+{
+    /// <summary>Counts the known, free and occupied voxels of the whole map (vectorised over each brick).</summary>
+    public VoxelCounts CountVoxels()
+    {
+        long known = 0, occupied = 0;
+        float threshold = SensorModel.OccupiedLogOdds;
+        for (int slot = 0; slot < _slotHighWater; slot++)
+        {
+            float[]? voxels = _bricks[slot];
+            if (voxels is not null)
+            {
+                (int k, int o) = VoxelCountKernel.Count(voxels, threshold, Kernels.Counts);
+                known += k;
+                occupied += o;
+            }
+        }
+
+        return new VoxelCounts(known - occupied, occupied);
+    }
+
+
+    /// <summary>
+    /// Enumerates every observed voxel of the map, optionally only those in one state, brick by brick (no order is
+    /// promised). The enumerator is a struct: a foreach over it allocates nothing. Do not modify the map while enumerating.
+    /// </summary>
+    /// <param name="state">Only free or only occupied voxels; null for both.</param>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is <see cref="VoxelState.Unknown"/> (unknown voxels are not stored).</exception>
+    public VoxelEnumerable EnumerateVoxels(VoxelState? state = null)
+    {
+        CheckEnumeratedState(state);
+        return new VoxelEnumerable(this, new VoxelKey(MinVoxelIndex, MinVoxelIndex, MinVoxelIndex), new VoxelKey(MaxVoxelIndex, MaxVoxelIndex, MaxVoxelIndex), state);
+    }
+
+    /// <summary>
+    /// Enumerates the observed voxels whose centres lie in a box, optionally only those in one state.
+    /// The enumerator is a struct: a foreach over it allocates nothing. Do not modify the map while enumerating.
+    /// </summary>
+    /// <param name="region">The box, world frame, metres.</param>
+    /// <param name="state">Only free or only occupied voxels; null for both.</param>
+    /// <exception cref="ArgumentException"><paramref name="state"/> is <see cref="VoxelState.Unknown"/> (unknown voxels are not stored).</exception>
+    public VoxelEnumerable EnumerateVoxelsIn(Aabb region, VoxelState? state = null)
+    {
+        CheckEnumeratedState(state);
+        (VoxelKey lo, VoxelKey hi) = KeyRangeOf(region);
+        return new VoxelEnumerable(this, lo, hi, state);
+    }
+
+    private static void CheckEnumeratedState(VoxelState? state)
+    {
+        if (state is VoxelState.Unknown || (state is not null && state is not (VoxelState.Free or VoxelState.Occupied)))
+        {
+            ThrowHelper.Argument(nameof(state), string.Create(CultureInfo.InvariantCulture, $"state must be Free, Occupied or null, but was {state}: unknown voxels are not stored."));
+        }
+    }
+}
