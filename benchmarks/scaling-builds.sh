@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares a side-by-side scaling run of several commits on a many-core machine (scaling-16core.md, run 10):
+# Prepares a side-by-side scaling run of several commits on a many-core machine (scaling-intel-xeon-16core-2026-11-26.md, run 10):
 #   bash benchmarks/scaling-builds.sh COMMIT...      (default: HEAD)
 # writes .scaling/ (ignored by git): the self-contained runtime of the first commit's publish once (rt.tar.xz, ~27 MB),
 # each commit's two assemblies (Occupancy.dll, Occupancy.Race.dll) in .scaling/<short hash>/, and .scaling/ab.sh, which

@@ -7,9 +7,12 @@ using Xunit;
 
 namespace Occupancy.Tests;
 
-/// <summary>The README's code example is this file's marked region: compiled, run and checked here.</summary>
+/// <summary>The README's code example is this file's marked region after its usings: compiled, run and checked here (and by CI against the packages).</summary>
 public class ReadmeExampleTests
 {
+    /// <summary>The usings the README's example starts with: all a new console program needs besides its implicit ones.</summary>
+    private const string Usings = "using System.Numerics;\nusing Occupancy;\nusing Occupancy.Simulation;\n";
+
     [Fact]
     public void The_example_runs_and_gives_the_expected_answers()
     {
@@ -56,7 +59,7 @@ public class ReadmeExampleTests
         string expected = string.Join('\n', source[(begin + 1)..end].Select(l => l.StartsWith(indent, StringComparison.Ordinal) ? l[indent.Length..] : l.Trim()));
 
         string readme = File.ReadAllText(Path.Combine(root, "README.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
-        Assert.Contains("```csharp\n" + expected + "\n```", readme, StringComparison.Ordinal);
+        Assert.Contains("```csharp\n" + Usings + "\n" + expected + "\n```", readme, StringComparison.Ordinal);
     }
 
     private static string FindRoot()
