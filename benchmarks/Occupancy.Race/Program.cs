@@ -13,6 +13,7 @@ namespace Occupancy.Race;
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
+///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
 /// </summary>
 public static class Program
 {
@@ -39,7 +40,12 @@ public static class Program
             return Scaling.Run(threads);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | scaling [THREADS...]");
+        if (args.Length >= 1 && args[0] == "soak")
+        {
+            return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
+        }
+
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | scaling [THREADS...] | soak [FRAMES]");
         return 2;
     }
 

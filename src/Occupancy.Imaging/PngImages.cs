@@ -14,14 +14,18 @@ namespace Occupancy.Imaging;
 /// <param name="Width">Pixels per row.</param>
 /// <param name="Height">Rows.</param>
 /// <param name="Pixels">The samples.</param>
+/// <remarks>Threads: holds the pixel array it was given: share it read-only.</remarks>
 public sealed record DecodedImage<T>(int Width, int Height, T[] Pixels);
 
 /// <summary>
-/// Loads PNG files safely with ImageSharp 2.1.13 (end of life upstream, so it is fenced in): only the PNG decoder is
-/// registered, decoding may allocate at most <see cref="AllocationLimitMegabytes"/>, the header is read and the size
-/// checked against <see cref="MaxPixels"/> before any pixel is decoded, and every failure is an
-/// <see cref="InvalidDataException"/> that says what was wrong.
+/// Loads PNG files safely with ImageSharp 2.1 (end of life upstream, so it is fenced in): only the PNG decoder is
+/// registered, decoding may allocate at most <see cref="AllocationLimitMegabytes"/>, and before any pixel is decoded
+/// the file's chunks are walked (a signature, IHDR first, IEND last, no chunk cut short), the size is checked against
+/// <see cref="MaxPixels"/>, the sample format against what is asked for, and the compressed data against the declared
+/// pixels (deflate compresses at most 1032:1, so less data cannot hold them: a small file cannot make the decoder
+/// allocate for a huge image). Every failure is an <see cref="InvalidDataException"/> that says what was wrong.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class PngImages
 {
     /// <summary>Largest image accepted, in pixels (8192 × 8192).</summary>
@@ -45,7 +49,7 @@ public static class PngImages
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static DecodedImage<ushort> LoadDepth(string path)
     {
-        using Image<L16> image = Load<L16>(path, requiredBitsPerPixel: 16);
+        using Image<L16> image = Load<L16>(path, depth: true);
         var pixels = new ushort[image.Width * image.Height];
         image.CopyPixelDataTo(System.Runtime.InteropServices.MemoryMarshal.Cast<ushort, L16>(pixels.AsSpan()));
         return new DecodedImage<ushort>(image.Width, image.Height, pixels);
@@ -57,7 +61,7 @@ public static class PngImages
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     public static DecodedImage<byte> LoadColor(string path)
     {
-        using Image<Rgb24> image = Load<Rgb24>(path, requiredBitsPerPixel: 0);
+        using Image<Rgb24> image = Load<Rgb24>(path, depth: false);
         var pixels = new byte[image.Width * image.Height * 3];
         image.CopyPixelDataTo(pixels);
         return new DecodedImage<byte>(image.Width, image.Height, pixels);
@@ -126,7 +130,7 @@ public static class PngImages
         image.SaveAsPng(path);
     }
 
-    private static Image<TPixel> Load<TPixel>(string path, int requiredBitsPerPixel)
+    private static Image<TPixel> Load<TPixel>(string path, bool depth)
         where TPixel : unmanaged, IPixel<TPixel>
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
@@ -142,30 +146,18 @@ public static class PngImages
         }
 
         byte[] bytes = File.ReadAllBytes(path);
-        IImageInfo? header;
-        try
+        PngStructure png = PngStructure.Read(bytes, path);
+        if ((long)png.Width * png.Height > MaxPixels)
         {
-            header = Image.Identify(Png, bytes, out IImageFormat? format);
-            if (header is null || format is null)
-            {
-                throw new InvalidDataException($"{path} is not a PNG file (only PNG is accepted).");
-            }
-        }
-        catch (Exception e) when (e is UnknownImageFormatException or InvalidImageContentException or ImageFormatException)
-        {
-            throw new InvalidDataException($"{path} is not a readable PNG file: {e.Message}", e);
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is {png.Width}x{png.Height} pixels; at most {MaxPixels} pixels are accepted."));
         }
 
-        if ((long)header.Width * header.Height > MaxPixels || header.Width <= 0 || header.Height <= 0)
+        if (depth && (png.ColorType != 0 || png.BitDepth != 16))
         {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} is {header.Width}x{header.Height} pixels; at most {MaxPixels} pixels are accepted."));
+            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} has colour type {png.ColorType} at {png.BitDepth} bits; a depth PNG must be 16-bit greyscale (colour type 0, bit depth 16)."));
         }
 
-        if (requiredBitsPerPixel > 0 && header.PixelType.BitsPerPixel != requiredBitsPerPixel)
-        {
-            throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} has {header.PixelType.BitsPerPixel} bits per pixel; a depth PNG must be {requiredBitsPerPixel}-bit greyscale."));
-        }
-
+        png.CheckDataCanHoldPixels(path);
         try
         {
             return Image.Load<TPixel>(Png, bytes);

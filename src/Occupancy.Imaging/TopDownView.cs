@@ -8,6 +8,7 @@ namespace Occupancy.Imaging;
 /// east (+x) right. A column is occupied when any occupied voxel of it lies in the height band, free when any
 /// voxel is free, and unknown otherwise. Pixels are RGB, 3 bytes each, row-major from the top row.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class TopDownView
 {
     private TopDownView(int width, int height, byte[] rgb)

@@ -15,6 +15,7 @@ namespace Occupancy;
 /// NativeAOT: a published program is compiled for one instruction set; without <c>IlcInstructionSet</c> it targets
 /// baseline x86-64 and only the scalar and 128-bit implementations run. Set <c>IlcInstructionSet=x86-64-v3</c>
 /// (AVX2) or <c>x86-64-v4</c> (AVX-512) to get the wide ones, and check here which ones run.
+/// <para>Threads: holds no state, so safe to call from any thread.</para>
 /// </remarks>
 public static class Kernels
 {
@@ -61,4 +62,5 @@ public static class Kernels
 /// <param name="Supported">The implementations this machine runs, narrowest first.</param>
 /// <param name="Implementations">Every implementation the family has.</param>
 /// <param name="Summary">What the family computes.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record KernelInUse(string Family, string Implementation, IReadOnlyList<string> Supported, IReadOnlyList<string> Implementations, string Summary);

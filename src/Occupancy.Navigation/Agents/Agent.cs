@@ -11,6 +11,7 @@ namespace Occupancy.Navigation;
 /// <see cref="Unknown"/> policy. An agent is described with init-only properties (each checked as it is set; limits
 /// that depend on each other are checked when the agent is first used). World frame: metres, radians, z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share; <c>Traversability</c> only reads the map and may run on several threads at once.</remarks>
 public abstract class Agent
 {
     /// <summary>

@@ -9,6 +9,7 @@ namespace Occupancy.Navigation;
 /// The outline of a ground robot seen from above, in its body frame: metres, x forward, y left (ROS REP-103), the
 /// origin at the robot's reference point (usually the centre of rotation). A circle, or a simple polygon.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Footprint
 {
     private readonly Vector2[] _vertices;

@@ -7,6 +7,7 @@ namespace Occupancy.Navigation;
 /// climbs up or down, its foot radius, the steepest slope it walks, and the widest gap it steps over. It walks under an
 /// overhang only when clearance plus body height fit below it. Metres and radians; world frame z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share; <c>Traversability</c> only reads the map and may run on several threads at once.</remarks>
 public sealed class LeggedAgent : Agent
 {
     /// <summary>Body length, metres (default 0.7).</summary>
@@ -61,6 +62,12 @@ public sealed class LeggedAgent : Agent
             if (float.IsNaN(ground.Heights[i]))
             {
                 cost[i] = UnknownCost;
+                continue;
+            }
+
+            if (float.IsPositiveInfinity(ground.Heights[i]))
+            {
+                cost[i] = float.PositiveInfinity; // observed obstacles, under every policy
                 continue;
             }
 

@@ -8,6 +8,7 @@ namespace Occupancy.Navigation;
 /// from the local ground, so ramps and platforms work), the steepest slope and highest step it can drive, and Nav2-style
 /// inflation. Metres and radians; world frame z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share; <c>Traversability</c> only reads the map and may run on several threads at once.</remarks>
 public sealed class WheeledAgent : Agent
 {
     /// <summary>The outline seen from above. Required.</summary>
@@ -64,6 +65,12 @@ public sealed class WheeledAgent : Agent
             if (float.IsNaN(ground.Heights[i]))
             {
                 cost[i] = UnknownCost;
+                continue;
+            }
+
+            if (float.IsPositiveInfinity(ground.Heights[i]))
+            {
+                cost[i] = float.PositiveInfinity; // observed obstacles, under every policy
                 continue;
             }
 

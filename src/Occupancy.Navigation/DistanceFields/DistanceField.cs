@@ -10,6 +10,7 @@ namespace Occupancy.Navigation;
 /// World frame: metres, z up. Obstacles outside the region are not seen: make the region larger than the largest
 /// distance you need by that margin.
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public sealed class DistanceField : VoxelGrid
 {
     /// <summary>The largest region, in voxels, a field may cover (64 Mi voxels, 256 MiB of floats).</summary>

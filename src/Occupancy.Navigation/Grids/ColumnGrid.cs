@@ -8,6 +8,7 @@ namespace Occupancy.Navigation;
 /// covering world x from (OriginX + x)·r to (OriginX + x + 1)·r and likewise for y; row 0 at the lowest y.
 /// World frame: metres, z up. The base of the costmap, the elevation map and the traversability grid.
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public abstract class ColumnGrid
 {
     /// <summary>Creates the grid geometry.</summary>

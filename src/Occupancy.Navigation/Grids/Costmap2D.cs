@@ -10,6 +10,7 @@ namespace Occupancy.Navigation;
 /// 254 lethal, 255 unknown. One cell per voxel column; cell (0, 0) is the column of the region's lowest corner, x east
 /// and y north (world frame, metres, z up).
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public sealed class Costmap2D : ColumnGrid
 {
     /// <summary>Free space.</summary>

@@ -9,6 +9,7 @@ namespace Occupancy.Navigation;
 /// heights in the world frame (z up). Each value is checked as it is set; the band (<see cref="MaxObstacleHeight"/> at
 /// least <see cref="MinObstacleHeight"/>) when the costmap is built.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record CostmapOptions
 {
     /// <summary>Lowest voxel centre height that counts as an obstacle (ground clearance), metres. Required.</summary>

@@ -7,12 +7,15 @@ namespace Occupancy.Navigation;
 
 /// <summary>
 /// Per voxel column, the height of the surface a walking agent would stand on, with multi-level support: a surface is
-/// the top of an occupied voxel whose voxel above is observed free, and it is standable when the space above it is
-/// clear (free or, by policy, unknown) for at least the required clearance. Under a table or a bridge the ground stays
-/// standable when the clearance is enough; otherwise the top of the table is the surface. Columns with no standable
-/// surface are unknown (NaN), never zero. Derived layers: step height, slope (local plane fit) and roughness.
+/// the top of an occupied voxel whose voxel above is free (observed free or, by policy, unknown), and it is standable
+/// when the space above it is clear (free or, by policy, unknown) for at least the required clearance. Under a table or
+/// a bridge the ground stays standable when the clearance is enough; otherwise the top of the table is the surface. A
+/// column with no standable surface is obstructed (+∞) when it holds an observed occupied voxel (a wall seen only from
+/// the side: impassable whatever the policy), else unknown (NaN), never zero. Derived layers: step height, slope
+/// (local plane fit) and roughness, from the cells with a surface.
 /// World frame: metres, z up; cell (0, 0) is the column of the region's lowest corner.
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public sealed class ElevationMap : ColumnGrid
 {
     /// <summary>The largest map, in cells (16 Mi).</summary>
@@ -23,17 +26,17 @@ public sealed class ElevationMap : ColumnGrid
     private ElevationMap(int x0, int y0, int width, int height, double resolution, float[] elevation)
         : base(x0, y0, width, height, resolution) => _height = elevation;
 
-    /// <summary>Surface heights, metres, row-major (x fastest); NaN where unknown.</summary>
+    /// <summary>Surface heights, metres, row-major (x fastest); NaN where unknown, +∞ where obstructed.</summary>
     public ReadOnlySpan<float> Heights => _height;
 
-    /// <summary>Surface height of cell (x, y), metres; NaN when unknown or outside the map.</summary>
+    /// <summary>Surface height of cell (x, y), metres; NaN when unknown or outside the map, +∞ when obstructed.</summary>
     public float this[int x, int y] => (uint)x < (uint)Width && (uint)y < (uint)Height ? _height[(y * Width) + x] : float.NaN;
 
     /// <summary>Builds the elevation map of the columns whose centres lie in the region, from voxels whose centres lie in its height range.</summary>
     /// <param name="map">The map.</param>
     /// <param name="region">World box, metres: x and y span the map, z the heights searched.</param>
     /// <param name="clearance">Free height (m) an agent needs above a surface to stand on it (its body height).</param>
-    /// <param name="unknownAbove">Whether unknown voxels above a surface count as clear (<see cref="UnknownPolicy.TreatAsFree"/>) or not.</param>
+    /// <param name="unknownAbove">Whether unknown voxels above an occupied one count as free space (<see cref="UnknownPolicy.TreatAsFree"/>) or not.</param>
     /// <param name="referenceHeight">With several standable surfaces in a column, the one nearest this height (m) is taken; null for the lowest.</param>
     /// <exception cref="ArgumentException">The clearance is not finite and positive, the region is too large or empty, or the policy is Report.</exception>
     public static ElevationMap Build(OccupancyMap map, Aabb region, float clearance, UnknownPolicy unknownAbove = UnknownPolicy.TreatAsOccupied, float? referenceHeight = null)
@@ -74,8 +77,9 @@ public sealed class ElevationMap : ColumnGrid
             float best = float.NaN;
             for (int z = 0; z < d - 1; z++)
             {
-                // A surface: an occupied voxel with an observed free voxel on top.
-                if (column[z] != (byte)VoxelState.Occupied || column[z + 1] != (byte)VoxelState.Free)
+                // A surface: an occupied voxel with a free voxel on top (observed, or unknown for an optimist).
+                byte above = column[z + 1];
+                if (column[z] != (byte)VoxelState.Occupied || !(above == (byte)VoxelState.Free || (above == (byte)VoxelState.Unknown && unknownAbove == UnknownPolicy.TreatAsFree)))
                 {
                     continue;
                 }
@@ -105,15 +109,16 @@ public sealed class ElevationMap : ColumnGrid
                 }
             }
 
-            elevation[c] = best;
+            // Nowhere to stand, but something observed there: an obstacle, whatever is assumed of what was not seen.
+            elevation[c] = float.IsNaN(best) && column.Contains((byte)VoxelState.Occupied) ? float.PositiveInfinity : best;
         }
 
         return new ElevationMap(lo.X, lo.Y, (int)w, (int)h, r, elevation);
     }
 
     /// <summary>
-    /// Step height of every cell: the largest height difference between the cell and a known cell within
-    /// <paramref name="footRadius"/> metres (centre to centre). NaN where the cell is unknown.
+    /// Step height of every cell: the largest height difference between the cell and a cell with a surface within
+    /// <paramref name="footRadius"/> metres (centre to centre). NaN where the cell has no surface (unknown or obstructed).
     /// </summary>
     /// <param name="footRadius">Radius, metres, at least one cell.</param>
     /// <exception cref="ArgumentOutOfRangeException">The radius is not finite and positive.</exception>
@@ -129,7 +134,7 @@ public sealed class ElevationMap : ColumnGrid
             {
                 float here = _height[(y * Width) + x];
                 float worst = float.NaN;
-                if (!float.IsNaN(here))
+                if (float.IsFinite(here))
                 {
                     worst = 0;
                     for (int dy = -reach; dy <= reach; dy++)
@@ -137,7 +142,7 @@ public sealed class ElevationMap : ColumnGrid
                         for (int dx = -reach; dx <= reach; dx++)
                         {
                             float there = this[x + dx, y + dy];
-                            if ((dx * dx) + (dy * dy) <= reach2 + 1e-9 && !float.IsNaN(there))
+                            if ((dx * dx) + (dy * dy) <= reach2 + 1e-9 && float.IsFinite(there))
                             {
                                 worst = MathF.Max(worst, MathF.Abs(there - here));
                             }
@@ -154,7 +159,7 @@ public sealed class ElevationMap : ColumnGrid
 
     /// <summary>
     /// Slope (radians from horizontal) and roughness (standard deviation of the residuals, metres) of a least-squares
-    /// plane z = a·x + b·y + c fitted to the known cells within <paramref name="radius"/> metres of each cell. NaN where
+    /// plane z = a·x + b·y + c fitted to the cells with a surface within <paramref name="radius"/> metres of each cell. NaN where
     /// the cell is unknown or fewer than three cells support the fit.
     /// </summary>
     /// <param name="radius">Fit radius, metres.</param>
@@ -172,7 +177,7 @@ public sealed class ElevationMap : ColumnGrid
             for (int x = 0; x < Width; x++)
             {
                 slope[(y * Width) + x] = roughness[(y * Width) + x] = float.NaN;
-                if (float.IsNaN(_height[(y * Width) + x]))
+                if (!float.IsFinite(_height[(y * Width) + x]))
                 {
                     continue;
                 }
@@ -183,7 +188,7 @@ public sealed class ElevationMap : ColumnGrid
                     for (int dx = -reach; dx <= reach; dx++)
                     {
                         float z = this[x + dx, y + dy];
-                        if ((dx * dx) + (dy * dy) <= reach2 + 1e-9 && !float.IsNaN(z))
+                        if ((dx * dx) + (dy * dy) <= reach2 + 1e-9 && float.IsFinite(z))
                         {
                             xs.Add((dx * Resolution, dy * Resolution, z));
                         }

@@ -9,6 +9,7 @@ namespace Occupancy.Navigation;
 /// rough), +∞ impassable, NaN unknown (under <see cref="UnknownPolicy.Report"/>). Cell (0, 0) is the column of the
 /// region's lowest corner; world frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public sealed class TraversabilityGrid : ColumnGrid
 {
     private readonly float[] _cost;

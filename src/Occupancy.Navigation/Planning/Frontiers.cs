@@ -5,6 +5,7 @@ using System.Numerics;
 namespace Occupancy.Navigation;
 
 /// <summary>A connected group of frontier voxels: free voxels next to unknown space, where exploration should go.</summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class FrontierCluster
 {
     internal FrontierCluster(List<VoxelKey> voxels, Vector3 centroid)
@@ -21,6 +22,7 @@ public sealed class FrontierCluster
 }
 
 /// <summary>Frontier detection for exploration.</summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class Frontiers
 {
     /// <summary>

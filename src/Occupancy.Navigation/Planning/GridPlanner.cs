@@ -10,6 +10,7 @@ namespace Occupancy.Navigation;
 /// <param name="Path">Cell centres from start to goal (world x, y, metres); empty when none.</param>
 /// <param name="Length">Length of the path, metres.</param>
 /// <param name="Cost">Sum over steps of step length × mean traversal cost of the two cells.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record PathResult(bool Found, IReadOnlyList<Vector2> Path, float Length, float Cost);
 
 /// <summary>
@@ -18,6 +19,7 @@ public sealed record PathResult(bool Found, IReadOnlyList<Vector2> Path, float L
 /// = distance × mean traversal cost of the two cells, octile-distance heuristic (admissible: every cost is at least 1).
 /// Works for any <see cref="Agent"/>. World frame, metres.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class GridPlanner
 {
     /// <summary>Finds the cheapest path between two world points; no path is a result, not an exception.</summary>

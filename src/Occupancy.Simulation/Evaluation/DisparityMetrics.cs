@@ -12,6 +12,7 @@ namespace Occupancy.Simulation;
 /// <param name="EndPointError">Mean |d − d_gt| over the <paramref name="Valid"/> pixels, pixels; NaN when there are none.</param>
 /// <param name="BadOver1">Share (0 to 1) of the <paramref name="Valid"/> pixels with |d − d_gt| &gt; 1 px; NaN when there are none.</param>
 /// <param name="BadOver3">Share (0 to 1) of the <paramref name="Valid"/> pixels with |d − d_gt| &gt; 3 px; NaN when there are none.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct DisparityMetrics(int Evaluated, int Valid, double EndPointError, double BadOver1, double BadOver3)
 {
     /// <summary>Valid / Evaluated: the share of truth-valid pixels that got an estimate; NaN when nothing was evaluated.</summary>

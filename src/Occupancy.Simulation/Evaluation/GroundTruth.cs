@@ -10,6 +10,7 @@ namespace Occupancy.Simulation;
 /// <see cref="VoxelGrid.Origin"/> + (i, j, k) at <see cref="VoxelGrid.Resolution"/>, so it lines up with an <see cref="OccupancyMap"/> of the
 /// same resolution. World frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class GroundTruth : VoxelGrid
 {
     /// <summary>The largest grid, in voxels (64 Mi).</summary>

@@ -12,6 +12,7 @@ namespace Occupancy.Simulation;
 /// <param name="FalsePositives">Occupied in the map only.</param>
 /// <param name="FalseNegatives">Observed free in the map, occupied in the truth.</param>
 /// <param name="Evaluated">Observed voxels inside the ground truth's grid.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct OccupancyMetrics(long TruePositives, long FalsePositives, long FalseNegatives, long Evaluated)
 {
     /// <summary>TP / (TP + FP + FN); NaN when nothing is occupied in either.</summary>

@@ -10,6 +10,7 @@ namespace Occupancy.Simulation;
 /// is too far off). The score is TP / (TP + FP + FN), averaged over the thresholds (SparseOcc uses 1, 2 and 4 m).
 /// World frame, metres.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class RayIoU
 {
     /// <summary>Scores a map against a scene along the given rays.</summary>

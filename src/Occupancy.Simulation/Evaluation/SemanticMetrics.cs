@@ -11,6 +11,7 @@ namespace Occupancy.Simulation;
 /// <see cref="SemanticLayer.ClassNear"/>: its own, or a labelled neighbour's. IoU of a class = TP / (TP + FP + FN); the mIoU is their
 /// mean over the non-free classes that occur in the truth or the prediction.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class SemanticMetrics
 {
     /// <summary>Rows and columns of the confusion matrix: 0 is free, c + 1 is class c.</summary>

@@ -4,6 +4,7 @@ using System.Numerics;
 namespace Occupancy.Simulation;
 
 /// <summary>A solid box aligned with the world axes. World frame, metres.</summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class AxisAlignedBox : Primitive
 {
     private readonly Aabb _box;

@@ -7,6 +7,7 @@ namespace Occupancy.Simulation;
 /// A solid capsule: every point within <see cref="Radius"/> of the segment from <see cref="A"/> to <see cref="B"/>
 /// (a pedestrian's body, a rounded post). World frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Capsule : Primitive
 {
     /// <summary>Creates a capsule.</summary>

@@ -4,6 +4,7 @@ using System.Numerics;
 namespace Occupancy.Simulation;
 
 /// <summary>A solid upright cylinder (axis along world z), such as a pole or a tree trunk. World frame, metres.</summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Cylinder : Primitive
 {
     /// <summary>Creates an upright cylinder.</summary>

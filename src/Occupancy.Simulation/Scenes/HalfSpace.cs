@@ -7,6 +7,7 @@ namespace Occupancy.Simulation;
 /// A plane with solid behind it: the solid is every point p with dot(<see cref="Normal"/>, p) ≤ <see cref="Offset"/>,
 /// and the normal points into free space. A floor at z = 0 is normal (0, 0, 1), offset 0. World frame, metres.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class HalfSpace : Primitive
 {
     /// <summary>Creates a half-space from a point on its plane and the normal pointing into free space.</summary>

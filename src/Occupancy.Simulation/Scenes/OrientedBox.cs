@@ -7,6 +7,7 @@ namespace Occupancy.Simulation;
 /// A solid box with any orientation: a centre, half extents along its own axes, and the rotation of those axes into
 /// the world frame (metres, right-handed, z up). A parked car turned on the road is one.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class OrientedBox : Primitive
 {
     private readonly Quaternion _inverse;

@@ -5,6 +5,7 @@ namespace Occupancy.Simulation;
 /// <summary>
 /// A solid shape of a synthetic scene with analytic ray intersection. World frame: metres, right-handed, z up.
 /// </summary>
+/// <remarks>Threads: immutable after construction, so safe to share between threads.</remarks>
 public abstract class Primitive
 {
     /// <summary>Creates a primitive of a semantic class.</summary>

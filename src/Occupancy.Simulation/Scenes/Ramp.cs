@@ -7,6 +7,7 @@ namespace Occupancy.Simulation;
 /// A solid wedge: a ramp whose footprint is the box [x0, x0 + length] × [y0, y0 + width] standing on z0, rising along
 /// +x (or −x) from z0 to z0 + height. World frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Ramp : Primitive
 {
     private readonly Vector3 _min;

@@ -9,6 +9,7 @@ namespace Occupancy.Simulation;
 /// bounding volume hierarchy, so a ray costs about the logarithm of their number; unbounded ones (half-spaces) are
 /// tested on every ray.
 /// </summary>
+/// <remarks>Threads: immutable after construction, so safe to share; the renderers read one scene from many threads.</remarks>
 public sealed class Scene
 {
     private readonly Primitive[] _primitives;

@@ -4,6 +4,7 @@ using System.Numerics;
 namespace Occupancy.Simulation;
 
 /// <summary>A solid ball. World frame, metres.</summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Sphere : Primitive
 {
     /// <summary>Creates a ball.</summary>

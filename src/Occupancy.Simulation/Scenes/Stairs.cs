@@ -9,6 +9,7 @@ namespace Occupancy.Simulation;
 /// <see cref="Run"/> metres deep, <see cref="Width"/> metres wide, the first riser at x0. Each step is solid down to
 /// the base; the last tread can extend into a landing. World frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class Stairs : Primitive
 {
     private readonly AxisAlignedBox[] _steps;

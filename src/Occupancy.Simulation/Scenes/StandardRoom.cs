@@ -10,6 +10,7 @@ namespace Occupancy.Simulation;
 /// (fx = fy = 525, cx = 319.5, cy = 239.5) at 20 poses around a circle of 2.5 m radius, looking alternately out to the
 /// walls and in across the room. Mapped at 0.05 m with a 5 m maximum range. World frame: metres, z up.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class StandardRoom
 {
     /// <summary>Seed of the standard box layout.</summary>

@@ -19,6 +19,7 @@ namespace Occupancy.Simulation;
 /// (<see cref="StereoBaseline"/> apart) on each side of its roof. Mapped at <see cref="Resolution"/> (heights chosen so
 /// that no horizontal surface lies on a voxel boundary).
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class StreetScene
 {
     /// <summary>Seed of the street's layout.</summary>

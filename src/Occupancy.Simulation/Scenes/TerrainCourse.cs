@@ -17,6 +17,7 @@ namespace Occupancy.Simulation;
 /// Walls 3 m high enclose the course. A 320×240 depth camera (fx = fy = 262.5) looks down at each zone from both sides at 2.2 m, and from 0.3 m along the
 /// overhang zone, so the map can be built from simulated sensing. Mapped at 0.05 m with a 5 m range.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class TerrainCourse
 {
     /// <summary>Seed of the rough ground.</summary>

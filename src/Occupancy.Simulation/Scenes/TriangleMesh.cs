@@ -9,6 +9,7 @@ namespace Occupancy.Simulation;
 /// out). Rays are intersected through a bounding volume hierarchy over the triangles (Möller–Trumbore); a point is
 /// inside when a ray from it crosses the surface an odd number of times. World frame, metres, z up.
 /// </summary>
+/// <remarks>Threads: immutable after construction, so safe to share between threads.</remarks>
 public sealed class TriangleMesh : Primitive
 {
     private readonly Vector3[] _vertices;

@@ -13,6 +13,7 @@ namespace Occupancy.Simulation;
 /// neighbouring pixels' hit points. Sky is a smooth gradient with no texture. Images are 8-bit, row-major; colour is
 /// interleaved R, G, B. The pose maps the optical frame (z forward, x right, y down) to the world frame (metres, z up).
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class ColorRenderer
 {
     private static readonly Vector3 Sun = Vector3.Normalize(new Vector3(0.35f, 0.25f, 0.9f));

@@ -9,6 +9,7 @@ namespace Occupancy.Simulation;
 /// disparity quantisation of structured-light and stereo cameras (depth = f·B / d with d rounded to a sub-pixel step).
 /// Depth in metres along the optical axis; no return is NaN. Seeded, so a noisy frame can be reproduced.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share; each <c>Apply</c> call needs its own <see cref="System.Random"/>.</remarks>
 public sealed class DepthNoiseModel
 {
     /// <summary>Creates a noise model; defaults are close to a Kinect-class structured-light camera.</summary>

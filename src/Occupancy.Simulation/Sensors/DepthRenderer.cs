@@ -10,6 +10,7 @@ namespace Occupancy.Simulation;
 /// Depth is the z coordinate in the optical frame (z forward, x right, y down), metres; pixels that see nothing
 /// are NaN ("no return"). The pose maps the optical frame to the world frame.
 /// </summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class DepthRenderer
 {
     /// <summary>Renders a noise-free depth image.</summary>

@@ -11,6 +11,7 @@ namespace Occupancy.Simulation;
 /// return nothing). Its frame follows REP-103: x forward, y left, z up; elevation angles are from the x–y plane, up
 /// positive. Scans come out as world-frame points with the sensor origin, ready for <c>PointCloudIntegrator</c>.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share; each <c>Scan</c> call needs its own output buffer and <see cref="System.Random"/>.</remarks>
 public sealed class SpinningLidar
 {
     private readonly float[] _elevations;

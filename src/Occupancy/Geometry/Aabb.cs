@@ -5,6 +5,7 @@ using System.Numerics;
 namespace Occupancy;
 
 /// <summary>An axis-aligned box in the world frame (metres, right-handed, z up), from <see cref="Min"/> to <see cref="Max"/>.</summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly struct Aabb : IEquatable<Aabb>
 {
     /// <summary>Creates a box; every component of <paramref name="min"/> must be finite and no greater than <paramref name="max"/>.</summary>

@@ -8,6 +8,7 @@ namespace Occupancy;
 /// A solid shape to test against the map: a box, a sphere or a capsule, in its own body frame (metres), placed in the
 /// world (z up) by a <see cref="Pose3"/>. Boxes are centred on the body origin; capsules run along the body z axis.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class CollisionShape
 {
     private CollisionShape(ShapeKind kind, Vector3 halfExtents, float radius, float halfLength)

@@ -10,6 +10,7 @@ namespace Occupancy;
 /// a robot base) into the world frame. World frame: right-handed, metres, z up (ROS REP-103). For a camera the body
 /// frame is the optical frame: z forward, x right, y down.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly struct Pose3 : IEquatable<Pose3>
 {
     /// <summary>Creates a pose from a position (metres, world frame) and an orientation (body to world).</summary>
@@ -18,8 +19,10 @@ public readonly struct Pose3 : IEquatable<Pose3>
     public Pose3(Vector3 position, Quaternion rotation)
     {
         Position = position;
-        float length = rotation.Length();
-        Rotation = length > 0 && float.IsFinite(length) ? rotation * (1f / length) : rotation;
+        bool usable = float.IsFinite(rotation.X) && float.IsFinite(rotation.Y) && float.IsFinite(rotation.Z) && float.IsFinite(rotation.W) && rotation != default;
+        // Any finite, non-zero scale is normalised (even one whose squared length overflows float); others are kept as
+        // they are, and IsFinite refuses them.
+        Rotation = usable ? Normalization.Unit(rotation) : rotation;
     }
 
     /// <summary>The identity pose: body frame equals world frame.</summary>

@@ -7,6 +7,7 @@ namespace Occupancy;
 /// <param name="BeyondMaxRange">Measurements beyond the maximum range: they cleared space up to the maximum range and marked nothing.</param>
 /// <param name="OccupiedUpdates">Voxels that received a hit.</param>
 /// <param name="FreeUpdates">Voxels that received a miss.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct IntegrationStats(int Measurements, int NoReturn, int OutOfMap, int BeyondMaxRange, int OccupiedUpdates, int FreeUpdates)
 {
     /// <summary>Voxels updated in all: <see cref="OccupiedUpdates"/> + <see cref="FreeUpdates"/>.</summary>

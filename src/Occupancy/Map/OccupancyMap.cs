@@ -20,8 +20,9 @@ namespace Occupancy;
 /// load/store, and memory is already far below OctoMap's for the same map (see the benchmarks and README).
 /// </para>
 /// <para>
-/// Instances are not thread-safe: integrate and query from one thread at a time. (The integrators themselves spread
-/// one frame over all cores; that is internal and safe.)
+/// Threads: any number of threads may query at once, also while one thread writes (integrates, updates, clears): a
+/// reader sees each voxel as it was before or after each write, never a torn value, and no answer outlives the state
+/// it summarises. Writes take turns: a second writer waits for the first. See docs/threads.md.
 /// </para>
 /// </remarks>
 public sealed partial class OccupancyMap
@@ -52,11 +53,9 @@ public sealed partial class OccupancyMap
     private int _freeCount;
     private int _slotHighWater;
 
-    // Query-side summaries (does a brick hold an occupied voxel), valid while _version is unchanged. Every change to
-    // the map bumps the version: integrations, single updates, clearing.
-    private long _version = 1;
-    private long[] _summaryVersion = [];
-    private bool[] _summaryOccupied = [];
+    // Query-side summaries, one word per slot: (version << 1) | "the brick holds an occupied voxel", valid while the
+    // map's version (OccupancyMap.Threads.cs) is the one it was computed under. Grown with the slots, by the writer.
+    private long[] _summaries = new long[256];
 
     /// <summary>Creates an empty map.</summary>
     /// <param name="resolution">Edge length of a voxel in metres, from 0.01 to 1.</param>
@@ -100,11 +99,11 @@ public sealed partial class OccupancyMap
     /// <summary>Bytes of managed memory the map holds: voxel bricks, the brick table and slot bookkeeping.</summary>
     public long MemoryBytes =>
         ((long)_table.Count * (BrickVoxels * sizeof(float) + 24)) + _table.MemoryBytes + _grid.MemoryBytes +
-        ((long)_summaryVersion.Length * (sizeof(long) + sizeof(bool))) +
+        ((long)_summaries.Length * sizeof(long)) +
         ((long)_bricks.Length * (IntPtr.Size + sizeof(long))) + ((long)_freeSlots.Length * sizeof(int));
 
     /// <summary>Number of slots ever handed out; slot indices are below this.</summary>
-    internal int SlotCapacity => _slotHighWater;
+    internal int SlotCapacity => Volatile.Read(ref _slotHighWater);
 
     /// <summary>The voxel containing a point. Uses floor, so −0.01 m is voxel −1 at any resolution above 1 cm.</summary>
     /// <param name="point">A point in the world frame, metres.</param>
@@ -164,7 +163,7 @@ public sealed partial class OccupancyMap
             ThrowHelper.Argument(nameof(key), string.Create(CultureInfo.InvariantCulture, $"key {key} lies outside the map (voxel indices {MinVoxelIndex}..{MaxVoxelIndex})."));
         }
 
-        MarkChanged();
+        using WriteScope write = BeginWrite();
         int slot = GetOrAddBrick(key.BrickX, key.BrickY, key.BrickZ);
         ref float v = ref _bricks[slot]![key.LocalIndex];
         SensorModel m = SensorModel;
@@ -174,12 +173,14 @@ public sealed partial class OccupancyMap
     /// <summary>Forgets everything: every brick is released.</summary>
     public void Clear()
     {
-        MarkChanged();
+        using WriteScope write = BeginWrite();
+        BeginStructureChange();
         _table.Clear();
         _grid.Clear();
         Array.Clear(_bricks);
         _freeCount = 0;
         _slotHighWater = 0;
+        EndStructureChange();
     }
 
     /// <summary>
@@ -196,7 +197,7 @@ public sealed partial class OccupancyMap
             return 0;
         }
 
-        MarkChanged();
+        using WriteScope write = BeginWrite();
         long cleared = 0;
         for (int slot = 0; slot < _slotHighWater; slot++)
         {
@@ -246,9 +247,6 @@ public sealed partial class OccupancyMap
         return cleared;
     }
 
-    /// <summary>Records that the map is about to change, invalidating query-side summaries.</summary>
-    internal void MarkChanged() => _version++;
-
     /// <summary>
     /// The voxels whose centres lie in a box, as an inclusive range of keys clamped to the map's index range; on an
     /// axis where no centre lies in the box, the low key exceeds the high key.
@@ -290,15 +288,9 @@ public sealed partial class OccupancyMap
         return slot != -2 ? slot : _table.Find(VoxelKey.PackBrick(bx, by, bz));
     }
 
-    /// <summary>The voxel array of a slot (512 log-odds, x fastest, then y, then z; NaN is unknown).</summary>
+    /// <summary>The voxel array of a slot (512 log-odds, x fastest, then y, then z; NaN is unknown). For writers.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal float[] BrickAt(int slot) => Volatile.Read(ref _bricks)[slot]!;
-
-    /// <summary>Brick coordinate of a slot.</summary>
-    internal (int X, int Y, int Z) BrickCoordinateAt(int slot) => VoxelKey.UnpackBrick(_brickKeys[slot]);
-
-    /// <summary>True when the slot holds a brick.</summary>
-    internal bool IsSlotUsed(int slot) => _bricks[slot] is not null;
 
     /// <summary>
     /// The slot of a brick, allocating an all-unknown brick when it does not exist. Safe to call from several
@@ -346,6 +338,11 @@ public sealed partial class OccupancyMap
             slot = _slotHighWater++;
             if (slot == _bricks.Length)
             {
+                // Grown arrays are published before any slot beyond the old ones is: a reader that found such a slot
+                // reads the arrays after it and sees the grown ones.
+                long[] summaries = _summaries;
+                Array.Resize(ref summaries, slot * 2);
+                Volatile.Write(ref _summaries, summaries);
                 float[]?[] bricks = _bricks;
                 Array.Resize(ref bricks, slot * 2);
                 long[] keys = _brickKeys;
@@ -355,8 +352,9 @@ public sealed partial class OccupancyMap
             }
         }
 
-        _bricks[slot] = voxels;
+        // The key before the voxels: a reader that sees a slot's voxels (TryReadBrick) then reads its key.
         _brickKeys[slot] = packed;
+        Volatile.Write(ref _bricks[slot], voxels);
         _table.Add(packed, slot);
         (int x, int y, int z) = VoxelKey.UnpackBrick(packed);
         _grid.Set(x, y, z, slot, AllBricks);
@@ -382,10 +380,13 @@ public sealed partial class OccupancyMap
 
     private void RemoveBrick(int slot)
     {
+        // Readers that looked the brick up meanwhile may hold its slot, or a bucket the table shifts: they retry.
+        BeginStructureChange();
         (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
         _grid.Set(bx, by, bz, -1, AllBricks);
         _table.Remove(_brickKeys[slot]);
         _bricks[slot] = null;
+        EndStructureChange();
         if (_freeCount == _freeSlots.Length)
         {
             Array.Resize(ref _freeSlots, _freeCount * 2);

@@ -11,12 +11,13 @@ namespace Occupancy;
 /// count, any other lowers it, and at zero the newcomer takes the voxel), so a voxel costs two bytes whatever the number
 /// of classes. Classes are <see cref="SemanticClass"/> values: the named ones, or any id from 1 to 255 cast to it;
 /// <see cref="SemanticClass.Unlabelled"/> (0) means "no label" (sky, or a pixel the segmentation left out) and the
-/// image and point-cloud overloads cast no vote for it. Labelled depth images vote through
+/// image and point-cloud overloads cast no vote for it. Threads: every call takes the layer's lock, so calls from
+/// several threads take turns (a labelled image's votes as one). Labelled depth images vote through
 /// <c>SemanticLayerIntegration.Integrate</c> (an extension method: <c>layer.Integrate(depth, labels, intrinsics, cameraPose, maxRange)</c>). Voxel keys and resolution are the map's; world frame metres, z up.
 /// </summary>
 public sealed class SemanticLayer
 {
-    private readonly Dictionary<VoxelKey, ushort> _votes = []; // class << 8 | count
+    private readonly Dictionary<VoxelKey, ushort> _votes = []; // class << 8 | count; guarded by SyncRoot
 
     /// <summary>Creates an empty layer for a map.</summary>
     /// <param name="map">The map whose voxels are labelled.</param>
@@ -30,11 +31,29 @@ public sealed class SemanticLayer
     public OccupancyMap Map { get; }
 
     /// <summary>Number of labelled voxels.</summary>
-    public int Count => _votes.Count;
+    public int Count
+    {
+        get
+        {
+            lock (SyncRoot)
+            {
+                return _votes.Count;
+            }
+        }
+    }
+
+    /// <summary>Every read and vote takes this lock: calls from several threads take turns.</summary>
+    internal object SyncRoot => _votes;
 
     /// <summary>The class held by a voxel, or null when no labelled measurement ended in it.</summary>
     /// <param name="key">A map voxel.</param>
-    public SemanticClass? ClassOf(VoxelKey key) => _votes.TryGetValue(key, out ushort v) ? (SemanticClass)(v >> 8) : null;
+    public SemanticClass? ClassOf(VoxelKey key)
+    {
+        lock (SyncRoot)
+        {
+            return _votes.TryGetValue(key, out ushort v) ? (SemanticClass)(v >> 8) : null;
+        }
+    }
 
     /// <summary>
     /// The class of a voxel, or where no labelled measurement ended in it (the projective update also marks voxels
@@ -43,6 +62,14 @@ public sealed class SemanticLayer
     /// </summary>
     /// <param name="key">A map voxel.</param>
     public SemanticClass? ClassNear(VoxelKey key)
+    {
+        lock (SyncRoot)
+        {
+            return ClassNearLocked(key);
+        }
+    }
+
+    private SemanticClass? ClassNearLocked(VoxelKey key)
     {
         if (_votes.TryGetValue(key, out ushort own))
         {
@@ -74,6 +101,15 @@ public sealed class SemanticLayer
     /// <param name="label">The class.</param>
     public void Vote(VoxelKey key, SemanticClass label)
     {
+        lock (SyncRoot)
+        {
+            VoteLocked(key, label);
+        }
+    }
+
+    /// <summary>One vote; the caller holds <see cref="SyncRoot"/>.</summary>
+    internal void VoteLocked(VoxelKey key, SemanticClass label)
+    {
         ref ushort v = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_votes, key, out bool exists);
         int held = v >> 8, count = v & 0xFF;
         if (!exists || count == 0)
@@ -103,13 +139,16 @@ public sealed class SemanticLayer
         }
 
         int votes = 0;
-        for (int i = 0; i < points.Length; i++)
+        lock (SyncRoot)
         {
-            Vector3 p = points[i];
-            if (labels[i] != 0 && float.IsFinite(p.X) && float.IsFinite(p.Y) && float.IsFinite(p.Z) && Map.TryGetKey(p, out VoxelKey key))
+            for (int i = 0; i < points.Length; i++)
             {
-                Vote(key, labels[i]);
-                votes++;
+                Vector3 p = points[i];
+                if (labels[i] != 0 && float.IsFinite(p.X) && float.IsFinite(p.Y) && float.IsFinite(p.Z) && Map.TryGetKey(p, out VoxelKey key))
+                {
+                    VoteLocked(key, labels[i]);
+                    votes++;
+                }
             }
         }
 
@@ -117,5 +156,11 @@ public sealed class SemanticLayer
     }
 
     /// <summary>Forgets every label.</summary>
-    public void Clear() => _votes.Clear();
+    public void Clear()
+    {
+        lock (SyncRoot)
+        {
+            _votes.Clear();
+        }
+    }
 }

@@ -10,16 +10,20 @@ namespace Occupancy;
 /// occupied when its log-odds is at least logit(<see cref="OccupiedProbability"/>).
 /// Log-odds are computed as <c>(float)Math.Log(p / (1 - p))</c>, exactly as OctoMap does, so values match bit for bit.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class SensorModel
 {
     /// <summary>OctoMap's defaults: hit 0.7, miss 0.4, clamping 0.1192 / 0.971, occupied at 0.5.</summary>
     public static SensorModel Default { get; } = new();
 
-    /// <summary>Creates a sensor model; every probability must lie strictly between 0 and 1.</summary>
-    /// <param name="hitProbability">Probability that a voxel is occupied given a hit in it; above 0.5.</param>
-    /// <param name="missProbability">Probability that a voxel is occupied given a ray through it; below 0.5.</param>
-    /// <param name="clampMinProbability">Lower clamp, below <paramref name="missProbability"/>.</param>
-    /// <param name="clampMaxProbability">Upper clamp, above <paramref name="hitProbability"/>.</param>
+    /// <summary>
+    /// Creates a sensor model; every probability must lie strictly between 0 and 1, in the order
+    /// clampMin ≤ miss &lt; occupied &lt; hit ≤ clampMax.
+    /// </summary>
+    /// <param name="hitProbability">Probability that a voxel is occupied given a hit in it; above <paramref name="occupiedProbability"/>.</param>
+    /// <param name="missProbability">Probability that a voxel is occupied given a ray through it; below <paramref name="occupiedProbability"/>.</param>
+    /// <param name="clampMinProbability">Lower clamp, at most <paramref name="missProbability"/>.</param>
+    /// <param name="clampMaxProbability">Upper clamp, at least <paramref name="hitProbability"/>.</param>
     /// <param name="occupiedProbability">Threshold at or above which a voxel counts as occupied.</param>
     /// <exception cref="ArgumentOutOfRangeException">A probability is outside its range or the order above is broken.</exception>
     public SensorModel(double hitProbability = 0.7, double missProbability = 0.4, double clampMinProbability = 0.1192, double clampMaxProbability = 0.971, double occupiedProbability = 0.5)
@@ -29,19 +33,27 @@ public sealed class SensorModel
         CheckProbability(clampMinProbability, nameof(clampMinProbability));
         CheckProbability(clampMaxProbability, nameof(clampMaxProbability));
         CheckProbability(occupiedProbability, nameof(occupiedProbability));
-        if (hitProbability <= 0.5)
+        // In this order, so that one hit in an unknown voxel makes it occupied, one miss makes it free, and the clamps
+        // never turn a miss into occupied or a hit into free (clamps inside the steps once did: clampMin at 0.5 made
+        // one miss occupied).
+        if (!(missProbability < occupiedProbability))
         {
-            ThrowHelper.ArgumentOutOfRange(nameof(hitProbability), hitProbability, "hitProbability must be above 0.5.");
+            ThrowHelper.ArgumentOutOfRange(nameof(missProbability), missProbability, string.Create(CultureInfo.InvariantCulture, $"missProbability must be below occupiedProbability ({occupiedProbability}), but was {missProbability}."));
         }
 
-        if (missProbability >= 0.5)
+        if (!(hitProbability > occupiedProbability))
         {
-            ThrowHelper.ArgumentOutOfRange(nameof(missProbability), missProbability, "missProbability must be below 0.5.");
+            ThrowHelper.ArgumentOutOfRange(nameof(hitProbability), hitProbability, string.Create(CultureInfo.InvariantCulture, $"hitProbability must be above occupiedProbability ({occupiedProbability}), but was {hitProbability}."));
         }
 
-        if (clampMinProbability >= clampMaxProbability || occupiedProbability < clampMinProbability || occupiedProbability > clampMaxProbability)
+        if (!(clampMinProbability <= missProbability))
         {
-            ThrowHelper.ArgumentOutOfRange(nameof(clampMinProbability), clampMinProbability, string.Create(CultureInfo.InvariantCulture, $"need clampMinProbability ({clampMinProbability}) < clampMaxProbability ({clampMaxProbability}) with occupiedProbability ({occupiedProbability}) between them."));
+            ThrowHelper.ArgumentOutOfRange(nameof(clampMinProbability), clampMinProbability, string.Create(CultureInfo.InvariantCulture, $"clampMinProbability must be at most missProbability ({missProbability}), but was {clampMinProbability}."));
+        }
+
+        if (!(clampMaxProbability >= hitProbability))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(clampMaxProbability), clampMaxProbability, string.Create(CultureInfo.InvariantCulture, $"clampMaxProbability must be at least hitProbability ({hitProbability}), but was {clampMaxProbability}."));
         }
 
         HitProbability = hitProbability;

@@ -8,6 +8,7 @@ namespace Occupancy;
 /// voxel <see cref="Origin"/> + (i, j, k), stored x fastest, then y, then z. World frame, metres, z up. The base of the
 /// distance field and the ground truth.
 /// </summary>
+/// <remarks>Threads: immutable once built, so safe to share between threads.</remarks>
 public abstract class VoxelGrid
 {
     /// <summary>Creates a grid of the given extent; a derived class allocates its storage.</summary>
@@ -71,7 +72,8 @@ public abstract class VoxelGrid
     {
         (VoxelKey lo, VoxelKey hi) = map.KeyRangeOf(region);
         long sx = (long)hi.X - lo.X + 1, sy = (long)hi.Y - lo.Y + 1, sz = (long)hi.Z - lo.Z + 1;
-        if (sx <= 0 || sy <= 0 || sz <= 0 || sx * sy * sz > maxVoxels)
+        // In this order, so that no product overflows (sides reach 2^24 voxels: their cube wraps a long).
+        if (sx <= 0 || sy <= 0 || sz <= 0 || sx > maxVoxels || sy > maxVoxels || sx * sy > maxVoxels || sx * sy * sz > maxVoxels)
         {
             ThrowHelper.Argument(nameof(region), string.Create(CultureInfo.InvariantCulture, $"region {region} spans {Math.Max(0, sx)}x{Math.Max(0, sy)}x{Math.Max(0, sz)} voxels; it must hold between 1 and {maxVoxels} voxel centres."));
         }

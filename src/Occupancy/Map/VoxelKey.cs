@@ -12,6 +12,7 @@ namespace Occupancy;
 /// <param name="X">Index along world x.</param>
 /// <param name="Y">Index along world y.</param>
 /// <param name="Z">Index along world z.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct VoxelKey(int X, int Y, int Z)
 {
     /// <summary>Bits of the voxel index inside a brick, per axis (a brick is 8 voxels on a side).</summary>

@@ -10,6 +10,7 @@ namespace Occupancy;
 /// <param name="Name">A name for messages and outputs ("front", "left", ...).</param>
 /// <param name="Intrinsics">Pinhole intrinsics of the camera (optical frame: z forward, x right, y down).</param>
 /// <param name="Mounting">Pose of the camera's optical frame in the body frame (body: x forward, y left, z up, metres).</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct RigCamera(string Name, PinholeIntrinsics Intrinsics, Pose3 Mounting);
 
 /// <summary>
@@ -21,6 +22,7 @@ public readonly record struct RigCamera(string Name, PinholeIntrinsics Intrinsic
 /// or projectively, each camera an observation of its own, with
 /// <c>DepthImageIntegrator.Integrate(rig, bodyPose, depths)</c>.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class CameraRig
 {
     private readonly RigCamera[] _cameras;

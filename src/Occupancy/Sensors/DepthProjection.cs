@@ -4,6 +4,7 @@ using System.Numerics;
 namespace Occupancy;
 
 /// <summary>Turns depth images into point clouds.</summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class DepthProjection
 {
     /// <summary>

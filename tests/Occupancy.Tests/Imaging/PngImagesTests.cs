@@ -36,13 +36,13 @@ public class PngImagesTests
         byte[] good = File.ReadAllBytes(path);
 
         File.WriteAllBytes(path, good[..(good.Length / 2)]); // truncated
-        Assert.Contains("decoded", Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path)).Message, StringComparison.Ordinal);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path)).Message, StringComparison.Ordinal);
 
         File.WriteAllBytes(path, [0x42, 0x4D, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]); // a BMP signature
         Assert.Contains("PNG", Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path)).Message, StringComparison.Ordinal);
 
         File.WriteAllBytes(path, HugeHeader(100_000, 100_000)); // a header claiming 10^10 pixels
-        Assert.Contains("100000x100000", Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path)).Message, StringComparison.Ordinal);
+        Assert.Contains("IEND", Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path)).Message, StringComparison.Ordinal); // refused before any size is taken on trust
 
         File.Delete(path);
         Assert.Throws<FileNotFoundException>(() => PngImages.LoadDepth(path));
@@ -54,17 +54,7 @@ public class PngImagesTests
     {
         byte[] ihdr = [(byte)'I', (byte)'H', (byte)'D', (byte)'R', (byte)(width >> 24), (byte)(width >> 16), (byte)(width >> 8), (byte)width,
             (byte)(height >> 24), (byte)(height >> 16), (byte)(height >> 8), (byte)height, 16, 0, 0, 0, 0];
-        uint crc = 0xFFFFFFFF;
-        foreach (byte b in ihdr)
-        {
-            crc ^= b;
-            for (int k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? (crc >> 1) ^ 0xEDB88320 : crc >> 1;
-            }
-        }
-
-        crc ^= 0xFFFFFFFF;
+        uint crc = Reliability.PngFiles.Crc32(ihdr);
         byte[] signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
         return [.. signature, .. ihdr, (byte)(crc >> 24), (byte)(crc >> 16), (byte)(crc >> 8), (byte)crc];
     }

@@ -49,6 +49,10 @@ public class SensorModelTests
     [InlineData(0.7, 0.4, 0.1, 1.0, 0.5, "clampMaxProbability")]
     [InlineData(0.7, 0.4, 0.1, 0.9, double.NaN, "occupiedProbability")]
     [InlineData(0.7, 0.4, 0.9, 0.2, 0.5, "clampMinProbability")]
+    [InlineData(0.7, 0.4, 0.5, 0.9, 0.5, "clampMinProbability")] // inside the miss step: one miss made a voxel occupied
+    [InlineData(0.7, 0.4, 0.1, 0.65, 0.5, "clampMaxProbability")] // inside the hit step
+    [InlineData(0.7, 0.4, 0.1, 0.9, 0.75, "hitProbability")] // a hit would leave a voxel free
+    [InlineData(0.7, 0.4, 0.1, 0.9, 0.35, "missProbability")] // a miss would leave a voxel occupied
     public void Invalid_models_name_the_parameter(double hit, double miss, double lo, double hi, double occ, string name)
     {
         ArgumentOutOfRangeException e = Assert.Throws<ArgumentOutOfRangeException>(() => new SensorModel(hit, miss, lo, hi, occ));

@@ -24,9 +24,9 @@ namespace Occupancy;
 /// counted and skipped. The camera pose maps the optical frame to the world frame (metres, z up).
 /// A frame is spread over <see cref="MaxDegreeOfParallelism"/> cores (bricks are independent); the result does not
 /// depend on the number of threads. Buffers are kept between calls, so steady-state integration allocates nothing.
-/// One call at a time per integrator. Integrations into one map from several integrators (and threads) take turns: a map
-/// has one writer at a time, and readers on other threads see each voxel as it was before or after a frame (see
-/// <see cref="OccupancyMap"/>).
+/// Threads: every integration is a write of its map: calls from several threads, on one integrator or several, take
+/// turns, and readers on other threads see each voxel as it was before or after a frame (a rig frame is one write; see
+/// <see cref="OccupancyMap"/> and docs/threads.md).
 /// The frame's passes live in DepthImageIntegrator.EndpointPass.cs (the voxels of the returns) and
 /// DepthImageIntegrator.BrickPass.cs (every brick in the frustum, projected into the image).
 /// </remarks>
@@ -125,6 +125,7 @@ public sealed partial class DepthImageIntegrator
     {
         ThrowHelper.ThrowIfNotPositiveFinite(metresPerUnit, nameof(metresPerUnit));
         Validate(depth.Length, intrinsics, cameraPose);
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         if (_converted.Length < depth.Length)
         {
             _converted = new float[depth.Length];
@@ -171,6 +172,7 @@ public sealed partial class DepthImageIntegrator
     public IntegrationStats Integrate(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)
     {
         Validate(depth.Length, intrinsics, cameraPose);
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         return IntegrateValidated(depth, intrinsics, cameraPose);
     }
 
@@ -194,6 +196,8 @@ public sealed partial class DepthImageIntegrator
             Validate(depths[i].Length, rig.Cameras[i].Intrinsics, rig.CameraPose(i, bodyPose));
         }
 
+        // One write for the whole rig frame: readers see the map before or after all of its cameras.
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         IntegrationStats total = default;
         for (int i = 0; i < depths.Count; i++)
         {
@@ -257,7 +261,6 @@ public sealed partial class DepthImageIntegrator
 
     private unsafe IntegrationStats IntegrateFrame(ReadOnlySpan<float> depth, in PinholeIntrinsics k, in Pose3 pose, ushort* raw, float scale)
     {
-        _map.MarkChanged();
         foreach (Worker w in _workers)
         {
             w.Reset();

@@ -7,6 +7,7 @@ namespace Occupancy;
 /// Labelled depth images into a <see cref="SemanticLayer"/>: the back-projection the depth integrator uses decides the
 /// voxel each labelled pixel votes in. Camera optical frame z forward, x right, y down; world frame metres, z up.
 /// </summary>
+/// <remarks>Threads: holds no state; each call takes the layer's lock.</remarks>
 public static class SemanticLayerIntegration
 {
     /// <summary>
@@ -44,15 +45,18 @@ public static class SemanticLayerIntegration
         ThrowHelper.ThrowIfNotPositiveFinite(maxRange, nameof(maxRange));
         var projector = new BackProjector(intrinsics, cameraPose);
         int votes = 0;
-        for (int v = 0, i = 0; v < intrinsics.Height; v++)
+        lock (layer.SyncRoot)
         {
-            for (int u = 0; u < intrinsics.Width; u++, i++)
+            for (int v = 0, i = 0; v < intrinsics.Height; v++)
             {
-                float d = depth[i];
-                if (labels[i] != 0 && d > 0 && d <= maxRange && layer.Map.TryGetKey(projector.PixelToWorld(u, v, d), out VoxelKey key))
+                for (int u = 0; u < intrinsics.Width; u++, i++)
                 {
-                    layer.Vote(key, labels[i]);
-                    votes++;
+                    float d = depth[i];
+                    if (labels[i] != 0 && d > 0 && d <= maxRange && layer.Map.TryGetKey(projector.PixelToWorld(u, v, d), out VoxelKey key))
+                    {
+                        layer.VoteLocked(key, labels[i]);
+                        votes++;
+                    }
                 }
             }
         }

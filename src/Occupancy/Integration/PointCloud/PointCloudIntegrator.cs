@@ -24,9 +24,9 @@ namespace Occupancy;
 /// per voxel, taken from a process-wide pool for the scan and given back at its end.
 /// </para>
 /// <para>
-/// Threads: one call at a time per integrator. Integrations into one map from several integrators (and threads) take
-/// turns: a map has one writer at a time, and readers on other threads see each voxel as it was before or after a
-/// scan (see <see cref="OccupancyMap"/>). A scan that throws part way leaves every voxel as it was.
+/// Threads: every integration is a write of its map: calls from several threads, on one integrator or several, take
+/// turns, and readers on other threads see each voxel as it was before or after a scan (see <see cref="OccupancyMap"/>
+/// and docs/threads.md). A scan that throws part way leaves every voxel as it was.
 /// </para>
 /// </remarks>
 public sealed class PointCloudIntegrator
@@ -125,6 +125,7 @@ public sealed class PointCloudIntegrator
         }
 
         VoxelKey originKey = CheckOrigin(sensorPose.Position, nameof(sensorPose));
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         if (_transformed.Length < points.Length)
         {
             _transformed = new Vector3[points.Length];
@@ -147,6 +148,7 @@ public sealed class PointCloudIntegrator
     public IntegrationStats IntegrateWorldFrame(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
     {
         VoxelKey originKey = CheckOrigin(sensorOrigin, nameof(sensorOrigin));
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         return IntegrateOne(points, sensorOrigin, originKey);
     }
 
@@ -161,6 +163,7 @@ public sealed class PointCloudIntegrator
     public IntegrationStats IntegrateWorldFrame(IReadOnlyList<PointCloudScan> scans)
     {
         ArgumentNullException.ThrowIfNull(scans);
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         return IntegrateScans(scans, 0);
     }
 
@@ -180,7 +183,7 @@ public sealed class PointCloudIntegrator
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(depths);
         rig.CheckFrame(bodyPose, depths);
-
+        using OccupancyMap.WriteScope write = _map.BeginWrite();
         _rigScans.Clear();
         int noReturn = 0;
         for (int i = 0; i < depths.Count; i++)
@@ -264,7 +267,6 @@ public sealed class PointCloudIntegrator
 
     private void Begin()
     {
-        _map.MarkChanged();
         foreach (ScanWorker w in _workers)
         {
             w.Reset();

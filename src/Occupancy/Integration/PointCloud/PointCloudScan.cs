@@ -10,4 +10,5 @@ namespace Occupancy;
 /// </summary>
 /// <param name="Points">Endpoints, world frame, metres; non-finite points are no return.</param>
 /// <param name="Origin">Origin of every ray of this scan, world frame, metres.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct PointCloudScan(ReadOnlyMemory<Vector3> Points, Vector3 Origin);

@@ -117,11 +117,33 @@ internal sealed unsafe class RayMarkJob(ScanWorker[] workers, OccupancyMap map) 
 
         if (!map.TryGetKey(p, out VoxelKey endKey))
         {
-            w.OutOfMap++;
+            // Outside the map's index range: beyond a finite range it still clears space up to the range, as OctoMap's
+            // insertPointCloud does (it clipped nothing when the endpoint was 1e30 m away, but 5 m when it was 1e5 m).
+            Vector3 d = p - _origin;
+            if (float.IsFinite(maxRange) && !(MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z)) <= maxRange))
+            {
+                Clipped(w, Normalization.Unit(d), maxRange);
+            }
+            else
+            {
+                w.OutOfMap++;
+            }
+
             return;
         }
 
         Ray(w, p, endKey, maxRange);
+    }
+
+    /// <summary>A point beyond the maximum range: its ray clears space up to the range along <paramref name="unit"/> and marks no hit.</summary>
+    private void Clipped(ScanWorker w, Vector3 unit, float maxRange)
+    {
+        w.Beyond++;
+        Vector3 clipped = _origin + (unit * maxRange);
+        if (map.TryGetKey(clipped, out VoxelKey clippedKey))
+        {
+            w.MarkRay(_origin, clipped, _originKey, clippedKey);
+        }
     }
 
     /// <summary>One point with its voxel: its ray (clipped at the maximum range) and its hit.</summary>

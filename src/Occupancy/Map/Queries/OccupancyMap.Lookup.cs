@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace Occupancy;
 
@@ -19,8 +20,31 @@ public sealed partial class OccupancyMap
             return float.NaN;
         }
 
+        long stamp = StructureStamp();
+        while (true)
+        {
+            float value = ReadVoxel(key);
+            if (StructureHeld(stamp))
+            {
+                return value;
+            }
+
+            stamp = WaitForStructure();
+        }
+    }
+
+    /// <summary>One voxel's log-odds as stored now (a reader checks the structure stamp around it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private float ReadVoxel(VoxelKey key)
+    {
         int slot = FindBrick(key.BrickX, key.BrickY, key.BrickZ);
-        return slot < 0 ? float.NaN : _bricks[slot]![key.LocalIndex];
+        if (slot < 0)
+        {
+            return float.NaN;
+        }
+
+        float[]? brick = Volatile.Read(ref _bricks)[slot];
+        return brick is null ? float.NaN : brick[key.LocalIndex];
     }
 
     /// <summary>Occupancy probability of a voxel; NaN when it was never observed.</summary>
@@ -45,7 +69,7 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// States of many points at once (faster than one call each: lookups are overlapped in blocks, and batches of 16 384
-    /// points or more are split over the cores). Do not change the map while it runs.
+    /// points or more are split over the cores). Safe beside a writer: each point's answer is its voxel before or after a write.
     /// </summary>
     /// <param name="points">World frame, metres. Non-finite or out-of-map points are unknown.</param>
     /// <param name="states">Receives one state per point; at least as long as <paramref name="points"/>.</param>
@@ -114,11 +138,13 @@ public sealed partial class OccupancyMap
     /// <summary>Points per job of a parallel batched lookup.</summary>
     private const int LookupJobPoints = 4096;
 
+    /// <summary>A job kept for the next batched lookup; a caller takes it (or makes its own when another caller holds it).</summary>
     private LookupJob? _lookupJob;
 
     private unsafe void RunLookupJob(ReadOnlySpan<Vector3> points, Span<float> logOdds, Span<VoxelState> states)
     {
-        LookupJob job = _lookupJob ??= new LookupJob(this);
+        // Each caller its own job: readers on several threads must not share one job's pointers.
+        LookupJob job = Interlocked.Exchange(ref _lookupJob, null) ?? new LookupJob(this);
         fixed (Vector3* p = points)
         fixed (float* l = logOdds)
         fixed (VoxelState* s = states)
@@ -127,10 +153,17 @@ public sealed partial class OccupancyMap
             job.LogOdds = l;
             job.States = s;
             job.Length = points.Length;
-            WorkerPool.Shared.Run(job, (points.Length + LookupJobPoints - 1) / LookupJobPoints, int.MaxValue);
-            job.Points = null;
-            job.LogOdds = null;
-            job.States = null;
+            try
+            {
+                WorkerPool.Shared.Run(job, (points.Length + LookupJobPoints - 1) / LookupJobPoints, int.MaxValue);
+            }
+            finally
+            {
+                job.Points = null;
+                job.LogOdds = null;
+                job.States = null;
+                Volatile.Write(ref _lookupJob, job);
+            }
         }
     }
 
@@ -166,8 +199,23 @@ public sealed partial class OccupancyMap
     /// brick table and again in the brick; one by one those misses come in turn (about 28 ns a point on the standard
     /// room), while in a block they overlap.
     /// </summary>
+    private void LookUpBlock(ReadOnlySpan<Vector3> points, Span<float> values)
+    {
+        long stamp = StructureStamp();
+        while (true)
+        {
+            LookUpBlockOnce(points, values);
+            if (StructureHeld(stamp))
+            {
+                return;
+            }
+
+            stamp = WaitForStructure();
+        }
+    }
+
     [SkipLocalsInit]
-    private unsafe void LookUpBlock(ReadOnlySpan<Vector3> points, Span<float> values)
+    private unsafe void LookUpBlockOnce(ReadOnlySpan<Vector3> points, Span<float> values)
     {
         Span<long> packed = stackalloc long[LookupBlock];
         Span<int> locals = stackalloc int[LookupBlock];
@@ -214,24 +262,32 @@ public sealed partial class OccupancyMap
             }
         }
 
-        float[]?[] bricks = _bricks;
         Span<int> slots = stackalloc int[LookupBlock];
         for (i = 0; i < points.Length; i++)
         {
-            int slot = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
-            slots[i] = slot;
-            if (slot >= 0 && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            slots[i] = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
+        }
+
+        // The slot array is read after every slot was found: a slot beyond an older, shorter array cannot be seen.
+        float[]?[] bricks = Volatile.Read(ref _bricks);
+        for (i = 0; i < points.Length; i++)
+        {
+            int slot = slots[i];
+            float[]? brick = slot >= 0 ? bricks[slot] : null;
+            slots[i] = brick is null ? -1 : slot; // a brick removed meanwhile reads as unknown (and the block is retried)
+            if (brick is not null && System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
                 // The element's address without touching the array header (a bounds check would load it: one more miss).
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks[slot]!), locals[i])));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(brick), locals[i])));
             }
         }
 
         for (i = 0; i < points.Length; i++)
         {
-            int slot = slots[i];
-            // locals[i] is a voxel index inside a brick (0 to 511), so the unchecked read stays in the 512-float array.
-            values[i] = slot < 0 ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks[slot]!), locals[i]);
+            // Read again (a removal may have cleared the slot since; the block is then retried). locals[i] is a voxel
+            // index inside a brick (0 to 511), so the unchecked read stays in the 512-float array.
+            float[]? brick = slots[i] < 0 ? null : bricks[slots[i]];
+            values[i] = brick is null ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(brick), locals[i]);
         }
     }
 

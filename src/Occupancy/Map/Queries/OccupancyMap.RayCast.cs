@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Threading;
 
 namespace Occupancy;
 
@@ -26,15 +27,14 @@ public sealed partial class OccupancyMap
         ThrowHelper.ThrowIfNotFinite(origin, nameof(origin));
         ThrowHelper.ThrowIfNotFinite(direction, nameof(direction));
         ThrowHelper.ThrowIfNotPositiveFinite(maxDistance, nameof(maxDistance));
-        float length = direction.Length();
-        if (!(length > 0))
+        if (direction == Vector3.Zero)
         {
             ThrowHelper.Argument(nameof(direction), "direction must not be the zero vector.");
         }
 
         ThrowHelper.ThrowIfUndefined(unknown, nameof(unknown));
 
-        Vector3 unit = direction / length;
+        Vector3 unit = Normalization.Unit(direction);
         Vector3 end = origin + (unit * maxDistance);
         VoxelKey endKey = default;
         if (!TryGetKey(origin, out VoxelKey originKey) || !TryGetKey(end, out endKey))
@@ -42,6 +42,24 @@ public sealed partial class OccupancyMap
             ThrowHelper.Argument(nameof(maxDistance), string.Create(CultureInfo.InvariantCulture, $"the ray from {origin} of length {maxDistance} leaves the map."));
         }
 
+        // Summaries are tagged with the version read before any voxel; a removal meanwhile (ClearRegion, Clear) makes
+        // the ray start again.
+        long stamp = StructureStamp();
+        while (true)
+        {
+            RayCastResult result = CastRayOnce(origin, unit, maxDistance, unknown, originKey, endKey, ReadVersion());
+            if (StructureHeld(stamp))
+            {
+                return result;
+            }
+
+            stamp = WaitForStructure();
+        }
+    }
+
+    private RayCastResult CastRayOnce(Vector3 origin, Vector3 unit, float maxDistance, UnknownPolicy unknown, VoxelKey originKey, VoxelKey endKey, long version)
+    {
+        Vector3 end = origin + (unit * maxDistance);
         float threshold = SensorModel.OccupiedLogOdds;
         var walk = new VoxelTraversal(origin, end, InverseResolution, originKey, endKey);
         // The walk's state in locals, stepped as VoxelTraversal.Step does (struct fields would round-trip through
@@ -65,9 +83,9 @@ public sealed partial class OccupancyMap
             if (((nbx ^ bx) | (nby ^ by) | (nbz ^ bz)) != 0)
             {
                 int slot = FindBrick(nbx, nby, nbz);
-                brick = slot < 0 ? null : _bricks[slot];
+                brick = slot < 0 ? null : Volatile.Read(ref _bricks)[slot];
                 // Under TreatAsFree nothing in an unobserved brick, or in a brick without an occupied voxel, can stop the ray.
-                skippable = onUnknown == RayCastOutcome.NoHit && (slot < 0 || !BrickHasOccupied(slot));
+                skippable = onUnknown == RayCastOutcome.NoHit && (brick is null || !BrickHasOccupied(slot, brick, version));
                 bx = nbx;
                 by = nby;
                 bz = nbz;
@@ -138,22 +156,29 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Whether a brick holds an occupied voxel, computed once per brick per map version (a SIMD pass over 512 values)
-    /// and kept until the map changes: ray casts through free space then skip such bricks whole.
+    /// and kept until the map changes: ray casts through free space then skip such bricks whole. The answer and its
+    /// version are one word, written and read whole, so rays on other threads never pair one brick's answer with
+    /// another version; <paramref name="version"/> was read before the brick's voxels, so an answer computed while a
+    /// write was under way carries the version before it and is dropped when the write ends.
     /// </summary>
-    private bool BrickHasOccupied(int slot)
+    private bool BrickHasOccupied(int slot, float[] brick, long version)
     {
-        if (_summaryVersion.Length <= slot)
+        long[] summaries = Volatile.Read(ref _summaries);
+        if ((uint)slot < (uint)summaries.Length)
         {
-            Array.Resize(ref _summaryVersion, _bricks.Length);
-            Array.Resize(ref _summaryOccupied, _bricks.Length);
+            long entry = Volatile.Read(ref summaries[slot]);
+            if (entry >> 1 == version)
+            {
+                return (entry & 1) != 0;
+            }
         }
 
-        if (_summaryVersion[slot] != _version)
+        bool occupied = VoxelCountKernel.Count(brick, SensorModel.OccupiedLogOdds, Kernels.Counts).Occupied > 0;
+        if ((uint)slot < (uint)summaries.Length)
         {
-            _summaryOccupied[slot] = VoxelCountKernel.Count(_bricks[slot], SensorModel.OccupiedLogOdds, Kernels.Counts).Occupied > 0;
-            _summaryVersion[slot] = _version;
+            Volatile.Write(ref summaries[slot], (version << 1) | (occupied ? 1L : 0L));
         }
 
-        return _summaryOccupied[slot];
+        return occupied;
     }
 }

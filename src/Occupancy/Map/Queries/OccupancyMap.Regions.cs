@@ -1,5 +1,6 @@
 using System;
 using System.Globalization;
+using System.Threading;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -15,9 +16,12 @@ public sealed partial class OccupancyMap
     {
         long known = 0, occupied = 0;
         float threshold = SensorModel.OccupiedLogOdds;
-        for (int slot = 0; slot < _slotHighWater; slot++)
+        // Beside a writer each brick is counted as it is when its turn comes (a removed one is all unknown).
+        float[]?[] bricks = Volatile.Read(ref _bricks);
+        int slots = Math.Min(Volatile.Read(ref _slotHighWater), bricks.Length);
+        for (int slot = 0; slot < slots; slot++)
         {
-            float[]? voxels = _bricks[slot];
+            float[]? voxels = Volatile.Read(ref bricks[slot]);
             if (voxels is not null)
             {
                 (int k, int o) = VoxelCountKernel.Count(voxels, threshold, Kernels.Counts);

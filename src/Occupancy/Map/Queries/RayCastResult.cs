@@ -22,6 +22,7 @@ public enum RayCastOutcome
 /// <param name="Key">The voxel the ray stopped in (the last voxel visited when nothing was hit).</param>
 /// <param name="Point">Where the ray entered that voxel (the origin when it starts inside it), metres.</param>
 /// <param name="Distance">Distance from the origin to <paramref name="Point"/>, metres.</param>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public readonly record struct RayCastResult(RayCastOutcome Outcome, VoxelKey Key, Vector3 Point, float Distance)
 {
     /// <summary>True when <see cref="Outcome"/> is <see cref="RayCastOutcome.Hit"/>.</summary>

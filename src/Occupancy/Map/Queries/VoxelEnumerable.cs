@@ -2,6 +2,7 @@
 namespace Occupancy;
 
 /// <summary>The observed voxels of a region, enumerated without allocation (see <see cref="OccupancyMap.EnumerateVoxelsIn"/>).</summary>
+/// <remarks>Threads: safe to enumerate from several threads at once, each with its own enumerator, also beside a writer (see <see cref="OccupancyMap"/>).</remarks>
 public readonly struct VoxelEnumerable
 {
     private readonly OccupancyMap _map;
@@ -20,7 +21,10 @@ public readonly struct VoxelEnumerable
     public VoxelEnumerator GetEnumerator() => new(_map, _lo, _hi, _state);
 }
 
-/// <summary>Enumerator over observed voxels in a key range.</summary>
+/// <summary>
+/// Enumerator over observed voxels in a key range. Beside a writer on another thread, each brick is read as it is when
+/// the enumeration reaches it; a voxel's value is one it held before or after a write.
+/// </summary>
 public struct VoxelEnumerator
 {
     private readonly OccupancyMap _map;
@@ -86,12 +90,14 @@ public struct VoxelEnumerator
     {
         while (++_slot < _map.SlotCapacity)
         {
-            if (!_map.IsSlotUsed(_slot))
+            // The voxels and the coordinate of one brick, read together (a brick removed meanwhile is skipped, or read
+            // as all unknown, never paired with another brick's coordinate).
+            if (!_map.TryReadBrick(_slot, out float[] voxels, out long packed))
             {
                 continue;
             }
 
-            (int bx, int by, int bz) = _map.BrickCoordinateAt(_slot);
+            (int bx, int by, int bz) = VoxelKey.UnpackBrick(packed);
             _x0 = bx << VoxelKey.BrickShift;
             _y0 = by << VoxelKey.BrickShift;
             _z0 = bz << VoxelKey.BrickShift;
@@ -100,7 +106,7 @@ public struct VoxelEnumerator
                 continue;
             }
 
-            _brick = _map.BrickAt(_slot);
+            _brick = voxels;
             _local = 0;
             return true;
         }

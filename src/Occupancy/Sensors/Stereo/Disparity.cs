@@ -3,6 +3,7 @@ using System;
 namespace Occupancy.Stereo;
 
 /// <summary>Conversions of disparity images (pixels, left view, as from <see cref="SemiGlobalMatcher"/>).</summary>
+/// <remarks>Threads: holds no state, so safe to call from any thread.</remarks>
 public static class Disparity
 {
     /// <summary>

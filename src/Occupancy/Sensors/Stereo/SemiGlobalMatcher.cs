@@ -1,4 +1,5 @@
 using System;
+using System.Threading;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
@@ -21,8 +22,8 @@ namespace Occupancy.Stereo;
 /// sub-pixel disparity; a uniqueness check; a left-right consistency check against the right view's disparity from the
 /// same volume, d_R(x) = argmin_d S(x + d, d); and optionally a 3 × 3 median over valid neighbours.</para>
 /// <para>A matcher owns its buffers (about 5·W·H·D bytes: the byte cost volume and two 16-bit aggregates) and reuses
-/// them while the image size and options stay the same, so repeated calls allocate nothing. One instance must not be
-/// used from two threads at once. Work is spread over the cores: census, costs and the final selection by rows, the
+/// them while the image size and options stay the same, so repeated calls allocate nothing. A matcher serves one call
+/// at a time: a second call from another thread meanwhile is refused with an InvalidOperationException. Work is spread over the cores: census, costs and the final selection by rows, the
 /// aggregation as two concurrent sweeps (forward paths and backward paths). The result does not depend on the number
 /// of cores or on the instruction set used.</para>
 /// </remarks>
@@ -35,6 +36,7 @@ public sealed unsafe class SemiGlobalMatcher
 
     private readonly SgmKernel _kernel;
     private readonly KernelWidth _census;
+    private int _busy;
     private readonly StageJob _job;
     private int _width, _height;
     private byte[] _cost = [];
@@ -89,6 +91,7 @@ public sealed unsafe class SemiGlobalMatcher
     /// <param name="disparity">Receives width × height disparities of the left view, pixels (≥ 0), NaN where invalid.</param>
     /// <exception cref="ArgumentOutOfRangeException">A size is not positive, or the width is not more than MaxDisparity.</exception>
     /// <exception cref="ArgumentException">A buffer's length is not width × height.</exception>
+    /// <exception cref="InvalidOperationException">Another thread is computing with this matcher.</exception>
     public void Compute(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, int width, int height, Span<float> disparity)
     {
         if (width <= 0)
@@ -116,6 +119,23 @@ public sealed unsafe class SemiGlobalMatcher
         CheckLength(left.Length, pixels, nameof(left));
         CheckLength(right.Length, pixels, nameof(right));
         CheckLength(disparity.Length, pixels, nameof(disparity));
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+        {
+            throw new InvalidOperationException("This matcher is computing on another thread: a matcher serves one call at a time (make one per thread).");
+        }
+
+        try
+        {
+            ComputeValidated(left, right, width, height, disparity);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    private void ComputeValidated(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, int width, int height, Span<float> disparity)
+    {
         Ensure(width, height);
         fixed (byte* l = left, r = right)
         fixed (float* output = disparity)

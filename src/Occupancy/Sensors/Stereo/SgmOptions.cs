@@ -8,6 +8,7 @@ namespace Occupancy.Stereo;
 /// <see cref="P1"/> and <see cref="P2"/> is checked by the matcher's constructor. Costs are census Hamming distances
 /// (0 to 62 bits of a 9 × 7 window); disparities and tolerances are in pixels.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record SgmOptions
 {
     /// <summary>Largest supported <see cref="P2"/>: keeps the sum of eight path costs inside 16 bits.</summary>

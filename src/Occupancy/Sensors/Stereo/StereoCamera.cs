@@ -10,6 +10,7 @@ namespace Occupancy.Stereo;
 /// (metres along z) appears in the right image <see cref="Disparity"/> d = fx·B / Z pixels left of where it appears in the
 /// left image, so Z = fx·B / d. The left camera is the reference: depth images come out in its optical frame.
 /// </summary>
+/// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed class StereoCamera
 {
     /// <summary>Creates a rectified pair.</summary>
