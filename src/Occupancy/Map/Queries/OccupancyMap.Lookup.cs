@@ -13,6 +13,7 @@ public sealed partial class OccupancyMap
 {
     /// <summary>Log-odds of a voxel; NaN when it was never observed.</summary>
     /// <param name="key">The voxel.</param>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float GetLogOdds(VoxelKey key)
     {
         if (!IsInRange(key))
@@ -21,15 +22,22 @@ public sealed partial class OccupancyMap
         }
 
         long stamp = StructureStamp();
+        float value = ReadVoxel(key);
+        return StructureHeld(stamp) ? value : ReadVoxelAfterRemovals(key);
+    }
+
+    /// <summary>The slow path of <see cref="GetLogOdds(VoxelKey)"/>: a removal ran while the voxel was read; read again.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private float ReadVoxelAfterRemovals(VoxelKey key)
+    {
         while (true)
         {
+            long stamp = WaitForStructure();
             float value = ReadVoxel(key);
             if (StructureHeld(stamp))
             {
                 return value;
             }
-
-            stamp = WaitForStructure();
         }
     }
 
@@ -262,19 +270,15 @@ public sealed partial class OccupancyMap
             }
         }
 
+        // A slot found beyond this array, or empty in it, is a brick added or removed meanwhile: unknown, as before it
+        // was added (a removal makes the block start again).
+        float[]?[] bricks = Volatile.Read(ref _bricks);
         Span<int> slots = stackalloc int[LookupBlock];
         for (i = 0; i < points.Length; i++)
         {
-            slots[i] = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
-        }
-
-        // The slot array is read after every slot was found: a slot beyond an older, shorter array cannot be seen.
-        float[]?[] bricks = Volatile.Read(ref _bricks);
-        for (i = 0; i < points.Length; i++)
-        {
-            int slot = slots[i];
-            float[]? brick = slot >= 0 ? bricks[slot] : null;
-            slots[i] = brick is null ? -1 : slot; // a brick removed meanwhile reads as unknown (and the block is retried)
+            int slot = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
+            float[]? brick = (uint)slot < (uint)bricks.Length ? bricks[slot] : null;
+            slots[i] = brick is null ? -1 : slot;
             if (brick is not null && System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
                 // The element's address without touching the array header (a bounds check would load it: one more miss).
@@ -284,9 +288,11 @@ public sealed partial class OccupancyMap
 
         for (i = 0; i < points.Length; i++)
         {
-            // Read again (a removal may have cleared the slot since; the block is then retried). locals[i] is a voxel
-            // index inside a brick (0 to 511), so the unchecked read stays in the 512-float array.
-            float[]? brick = slots[i] < 0 ? null : bricks[slots[i]];
+            // The brick is read again (a removal may have cleared the slot since; the block is then retried), without
+            // bounds checks: the slot was checked against this array's length above, and locals[i] is a voxel index
+            // inside a brick (0 to 511).
+            int slot = slots[i];
+            float[]? brick = slot < 0 ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks), slot);
             values[i] = brick is null ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(brick), locals[i]);
         }
     }
