@@ -7,10 +7,10 @@
 #      (one thread and all threads taking turns, build by build), reporting medians;
 #   4. measures agreement with OctoMap's full insertPointCloud voxel by voxel;
 #   5. prints a table and writes OUT/race.json (every figure, every ratio, the machine).
-# Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to benchmarks/results)
+# Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to out/race, ignored by git)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-out="${1:-$root/benchmarks/results}"
+out="${1:-$root/out/race}"
 reps="${REPS:-3}"
 mkdir -p "$out"
 start=$(date +%s)

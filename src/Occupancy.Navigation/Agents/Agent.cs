@@ -77,6 +77,19 @@ public abstract class Agent
     /// <summary>The cost of a column without a standable surface under this agent's unknown policy.</summary>
     private protected float UnknownCost => Unknown switch { UnknownPolicy.TreatAsFree => 1, UnknownPolicy.Report => float.NaN, _ => float.PositiveInfinity };
 
+    /// <summary>
+    /// The cost of a ground cell that has no surface to judge: unobserved (NaN height) costs as <see cref="Unknown"/>
+    /// says; an observed obstacle (+∞ height) is +∞ under every policy.
+    /// </summary>
+    /// <param name="height">The cell's ground height.</param>
+    /// <param name="cost">The cost when the method returns true.</param>
+    /// <returns>True when the cell has no surface, so its cost is decided here.</returns>
+    private protected bool TryCostWithoutSurface(float height, out float cost)
+    {
+        cost = float.IsNaN(height) ? UnknownCost : float.PositiveInfinity;
+        return float.IsNaN(height) || float.IsPositiveInfinity(height);
+    }
+
     /// <summary>How the elevation map treats unknown voxels above a surface: as free only for an optimistic agent.</summary>
     private protected UnknownPolicy UnknownAbove => Unknown == UnknownPolicy.TreatAsFree ? UnknownPolicy.TreatAsFree : UnknownPolicy.TreatAsOccupied;
 

@@ -62,15 +62,8 @@ public sealed class WheeledAgent : Agent
         var cost = new float[w * h];
         for (int i = 0; i < cost.Length; i++)
         {
-            if (float.IsNaN(ground.Heights[i]))
+            if (TryCostWithoutSurface(ground.Heights[i], out cost[i]))
             {
-                cost[i] = UnknownCost;
-                continue;
-            }
-
-            if (float.IsPositiveInfinity(ground.Heights[i]))
-            {
-                cost[i] = float.PositiveInfinity; // observed obstacles, under every policy
                 continue;
             }
 
