@@ -502,17 +502,21 @@ public class ParallelIntegrationTests
             cloud[at + 1] = new Vector3(0.01f, bad.Y + 0.01f, bad.Z + 0.01f);
         }
 
-        // One de-duplication chunk per thread allowed (MaxDegreeOfParallelism), whatever the cores.
-        var vector = new OccupancyMap(StandardRoom.Resolution, null, KernelData.With(KernelFamilies.Keys, name));
-        var scalar = new OccupancyMap(StandardRoom.Resolution, null, KernelSet.Best.With(KernelFamilies.Keys, KernelWidth.Scalar));
-        var a = new PointCloudIntegrator(vector, StandardRoom.MaxRange, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
-        var b = new PointCloudIntegrator(scalar, StandardRoom.MaxRange, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
-        Vector3 origin = StandardRoom.CameraPose(4).Position;
-        IntegrationStats sa = a.IntegrateWorldFrame(cloud, origin), sb = b.IntegrateWorldFrame(cloud, origin);
-        Assert.Equal(sb, sa);
-        Assert.True(sa.NoReturn > 50 && sa.OutOfMap > 10, $"{sa}");
-        TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(vector));
-        TestContext.Current.TestOutputHelper?.WriteLine($"keys {name}: {sa}");
+        // One de-duplication chunk per thread allowed (MaxDegreeOfParallelism), whatever the cores. With the room's
+        // range the points outside the map clear up to it (rays of their own); with no range they are counted.
+        foreach (float range in new[] { StandardRoom.MaxRange, float.PositiveInfinity })
+        {
+            var vector = new OccupancyMap(StandardRoom.Resolution, null, KernelData.With(KernelFamilies.Keys, name));
+            var scalar = new OccupancyMap(StandardRoom.Resolution, null, KernelSet.Best.With(KernelFamilies.Keys, KernelWidth.Scalar));
+            var a = new PointCloudIntegrator(vector, range, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
+            var b = new PointCloudIntegrator(scalar, range, PointCloudMode.Discretized) { MaxDegreeOfParallelism = chunks };
+            Vector3 origin = StandardRoom.CameraPose(4).Position;
+            IntegrationStats sa = a.IntegrateWorldFrame(cloud, origin), sb = b.IntegrateWorldFrame(cloud, origin);
+            Assert.Equal(sb, sa);
+            Assert.True(sa.NoReturn > 50 && (float.IsFinite(range) ? sa.OutOfMap == 0 : sa.OutOfMap > 10), $"{sa}");
+            TestData.AssertSameMap(TestData.Snapshot(scalar), TestData.Snapshot(vector));
+            TestContext.Current.TestOutputHelper?.WriteLine($"keys {name}, range {range}: {sa}");
+        }
     }
 
     [Theory]

@@ -81,7 +81,7 @@ public sealed partial class DepthImageIntegrator
         HitBand = band;
         _kernel = kernel ?? ProjectiveKernel.For(map.Kernels.Projective);
         _endpointWidth = map.Kernels.Endpoints;
-        _tileWidth = map.Kernels.Projective;
+        _tileWidth = _kernel.Width;
         _skipping = skipping;
         _workers = new Worker[WorkerPool.Shared.WorkerCount];
         for (int i = 0; i < _workers.Length; i++)
@@ -196,7 +196,8 @@ public sealed partial class DepthImageIntegrator
             Validate(depths[i].Length, rig.Cameras[i].Intrinsics, rig.CameraPose(i, bodyPose));
         }
 
-        // One write for the whole rig frame: readers see the map before or after all of its cameras.
+        // One write for the whole rig frame: no other writer runs between its cameras, and ray-cast summaries stay stale
+        // until all of them are in (readers may see a voxel where cameras overlap after some of them: docs/threads.md).
         using OccupancyMap.WriteScope write = _map.BeginWrite();
         IntegrationStats total = default;
         for (int i = 0; i < depths.Count; i++)

@@ -37,11 +37,13 @@ internal sealed unsafe class EndpointDeduplication
     /// </summary>
     /// <param name="points">The scan's points, world frame.</param>
     /// <param name="count">Points.</param>
+    /// <param name="origin">The sensor origin, world frame.</param>
     /// <param name="originKey">The sensor origin's voxel (the keys window is centred on it).</param>
+    /// <param name="maxRange">The integrator's maximum range, metres: finite points outside the map beyond it stay, as rays of their own.</param>
     /// <param name="maxThreads">Most threads (and chunks) to use: the integrator's MaxDegreeOfParallelism.</param>
     /// <param name="counts">The worker whose no-return and outside-the-map counters take the rejects.</param>
     /// <returns>One point per distinct endpoint voxel, in scan order (valid until the next call).</returns>
-    public ReadOnlySpan<Vector3> Run(Vector3* points, int count, VoxelKey originKey, int maxThreads, ScanWorker counts)
+    public ReadOnlySpan<Vector3> Run(Vector3* points, int count, Vector3 origin, VoxelKey originKey, float maxRange, int maxThreads, ScanWorker counts)
     {
         if (_unique.Length < count)
         {
@@ -59,7 +61,7 @@ internal sealed unsafe class EndpointDeduplication
             _chunks[c] ??= new EndpointChunk();
         }
 
-        _discretizeJob.Start(points, count, chunks, originKey);
+        _discretizeJob.Start(points, count, chunks, origin, originKey, maxRange);
         WorkerPool.Shared.Run(_discretizeJob, chunks, maxThreads);
 
         // The first chunk's voxels all stay; each later chunk keeps the voxels no earlier chunk has (lookups in the
@@ -117,6 +119,12 @@ internal sealed unsafe class EndpointDeduplication
         /// <summary>Key x of a dropped voxel: below the map's index range.</summary>
         public const int Dropped = int.MinValue;
 
+        /// <summary>
+        /// The key of a point outside the map that clears space up to the range (<see cref="RayMarkJob.ClearsToRange"/>):
+        /// below the map's index range, never in a set, so every such point stays, a ray of its own.
+        /// </summary>
+        public static readonly VoxelKey Far = new(int.MinValue + 1, 0, 0);
+
         public override void Execute(int index, int worker)
         {
             int c = 1 + (index / Parts), part = index % Parts;
@@ -144,14 +152,18 @@ internal sealed unsafe class EndpointDeduplication
         private Vector3* _points;
         private int _count;
         private int _chunks;
+        private Vector3 _origin;
         private VoxelKey _originKey;
+        private float _maxRange;
 
-        public void Start(Vector3* points, int count, int chunks, VoxelKey originKey)
+        public void Start(Vector3* points, int count, int chunks, Vector3 origin, VoxelKey originKey, float maxRange)
         {
             _points = points;
             _count = count;
             _chunks = chunks;
+            _origin = origin;
             _originKey = originKey;
+            _maxRange = maxRange;
         }
 
         public override void Execute(int index, int worker)
@@ -186,7 +198,20 @@ internal sealed unsafe class EndpointDeduplication
                     KeyKernel.Keys8(_points + i, map.InverseResolution, keys == KernelWidth.Vector512, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out Vector256<int> finite, out Vector256<int> inMap);
                     uint fin = finite.ExtractMostSignificantBits(), ok = inMap.ExtractMostSignificantBits();
                     noReturn += 8 - BitOperations.PopCount(fin);
-                    outOfMap += BitOperations.PopCount(fin & ~ok);
+                    uint far = 0;
+                    for (uint outside = fin & ~ok; outside != 0; outside &= outside - 1)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(outside);
+                        if (RayMarkJob.ClearsToRange(_points[i + lane], _origin, _maxRange))
+                        {
+                            far |= 1u << lane;
+                        }
+                        else
+                        {
+                            outOfMap++;
+                        }
+                    }
+
                     Vector256<int> px = Avx2.Blend(Avx2.PermuteVar8x32(ix, rotate), carryX, 1);
                     Vector256<int> py = Avx2.Blend(Avx2.PermuteVar8x32(iy, rotate), carryY, 1);
                     Vector256<int> pz = Avx2.Blend(Avx2.PermuteVar8x32(iz, rotate), carryZ, 1);
@@ -204,9 +229,16 @@ internal sealed unsafe class EndpointDeduplication
                         fresh &= ~chunk.Set.Present8(ix, iy, iz, inMap);
                     }
 
-                    for (; fresh != 0; fresh &= fresh - 1)
+                    for (fresh |= far; fresh != 0; fresh &= fresh - 1)
                     {
                         int lane = BitOperations.TrailingZeroCount(fresh);
+                        if ((far & (1u << lane)) != 0)
+                        {
+                            chunk.Keys[n] = FilterJob.Far;
+                            chunk.Points[n++] = _points[i + lane];
+                            continue;
+                        }
+
                         var key = new VoxelKey(ix.GetElement(lane), iy.GetElement(lane), iz.GetElement(lane));
                         if (chunk.Set.Add(key))
                         {
@@ -226,7 +258,15 @@ internal sealed unsafe class EndpointDeduplication
                 }
                 else if (!map.TryGetKey(p, out VoxelKey key))
                 {
-                    outOfMap++;
+                    if (RayMarkJob.ClearsToRange(p, _origin, _maxRange))
+                    {
+                        chunk.Keys[n] = FilterJob.Far;
+                        chunk.Points[n++] = p;
+                    }
+                    else
+                    {
+                        outOfMap++;
+                    }
                 }
                 else if (key != previous)
                 {

@@ -293,7 +293,7 @@ public sealed class PointCloudIntegrator
         {
             fixed (Vector3* p = points)
             {
-                rays = _endpoints.Run(p, points.Length, originKey, _maxDegreeOfParallelism, _workers[0]);
+                rays = _endpoints.Run(p, points.Length, sensorOrigin, originKey, MaxRange, _maxDegreeOfParallelism, _workers[0]);
             }
         }
 

@@ -117,12 +117,9 @@ internal sealed unsafe class RayMarkJob(ScanWorker[] workers, OccupancyMap map) 
 
         if (!map.TryGetKey(p, out VoxelKey endKey))
         {
-            // Outside the map's index range: beyond a finite range it still clears space up to the range, as OctoMap's
-            // insertPointCloud does (it clipped nothing when the endpoint was 1e30 m away, but 5 m when it was 1e5 m).
-            Vector3 d = p - _origin;
-            if (float.IsFinite(maxRange) && !(MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z)) <= maxRange))
+            if (ClearsToRange(p, _origin, maxRange))
             {
-                Clipped(w, Normalization.Unit(d), maxRange);
+                Clipped(w, Normalization.Unit(p - _origin), maxRange);
             }
             else
             {
@@ -133,6 +130,21 @@ internal sealed unsafe class RayMarkJob(ScanWorker[] workers, OccupancyMap map) 
         }
 
         Ray(w, p, endKey, maxRange);
+    }
+
+    /// <summary>
+    /// Whether a finite point outside the map's index range still clears space: beyond a finite range it clears up to
+    /// the range, as OctoMap's insertPointCloud does, however far it is (the discretized mode's endpoint pass keeps
+    /// such points as rays of their own by the same test).
+    /// </summary>
+    /// <param name="p">The point, world frame.</param>
+    /// <param name="origin">The sensor origin, world frame.</param>
+    /// <param name="maxRange">The integrator's maximum range, metres.</param>
+    /// <returns>True when the point lies beyond a finite range.</returns>
+    public static bool ClearsToRange(Vector3 p, Vector3 origin, float maxRange)
+    {
+        Vector3 d = p - origin;
+        return float.IsFinite(maxRange) && !(MathF.Sqrt((d.X * d.X) + (d.Y * d.Y) + (d.Z * d.Z)) <= maxRange);
     }
 
     /// <summary>A point beyond the maximum range: its ray clears space up to the range along <paramref name="unit"/> and marks no hit.</summary>
@@ -160,12 +172,7 @@ internal sealed unsafe class RayMarkJob(ScanWorker[] workers, OccupancyMap map) 
         }
         else
         {
-            w.Beyond++;
-            Vector3 clipped = _origin + (d / length * maxRange);
-            if (map.TryGetKey(clipped, out VoxelKey clippedKey))
-            {
-                w.MarkRay(_origin, clipped, _originKey, clippedKey);
-            }
+            Clipped(w, d / length, maxRange);
         }
     }
 }

@@ -21,6 +21,7 @@ internal sealed unsafe partial class ScanWorker
     // Which walk runs (the walk family's implementation): the lanes at all (AVX2), and in one 512-bit register.
     private readonly bool _lanes;
     private readonly bool _wideLanes;
+    private readonly bool _wideKeys; // the 8-ray set-up's floors: AVX-512 where the keys family runs it
 
     /// <summary>True when runs of rays are set up 8 at a time (<see cref="SetupRays8"/>): the 512-bit lanes with the 8-wide keys.</summary>
     public bool SetsUpEight { get; }
@@ -242,8 +243,8 @@ internal sealed unsafe partial class ScanWorker
         }
 
         // The grid's box (what a failed scan clears) holds every run's.
-        (_lowX, _lowY, _lowZ) = (Math.Min(_lowX, _runLowX), Math.Min(_lowY, _runLowY), Math.Min(_lowZ, _runLowZ));
-        (_highX, _highY, _highZ) = (Math.Max(_highX, _runHighX), Math.Max(_highY, _runHighY), Math.Max(_highZ, _runHighZ));
+        (_lowY, _lowZ) = (Math.Min(_lowY, _runLowY), Math.Min(_lowZ, _runLowZ));
+        (_highY, _highZ) = (Math.Max(_highY, _runHighY), Math.Max(_highZ, _runHighZ));
         _runWalked = true;
 
         _grid ??= WalkGridPool.Rent();

@@ -25,7 +25,7 @@ internal sealed unsafe partial class ScanWorker
     public uint SetupRays8(Vector3* points)
     {
         KeyKernel.Load8(points, out Vector256<float> x, out Vector256<float> y, out Vector256<float> z);
-        KeyKernel.Keys8(x, y, z, _inverseResolution, wide: true, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out _, out Vector256<int> inMap);
+        KeyKernel.Keys8(x, y, z, _inverseResolution, _wideKeys, out Vector256<int> ix, out Vector256<int> iy, out Vector256<int> iz, out _, out Vector256<int> inMap);
         // Range: the same float expression as MarkJob's (and depth images' endpoint marking).
         Vector256<float> dx = x - Vector256.Create(_rayOrigin.X), dy = y - Vector256.Create(_rayOrigin.Y), dz = z - Vector256.Create(_rayOrigin.Z);
         Vector256<float> length = Vector256.Sqrt((dx * dx) + (dy * dy) + (dz * dz));

@@ -45,7 +45,7 @@ internal sealed unsafe partial class ScanWorker
     private bool _gridInUse;
 
     private int _gridX, _gridY, _gridZ; // the origin's brick: the grid's centre
-    private int _lowX = GridSide / 2, _lowY = GridSide / 2, _lowZ = GridSide / 2, _highX = GridSide / 2, _highY = GridSide / 2, _highZ = GridSide / 2; // box of grid bricks the walks may have marked
+    private int _lowY = GridSide / 2, _lowZ = GridSide / 2, _highY = GridSide / 2, _highZ = GridSide / 2; // rows of grid bricks (y, z) the walks may have marked; RowLow/RowHigh hold each row's x range
 
     // The same box for the current run of rays, and per row of grid bricks the x range that this thread's runs'
     // boxes cover. A run's rays are consecutive points, a band of the sensor's view, and each thread walks the runs
@@ -146,7 +146,7 @@ internal sealed unsafe partial class ScanWorker
     /// <summary>An empty box of bricks to spill: the origin's brick alone.</summary>
     private void ResetBox()
     {
-        _lowX = _lowY = _lowZ = _highX = _highY = _highZ = GridSide / 2;
+        _lowY = _lowZ = _highY = _highZ = GridSide / 2;
         RowLow.AsSpan().Fill(sbyte.MaxValue);
         RowHigh.AsSpan().Fill(-1);
     }

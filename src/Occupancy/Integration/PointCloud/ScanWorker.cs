@@ -30,6 +30,7 @@ internal sealed unsafe partial class ScanWorker
         _lanes = kernels.Walk >= KernelWidth.Vector256;
         _wideLanes = kernels.Walk == KernelWidth.Vector512;
         SetsUpEight = _wideLanes && kernels.Keys != KernelWidth.Scalar;
+        _wideKeys = kernels.Keys == KernelWidth.Vector512;
     }
 
     public int[] Free = new int[4096];
