@@ -132,8 +132,7 @@ internal sealed class BrickGrid
     /// bricks a side with margins, whose cube wraps a long (it did, to a negative count that passed, and the grid was
     /// built with no cells: every later brick threw).
     /// </summary>
-    private static bool TooMany(long nx, long ny, long nz) =>
-        nx > MaxCells || ny > MaxCells || nz > MaxCells || nx * ny > MaxCells || nx * ny * nz > MaxCells;
+    private static bool TooMany(long nx, long ny, long nz) => BoxSize.Exceeds(nx, ny, nz, MaxCells);
 
     private sealed class Cells
     {

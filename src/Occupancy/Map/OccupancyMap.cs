@@ -256,9 +256,12 @@ public sealed partial class OccupancyMap
     public (VoxelKey Lo, VoxelKey Hi) KeyRangeOf(Aabb box)
     {
         double inv = InverseResolution;
-        static int Clamp(double v) => (int)Math.Clamp(v, MinVoxelIndex, MaxVoxelIndex);
-        var lo = new VoxelKey(Clamp(Math.Ceiling((box.Min.X * inv) - 0.5)), Clamp(Math.Ceiling((box.Min.Y * inv) - 0.5)), Clamp(Math.Ceiling((box.Min.Z * inv) - 0.5)));
-        var hi = new VoxelKey(Clamp(Math.Floor((box.Max.X * inv) - 0.5)), Clamp(Math.Floor((box.Max.Y * inv) - 0.5)), Clamp(Math.Floor((box.Max.Z * inv) - 0.5)));
+        // One beyond the index range on the far side, so that a box wholly outside it is empty (low above high), not
+        // the edge voxels.
+        static int Low(double v) => (int)Math.Clamp(v, MinVoxelIndex, MaxVoxelIndex + 1L);
+        static int High(double v) => (int)Math.Clamp(v, MinVoxelIndex - 1L, MaxVoxelIndex);
+        var lo = new VoxelKey(Low(Math.Ceiling((box.Min.X * inv) - 0.5)), Low(Math.Ceiling((box.Min.Y * inv) - 0.5)), Low(Math.Ceiling((box.Min.Z * inv) - 0.5)));
+        var hi = new VoxelKey(High(Math.Floor((box.Max.X * inv) - 0.5)), High(Math.Floor((box.Max.Y * inv) - 0.5)), High(Math.Floor((box.Max.Z * inv) - 0.5)));
         return (lo, hi);
     }
 

@@ -72,8 +72,7 @@ public abstract class VoxelGrid
     {
         (VoxelKey lo, VoxelKey hi) = map.KeyRangeOf(region);
         long sx = (long)hi.X - lo.X + 1, sy = (long)hi.Y - lo.Y + 1, sz = (long)hi.Z - lo.Z + 1;
-        // In this order, so that no product overflows (sides reach 2^24 voxels: their cube wraps a long).
-        if (sx <= 0 || sy <= 0 || sz <= 0 || sx > maxVoxels || sy > maxVoxels || sx * sy > maxVoxels || sx * sy * sz > maxVoxels)
+        if (sx <= 0 || sy <= 0 || sz <= 0 || BoxSize.Exceeds(sx, sy, sz, maxVoxels))
         {
             ThrowHelper.Argument(nameof(region), string.Create(CultureInfo.InvariantCulture, $"region {region} spans {Math.Max(0, sx)}x{Math.Max(0, sy)}x{Math.Max(0, sz)} voxels; it must hold between 1 and {maxVoxels} voxel centres."));
         }

@@ -77,6 +77,40 @@ public class HostileInputTests
     }
 
     [Fact]
+    public void A_region_wholly_beyond_the_index_range_holds_no_voxel()
+    {
+        // Both ends of such a box were clamped to the last index, so it held the edge voxels: ClearRegion erased them.
+        var map = new OccupancyMap(0.01);
+        var edge = new VoxelKey(OccupancyMap.MaxVoxelIndex, 0, 0);
+        map.UpdateVoxel(edge, occupied: true);
+        float beyond = (float)((OccupancyMap.MaxVoxelIndex + 100) * 0.01);
+        var region = new Aabb(new Vector3(beyond, -1, -1), new Vector3(beyond + 1, 1, 1));
+        (VoxelKey lo, VoxelKey hi) = map.KeyRangeOf(region);
+        Assert.True(lo.X > hi.X, $"{lo} .. {hi}");
+        int seen = 0;
+        foreach (VoxelInfo _ in map.EnumerateVoxelsIn(region))
+        {
+            seen++;
+        }
+
+        Assert.Equal(0, seen);
+        Assert.Equal(0, map.ClearRegion(region));
+        Assert.Equal(VoxelState.Occupied, map.GetState(edge));
+        var below = new Aabb(new Vector3(-beyond - 1, -1, -1), new Vector3(-beyond, 1, 1));
+        Assert.True(map.KeyRangeOf(below).Lo.X > map.KeyRangeOf(below).Hi.X);
+    }
+
+    [Fact]
+    public void A_collision_shape_spanning_millions_of_voxels_a_side_is_refused_by_name()
+    {
+        // 2^22 - 1 voxels a side: the voxel count, a long product of the three sides, wrapped to a negative number that
+        // passed the 2^24 check, and the query then walked its 7e19 voxels.
+        var map = new OccupancyMap(1.0);
+        var e = Assert.Throws<ArgumentException>(() => map.CheckCollision(CollisionShape.Sphere(2_097_151f), Pose3.Identity, UnknownPolicy.TreatAsOccupied));
+        Assert.Equal("shape", e.ParamName);
+    }
+
+    [Fact]
     public void An_8_bit_grey_and_alpha_png_is_not_taken_for_16_bit_depth()
     {
         // 16 bits a pixel, but two 8-bit samples: it passed the check and came back scaled by 257.
@@ -132,7 +166,32 @@ public class HostileInputTests
         }
 
         var unlimited = new OccupancyMap(0.1);
+        Assert.Equal(1, new PointCloudIntegrator(unlimited, mode: PointCloudMode.Discretized).IntegrateWorldFrame([new Vector3(1e30f, 0, 0)], origin).OutOfMap);
         Assert.Equal(1, new PointCloudIntegrator(unlimited).IntegrateWorldFrame([new Vector3(1e30f, 0, 0)], origin).OutOfMap);
         Assert.Equal(0, unlimited.CountVoxels().Known);
+    }
+
+    [Fact]
+    public void Points_outside_the_map_beyond_the_range_clear_alike_in_both_modes()
+    {
+        // 40 points in distinct voxels (so the discretized mode casts the same rays as the exact one), every third of
+        // them 1e30 m away: outside the map's index range. Enough points for the keys 8 at a time and the scalar tail.
+        var origin = new Vector3(0.05f, 0.05f, 0.05f);
+        var points = new Vector3[40];
+        for (int j = 0; j < points.Length; j++)
+        {
+            float a = j * 2 * MathF.PI / points.Length;
+            var direction = new Vector3(MathF.Cos(a), MathF.Sin(a), 0.1f);
+            points[j] = origin + (direction * (j % 3 == 0 ? 1e30f : 3f));
+        }
+
+        var exact = new OccupancyMap(0.1);
+        var discretized = new OccupancyMap(0.1);
+        IntegrationStats e = new PointCloudIntegrator(exact, 5f, PointCloudMode.Exact).IntegrateWorldFrame(points, origin);
+        IntegrationStats d = new PointCloudIntegrator(discretized, 5f, PointCloudMode.Discretized).IntegrateWorldFrame(points, origin);
+        Assert.Equal((14, 0, 26), (e.BeyondMaxRange, e.OutOfMap, e.OccupiedUpdates));
+        Assert.Equal((e.BeyondMaxRange, e.OutOfMap, e.OccupiedUpdates, e.FreeUpdates), (d.BeyondMaxRange, d.OutOfMap, d.OccupiedUpdates, d.FreeUpdates));
+        TestData.AssertSameMap(TestData.Snapshot(exact), TestData.Snapshot(discretized));
+        Assert.Equal(VoxelState.Free, discretized.GetState(origin + new Vector3(4.8f, 0, 0.48f)));
     }
 }

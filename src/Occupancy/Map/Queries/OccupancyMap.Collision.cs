@@ -35,7 +35,7 @@ public sealed partial class OccupancyMap
         Vector3 c = pose.Position;
         VoxelKey hi = default;
         if (!TryGetKey(c - new Vector3(reach), out VoxelKey lo) || !TryGetKey(c + new Vector3(reach), out hi) ||
-            ((long)(hi.X - lo.X + 1) * (hi.Y - lo.Y + 1) * (hi.Z - lo.Z + 1)) > (1 << 24))
+            BoxSize.Exceeds(hi.X - lo.X + 1, hi.Y - lo.Y + 1, hi.Z - lo.Z + 1, 1 << 24))
         {
             ThrowHelper.Argument(nameof(shape), string.Create(CultureInfo.InvariantCulture, $"a shape of bounding radius {reach} m at {c} leaves the map or spans more than 2^24 voxels."));
         }

@@ -36,7 +36,8 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Enumerates every observed voxel of the map, optionally only those in one state, brick by brick (no order is
-    /// promised). The enumerator is a struct: a foreach over it allocates nothing. Do not modify the map while enumerating.
+    /// promised). The enumerator is a struct: a foreach over it allocates nothing. Safe beside a writer on another thread: each brick is
+    /// read as it is when the enumeration reaches it (see the threads notes of <see cref="OccupancyMap"/>).
     /// </summary>
     /// <param name="state">Only free or only occupied voxels; null for both.</param>
     /// <exception cref="ArgumentException"><paramref name="state"/> is <see cref="VoxelState.Unknown"/> (unknown voxels are not stored).</exception>
@@ -48,7 +49,8 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Enumerates the observed voxels whose centres lie in a box, optionally only those in one state.
-    /// The enumerator is a struct: a foreach over it allocates nothing. Do not modify the map while enumerating.
+    /// The enumerator is a struct: a foreach over it allocates nothing. Safe beside a writer on another thread: each brick is
+    /// read as it is when the enumeration reaches it (see the threads notes of <see cref="OccupancyMap"/>).
     /// </summary>
     /// <param name="region">The box, world frame, metres.</param>
     /// <param name="state">Only free or only occupied voxels; null for both.</param>
