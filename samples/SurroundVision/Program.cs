@@ -66,8 +66,8 @@ for (int c = 0; c < rig.Cameras.Count; c++)
     if (c == 0)
     {
         ColorRenderer.Render(street, k, pose, frontRgb);
-        SaveRgb(Path.Combine(outputDir, "front-camera.png"), frontRgb, k.Width, k.Height);
-        SaveRgb(Path.Combine(outputDir, "front-stereo-depth.png"), ColorizeDepth(depth, StreetScene.MaxRange), k.Width, k.Height);
+        PngImages.SaveColor(Path.Combine(outputDir, "front-camera.png"), k.Width, k.Height, frontRgb);
+        PngImages.SaveColor(Path.Combine(outputDir, "front-stereo-depth.png"), k.Width, k.Height, ColorizeDepth(depth, StreetScene.MaxRange));
     }
 }
 
@@ -150,8 +150,6 @@ string birdsEye = Path.Combine(outputDir, "birds-eye-map-vs-truth.png");
 PngImages.SaveColor(birdsEye, width, mine.Height, both, scale: 3);
 
 Console.WriteLine($"  pictures          {Path.GetFullPath(outputDir)}: front-camera.png, front-stereo-depth.png, birds-eye-map-vs-truth.png");
-
-static void SaveRgb(string path, byte[] rgb, int w, int h) => PngImages.SaveColor(path, w, h, rgb);
 
 // Near is warm, far is cool, no return is black.
 static byte[] ColorizeDepth(float[] depth, float maxDepth)

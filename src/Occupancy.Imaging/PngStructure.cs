@@ -10,7 +10,7 @@ namespace Occupancy.Imaging;
 /// image data. The chunk walk refuses a file that is not a PNG, whose first chunk is not IHDR, whose chunks run past
 /// its end, or that does not end with IEND (a file cut after a complete data chunk decodes silently otherwise).
 /// </summary>
-internal readonly record struct PngStructure(int Width, int Height, int BitDepth, int ColorType, int Interlace, long DataBytes)
+internal readonly record struct PngStructure(int Width, int Height, int BitDepth, int ColorType, long DataBytes)
 {
     /// <summary>The most deflate can compress: 1032 bytes out for one byte in (258-byte matches in 2-bit codes).</summary>
     private const long DeflateMaxRatio = 1032;
@@ -25,7 +25,7 @@ internal readonly record struct PngStructure(int Width, int Height, int BitDepth
         }
 
         int at = Signature.Length;
-        int width = 0, height = 0, bitDepth = 0, colorType = 0, interlace = 0;
+        int width = 0, height = 0, bitDepth = 0, colorType = 0;
         long data = 0;
         bool header = false;
         while (true)
@@ -52,7 +52,7 @@ internal readonly record struct PngStructure(int Width, int Height, int BitDepth
 
                 width = BinaryPrimitives.ReadInt32BigEndian(body);
                 height = BinaryPrimitives.ReadInt32BigEndian(body[4..]);
-                (bitDepth, colorType, interlace) = (body[8], body[9], body[12]);
+                (bitDepth, colorType) = (body[8], body[9]);
                 if (width <= 0 || height <= 0)
                 {
                     throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"{path} declares {width}x{height} pixels."));
@@ -66,7 +66,7 @@ internal readonly record struct PngStructure(int Width, int Height, int BitDepth
             }
             else if (type.SequenceEqual("IEND"u8))
             {
-                return new PngStructure(width, height, bitDepth, colorType, interlace, data);
+                return new PngStructure(width, height, bitDepth, colorType, data);
             }
 
             at += 12 + (int)length;

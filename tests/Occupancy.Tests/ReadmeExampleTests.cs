@@ -51,7 +51,7 @@ public class ReadmeExampleTests
     [Fact]
     public void The_readme_shows_exactly_the_tested_example()
     {
-        string root = FindRoot();
+        string root = TestData.RepositoryRoot();
         string[] source = File.ReadAllLines(Path.Combine(root, "tests", "Occupancy.Tests", "ReadmeExampleTests.cs"));
         int begin = Array.FindIndex(source, l => l.Trim() == "// README:begin");
         int end = Array.FindIndex(source, l => l.Trim() == "// README:end");
@@ -60,16 +60,5 @@ public class ReadmeExampleTests
 
         string readme = File.ReadAllText(Path.Combine(root, "README.md")).Replace("\r\n", "\n", StringComparison.Ordinal);
         Assert.Contains("```csharp\n" + Usings + "\n" + expected + "\n```", readme, StringComparison.Ordinal);
-    }
-
-    private static string FindRoot()
-    {
-        string? dir = AppContext.BaseDirectory;
-        while (dir is not null && !File.Exists(Path.Combine(dir, "Occupancy.sln")))
-        {
-            dir = Path.GetDirectoryName(dir);
-        }
-
-        return dir ?? throw new InvalidOperationException("Occupancy.sln not found above the test binaries.");
     }
 }

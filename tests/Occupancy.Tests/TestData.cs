@@ -15,6 +15,18 @@ internal static class TestData
 
     public static float[][] RoomFrames => LazyFrames.Value;
 
+    /// <summary>The repository's root: the folder above the test binaries that holds Occupancy.sln.</summary>
+    public static string RepositoryRoot()
+    {
+        string? dir = AppContext.BaseDirectory;
+        while (dir is not null && !System.IO.File.Exists(System.IO.Path.Combine(dir, "Occupancy.sln")))
+        {
+            dir = System.IO.Path.GetDirectoryName(dir);
+        }
+
+        return dir ?? throw new InvalidOperationException("Occupancy.sln not found above " + AppContext.BaseDirectory);
+    }
+
     /// <summary>Room frame <paramref name="frame"/> back-projected to world points (returns only), as a scan to integrate.</summary>
     public static Vector3[] RoomCloud(int frame)
     {

@@ -54,7 +54,7 @@ public class DependencyTests
     [Fact]
     public void Folders_of_the_core_use_only_the_folders_below_them()
     {
-        Dictionary<(string From, string To), string> edges = FolderEdges(Path.Combine(RepositoryRoot(), "src", "Occupancy"));
+        Dictionary<(string From, string To), string> edges = FolderEdges(Path.Combine(TestData.RepositoryRoot(), "src", "Occupancy"));
         var wrong = edges.Where(e => !AllowedInCore.TryGetValue(e.Key.From, out string[]? allowed) || !allowed.Contains(e.Key.To)).ToList();
         Assert.True(wrong.Count == 0, "wrong-way references: " + string.Join("; ", wrong.Select(e => $"{e.Key.From} -> {e.Key.To} ({e.Value})")));
         Assert.Contains(("Integration", "Map"), edges.Keys); // the analysis sees references at all
@@ -114,18 +114,5 @@ public class DependencyTests
         string relative = Path.GetRelativePath(core, file);
         int slash = relative.IndexOf(Path.DirectorySeparatorChar, StringComparison.Ordinal);
         return slash < 0 ? string.Empty : relative[..slash];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Occupancy.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Occupancy.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -49,6 +49,47 @@ public class PngImagesTests
         Assert.Equal("depth", Assert.Throws<ArgumentException>(() => PngImages.SaveDepth(path, 3, 3, new ushort[8])).ParamName);
     }
 
+    [Fact]
+    public void A_well_formed_png_declaring_more_than_the_pixel_limit_is_refused_before_decoding()
+    {
+        // Chunks complete and IEND present, so only the size check stands between the header and the decoder.
+        string path = TempFile("too-many-pixels.png");
+        File.WriteAllBytes(path, Reliability.PngFiles.Encode(8193, 8192, 0, 16, new byte[1000], chunks: 1, declaredOnly: true));
+        var e = Assert.Throws<InvalidDataException>(() => PngImages.LoadDepth(path));
+        Assert.Contains($"8193x8192 pixels; at most {PngImages.MaxPixels}", e.Message, StringComparison.Ordinal);
+        File.Delete(path);
+    }
+
+    [Fact]
+    public void Colour_images_round_trip_and_enlarge_pixel_by_pixel()
+    {
+        var random = new Random(10);
+        var rgb = new byte[5 * 3 * 3];
+        random.NextBytes(rgb);
+        string path = TempFile("colour.png");
+        PngImages.SaveColor(path, 5, 3, rgb);
+        DecodedImage<byte> same = PngImages.LoadColor(path);
+        Assert.Equal((5, 3), (same.Width, same.Height));
+        Assert.Equal(rgb, same.Pixels);
+
+        PngImages.SaveColor(path, 5, 3, rgb, scale: 3);
+        DecodedImage<byte> big = PngImages.LoadColor(path);
+        Assert.Equal((15, 9), (big.Width, big.Height));
+        for (int y = 0; y < 9; y++)
+        {
+            for (int x = 0; x < 15; x++)
+            {
+                int from = 3 * (((y / 3) * 5) + (x / 3)), to = 3 * ((y * 15) + x);
+                Assert.Equal(rgb.AsSpan(from, 3).ToArray(), big.Pixels.AsSpan(to, 3).ToArray());
+            }
+        }
+
+        Assert.Equal("scale", Assert.Throws<ArgumentOutOfRangeException>(() => PngImages.SaveColor(path, 5, 3, rgb, scale: 17)).ParamName);
+        Assert.Equal("scale", Assert.Throws<ArgumentException>(() => PngImages.SaveColor(path, 513, 513, new byte[3 * 513 * 513], scale: 16)).ParamName);
+        Assert.Equal("rgb", Assert.Throws<ArgumentException>(() => PngImages.SaveColor(path, 5, 3, rgb.AsSpan(1).ToArray())).ParamName);
+        File.Delete(path);
+    }
+
     /// <summary>A PNG signature and an IHDR chunk (16-bit greyscale) for the given size, with a correct CRC, and nothing else.</summary>
     private static byte[] HugeHeader(int width, int height)
     {

@@ -28,11 +28,17 @@ public class KernelSelectionTests
         Assert.Equal(KernelSet.Widest.Projective, KernelSet.FromEnvironment("walk=scalar").Projective);
         KernelSet capped = KernelSet.FromEnvironment("all=scalar");
         Assert.All(KernelFamilies.All, f => Assert.Equal(KernelWidth.Scalar, capped[f]));
-        KernelSet later = KernelSet.FromEnvironment(" all=scalar , Projective=SCALAR, counts=scalar ");
-        Assert.Equal(KernelWidth.Scalar, later.Counts);
+        // Entries apply in order: a family named after all= keeps its own width, all= after it overrides it.
+        string widest = KernelNames.Of(KernelSet.Widest.Projective);
+        KernelSet named = KernelSet.FromEnvironment($" all=scalar , Projective={widest.ToUpperInvariant()} ");
+        Assert.Equal(KernelSet.Widest.Projective, named.Projective);
+        Assert.Equal(KernelWidth.Scalar, named.Walk);
+        Assert.Equal(KernelWidth.Scalar, KernelSet.FromEnvironment($"projective={widest},all=scalar").Projective);
         foreach (KernelFamily f in KernelFamilies.All)
         {
-            Assert.Equal(f.WidestUpTo(KernelWidth.Vector128), KernelSet.FromEnvironment("all=vector128")[f]);
+            // all=vector128 caps each family at the widest it runs of those no wider than 128 bits.
+            KernelWidth expected = f.Supported.Where(w => w is KernelWidth.Scalar or KernelWidth.Vector128).Max();
+            Assert.Equal(expected, KernelSet.FromEnvironment("all=vector128")[f]);
         }
 
         Assert.Equal(KernelSet.Widest.ToString(), KernelSet.FromEnvironment("").ToString());

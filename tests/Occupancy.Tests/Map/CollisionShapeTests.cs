@@ -81,7 +81,7 @@ public class CollisionShapeTests
     {
         var map = new OccupancyMap(0.1);
         CollisionShape sphere = CollisionShape.Sphere(0.2f);
-        Assert.True(map.CheckCollision(sphere, Pose3.Identity, UnknownPolicy.TreatAsOccupied).InCollision); // all unknown, conservative by default
+        Assert.True(map.CheckCollision(sphere, Pose3.Identity, UnknownPolicy.TreatAsOccupied).InCollision); // all unknown: in collision when unknown counts as occupied
         Assert.False(map.CheckCollision(sphere, Pose3.Identity, UnknownPolicy.TreatAsFree).InCollision);
         Assert.Equal("pose", Assert.Throws<ArgumentException>(() => map.CheckCollision(sphere, new Pose3(new Vector3(float.NaN), Quaternion.Identity), UnknownPolicy.TreatAsOccupied)).ParamName);
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => CollisionShape.Sphere(-1)).ParamName);

@@ -141,8 +141,8 @@ public class ConcurrencyTests
     public async Task Readers_beside_one_writer_see_whole_voxels_and_the_map_ends_as_a_single_threaded_build()
     {
         // One writer integrates the room's frames (depth, then point clouds) while readers query every way; every value a
-        // reader sees is one the voxel held before or after some frame (never torn), nothing crashes, and the final map
-        // equals a build on one thread.
+        // reader sees is a clamped log-odds or unknown, the known voxels a reader counts never fall (integration only adds
+        // them) nor exceed the final map's, nothing crashes, and the final map equals a build on one thread.
         int frames = Long ? 60 : 20;
         var map = new OccupancyMap(StandardRoom.Resolution);
         var depth = new DepthImageIntegrator(map, StandardRoom.MaxRange);
@@ -150,9 +150,10 @@ public class ConcurrencyTests
         Vector3[] points = RandomPoints(20_000, 7);
         (Vector3[] origins, Vector3[] directions) = Rays(500, 8);
         using var done = new CancellationTokenSource();
-        long reads = 0;
+        long reads = 0, mostKnown = 0;
         var readers = Enumerable.Range(0, 3).Select(r => Task.Run(() =>
         {
+            long lastKnown = 0;
             var states = new VoxelState[points.Length];
             var values = new float[points.Length];
             while (!done.IsCancellationRequested)
@@ -168,7 +169,9 @@ public class ConcurrencyTests
 
                 CastAll(map, origins, directions);
                 VoxelCounts counts = map.CountVoxels();
-                Assert.True(counts.Free >= 0 && counts.Occupied >= 0);
+                Assert.True(counts.Known >= lastKnown, $"known voxels fell from {lastKnown} to {counts.Known}");
+                lastKnown = counts.Known;
+                InterlockedMax(ref mostKnown, lastKnown);
                 long seen = 0;
                 foreach (VoxelInfo v in map.EnumerateVoxelsIn(new Aabb(new Vector3(-1, -1, 0), new Vector3(1, 1, 2))))
                 {
@@ -203,7 +206,81 @@ public class ConcurrencyTests
         await done.CancelAsync();
         await Task.WhenAll(readers);
         Assert.True(reads > 0);
+        Assert.InRange(mostKnown, 0, map.CountVoxels().Known);
         TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(map));
+    }
+
+    [Fact]
+    public async Task Readers_beside_removals_see_whole_voxels_and_the_map_ends_as_a_single_threaded_build()
+    {
+        // The writer clears a box (releasing whole bricks: the removal path and its slot reuse) and integrates a frame,
+        // again and again, while readers look up, cast, count and enumerate: no crash, every value a clamped log-odds
+        // or unknown, every enumerated voxel known, and the final map equals the same steps on one thread.
+        int rounds = Long ? 80 : 16;
+        OccupancyMap map = Room(4), oracle = Room(4);
+        var depth = new DepthImageIntegrator(map, StandardRoom.MaxRange);
+        var oracleDepth = new DepthImageIntegrator(oracle, StandardRoom.MaxRange) { MaxDegreeOfParallelism = 1 };
+        Vector3[] points = RandomPoints(20_000, 11);
+        (Vector3[] origins, Vector3[] directions) = Rays(300, 12);
+        var whole = new Aabb(new Vector3(-6, -6, -1), new Vector3(6, 6, 4));
+        using var done = new CancellationTokenSource();
+        long reads = 0;
+        var readers = Enumerable.Range(0, 3).Select(r => Task.Run(() =>
+        {
+            var states = new VoxelState[points.Length];
+            var values = new float[points.Length];
+            while (!done.IsCancellationRequested)
+            {
+                map.GetStates(points, states);
+                map.GetLogOdds(points, values);
+                for (int i = r; i < points.Length; i += 37)
+                {
+                    float v = map.TryGetKey(points[i], out VoxelKey key) ? map.GetLogOdds(key) : float.NaN;
+                    Assert.True(float.IsNaN(v) || (v >= map.SensorModel.ClampMinLogOdds && v <= map.SensorModel.ClampMaxLogOdds), $"torn value {v}");
+                    Assert.True(float.IsNaN(values[i]) || (values[i] >= map.SensorModel.ClampMinLogOdds && values[i] <= map.SensorModel.ClampMaxLogOdds), $"torn value {values[i]}");
+                }
+
+                CastAll(map, origins, directions);
+                _ = map.CountVoxels(); // reads every brick: must not crash beside removals
+                foreach (VoxelInfo v in map.EnumerateVoxelsIn(whole))
+                {
+                    Assert.False(float.IsNaN(v.LogOdds));
+                    Assert.Equal(v.State, v.LogOdds >= 0 ? VoxelState.Occupied : VoxelState.Free);
+                }
+
+                Interlocked.Increment(ref reads);
+            }
+        }, TestContext.Current.CancellationToken)).ToArray();
+
+        var random = new Random(13);
+        long cleared = 0;
+        for (int i = 0; i < rounds; i++)
+        {
+            var corner = new Vector3((random.NextSingle() * 8) - 5, (random.NextSingle() * 8) - 5, -0.5f);
+            var box = new Aabb(corner, corner + new Vector3(2, 2, 4));
+            int f = i % StandardRoom.FrameCount;
+            cleared += map.ClearRegion(box);
+            oracle.ClearRegion(box);
+            depth.Integrate(TestData.RoomFrames[f], StandardRoom.Intrinsics, StandardRoom.CameraPose(f));
+            oracleDepth.Integrate(TestData.RoomFrames[f], StandardRoom.Intrinsics, StandardRoom.CameraPose(f));
+        }
+
+        await done.CancelAsync();
+        await Task.WhenAll(readers);
+        Assert.True(reads > 0);
+        Assert.True(cleared > 10_000, $"only {cleared} voxels cleared: the removals were not exercised");
+        TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(map));
+    }
+
+    private static void InterlockedMax(ref long target, long value)
+    {
+        for (long seen = Volatile.Read(ref target); value > seen; seen = Volatile.Read(ref target))
+        {
+            if (Interlocked.CompareExchange(ref target, value, seen) == seen)
+            {
+                return;
+            }
+        }
     }
 
     [Fact]
