@@ -126,6 +126,31 @@ public sealed class SemanticLayer
         }
     }
 
+    /// <summary>Every labelled voxel with its packed vote (class &lt;&lt; 8 | count), for saving; takes the lock.</summary>
+    internal KeyValuePair<VoxelKey, ushort>[] SnapshotVotes()
+    {
+        lock (SyncRoot)
+        {
+            var all = new KeyValuePair<VoxelKey, ushort>[_votes.Count];
+            int n = 0;
+            foreach (KeyValuePair<VoxelKey, ushort> kv in _votes)
+            {
+                all[n++] = kv;
+            }
+
+            return all;
+        }
+    }
+
+    /// <summary>Restores one packed vote as saved; false when the voxel already holds one. For loading.</summary>
+    internal bool TryRestoreVote(VoxelKey key, ushort packed)
+    {
+        lock (SyncRoot)
+        {
+            return _votes.TryAdd(key, packed);
+        }
+    }
+
     /// <summary>Votes with a labelled point cloud: each point votes its label at the voxel it lies in.</summary>
     /// <param name="points">World points, metres; non-finite ones are skipped.</param>
     /// <param name="labels">One class per point; <see cref="SemanticClass.Unlabelled"/> casts no vote.</param>

@@ -15,8 +15,8 @@ namespace Occupancy.Tests.Architecture;
 
 /// <summary>
 /// Dependencies run one way: between packages (the core uses none of the others; each of the others uses the core and
-/// no sibling) and between the core's folders (Map uses only Geometry and Internal; Integration sits on top; nothing in
-/// the core uses Integration but the kernel report at its root).
+/// no sibling) and between the core's folders (Map uses only Geometry and Internal; Integration and Files sit on the map,
+/// side by side; nothing in the core uses Integration but the kernel report at its root).
 /// </summary>
 public class DependencyTests
 {
@@ -28,6 +28,7 @@ public class DependencyTests
         ["Map"] = ["Geometry", "Internal"],
         ["Sensors"] = ["Geometry", "Internal"],
         ["Integration"] = ["Map", "Sensors", "Geometry", "Internal"],
+        ["Files"] = ["Map", "Geometry", "Internal"],
         [""] = ["Integration", "Map", "Sensors", "Geometry", "Internal"],
     };
 

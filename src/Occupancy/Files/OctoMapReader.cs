@@ -1,0 +1,371 @@
+using System;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace Occupancy.Files;
+
+/// <summary>
+/// Reads OctoMap's .bt and .ot files into a new map, as liboctomap 1.9.7 reads them and its <c>search</c> answers them:
+/// a leaf at depth d (a pruned node) gives its value to all 8^(16 − d) voxels below it. Two passes over the bytes: the
+/// first checks the structure and sums the voxels the leaves cover (refused above a limit, before anything is
+/// allocated for them), the second fills the map brick by brick.
+/// </summary>
+internal sealed class OctoMapReader
+{
+    private const int MaxHeaderBytes = 1 << 16;
+    private readonly byte[] _data;
+    private readonly bool _binary;
+    private readonly string _format;
+    private readonly float _free, _occupied;
+    private readonly long _maxVoxels;
+    private OccupancyMap? _map;
+    private long _nodes, _voxels;
+    private int _pos;
+    private (int X, int Y, int Z) _lastBrick = (int.MinValue, 0, 0);
+    private float[]? _lastVoxels;
+
+    private OctoMapReader(byte[] data, bool binary, SensorModel model, long maxVoxels)
+    {
+        _data = data;
+        _binary = binary;
+        _format = binary ? OctoMapFormat.BinaryName : OctoMapFormat.FullName;
+        _free = model.ClampMinLogOdds;
+        _occupied = model.ClampMaxLogOdds;
+        _maxVoxels = maxVoxels;
+    }
+
+    public static OccupancyMap Read(Stream stream, bool binary, SensorModel model, long maxVoxels)
+    {
+        byte[] data = ReadAll(stream);
+        var reader = new OctoMapReader(data, binary, model, maxVoxels);
+        return reader.ReadTree(model);
+    }
+
+    private static byte[] ReadAll(Stream stream)
+    {
+        if (stream.CanSeek)
+        {
+            long left = stream.Length - stream.Position;
+            if (left > Array.MaxLength)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"An OctoMap file of {left} bytes is larger than this reader takes ({Array.MaxLength} bytes)."));
+            }
+
+            var bytes = new byte[left];
+            stream.ReadExactly(bytes);
+            return bytes;
+        }
+
+        using var copy = new MemoryStream();
+        stream.CopyTo(copy);
+        return copy.ToArray();
+    }
+
+    private OccupancyMap ReadTree(SensorModel model)
+    {
+        (double resolution, long size, string id) = ReadHeader();
+        if (!_binary && id != OctoMapFormat.TreeId)
+        {
+            throw FileErrors.At(_format, 0, $"tree type '{id}' is not supported: only OcTree (float log-odds nodes) is");
+        }
+
+        if (!(resolution >= OccupancyMap.MinResolution && resolution <= OccupancyMap.MaxResolution))
+        {
+            throw FileErrors.At(_format, 0, string.Create(CultureInfo.InvariantCulture, $"resolution {resolution} m lies outside the {OccupancyMap.MinResolution}..{OccupancyMap.MaxResolution} m this library's maps take"));
+        }
+
+        int dataStart = _pos;
+        if (size > 0)
+        {
+            // Pass 1: structure and volume only.
+            Walk();
+            if (_nodes != size)
+            {
+                throw FileErrors.At(_format, dataStart, $"the header's size is {size} nodes but the tree has {_nodes}");
+            }
+        }
+
+        var map = new OccupancyMap(resolution, model);
+        if (size > 0)
+        {
+            // Pass 2: the same walk fills the map.
+            _map = map;
+            _pos = dataStart;
+            _nodes = 0;
+            _voxels = 0;
+            Walk();
+        }
+
+        return map;
+    }
+
+    /// <summary>Parses the header lines as OctoMap's readHeader does; leaves <see cref="_pos"/> at the first data byte.</summary>
+    private (double Resolution, long Size, string Id) ReadHeader()
+    {
+        string first = _binary ? OctoMapFormat.BinaryHeader : OctoMapFormat.FullHeader;
+        int end = Array.IndexOf(_data, (byte)'\n', 0, Math.Min(_data.Length, MaxHeaderBytes));
+        string line = Encoding.ASCII.GetString(_data, 0, end < 0 ? Math.Min(_data.Length, first.Length) : end);
+        if (!line.StartsWith(first, StringComparison.Ordinal))
+        {
+            throw FileErrors.At(_format, 0, $"the first line is not \"{first}\"");
+        }
+
+        _pos = end + 1;
+        string id = string.Empty;
+        double resolution = 0;
+        long size = 0;
+        while (true)
+        {
+            (string token, int at) = NextToken();
+            if (token.Length == 0)
+            {
+                throw FileErrors.At(_format, at, "the header has no 'data' line");
+            }
+
+            if (token == "data")
+            {
+                SkipLine();
+                break;
+            }
+
+            if (token[0] == '#')
+            {
+                SkipLine();
+            }
+            else if (token == "id")
+            {
+                id = NextToken().Token;
+                if (id == "1")
+                {
+                    id = OctoMapFormat.TreeId; // files of OctoMap before 1.4
+                }
+            }
+            else if (token == "res")
+            {
+                (string value, int vat) = NextToken();
+                if (!double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out resolution))
+                {
+                    throw FileErrors.At(_format, vat, $"resolution '{value}' is not a number");
+                }
+            }
+            else if (token == "size")
+            {
+                (string value, int vat) = NextToken();
+                if (!long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out size) || size > uint.MaxValue)
+                {
+                    throw FileErrors.At(_format, vat, $"size '{value}' is not a node count");
+                }
+            }
+            else
+            {
+                SkipLine(); // OctoMap warns about an unknown keyword and skips its line
+            }
+        }
+
+        if (id.Length == 0)
+        {
+            throw FileErrors.At(_format, _pos, "the header has no 'id'");
+        }
+
+        return (resolution, size, id);
+    }
+
+    private (string Token, int At) NextToken()
+    {
+        while (_pos < _data.Length && _pos < MaxHeaderBytes && IsSpace(_data[_pos]))
+        {
+            _pos++;
+        }
+
+        int start = _pos;
+        while (_pos < _data.Length && _pos - start < 256 && !IsSpace(_data[_pos]))
+        {
+            _pos++;
+        }
+
+        if (_pos >= MaxHeaderBytes)
+        {
+            throw FileErrors.At(_format, _pos, $"the header is longer than {MaxHeaderBytes} bytes");
+        }
+
+        return (Encoding.ASCII.GetString(_data, start, _pos - start), start);
+    }
+
+    private void SkipLine()
+    {
+        while (_pos < _data.Length && _data[_pos++] != '\n')
+        {
+        }
+    }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\n' or (byte)'\v' or (byte)'\f' or (byte)'\r';
+
+    private void Walk()
+    {
+        _nodes = 1; // the root
+        if (_binary)
+        {
+            if (!WalkBinary(0, 0, 0, 0))
+            {
+                // A root without children keeps the value readBinary gives it: occupied, everywhere.
+                AddLeaf(0, 0, 0, 0, _occupied);
+            }
+        }
+        else
+        {
+            WalkFull(0, 0, 0, 0);
+        }
+    }
+
+    /// <summary>One .bt node at <paramref name="depth"/> with key corner (x, y, z); false when it has no children.</summary>
+    private bool WalkBinary(int depth, int x, int y, int z)
+    {
+        if (_pos + 2 > _data.Length)
+        {
+            throw FileErrors.At(_format, _pos, $"the tree ends inside a node at depth {depth}");
+        }
+
+        int codes = _data[_pos] | (_data[_pos + 1] << 8);
+        _pos += 2;
+        if (codes == 0)
+        {
+            return false;
+        }
+
+        int bit = OctoMapFormat.TreeDepth - 1 - depth;
+        for (int i = 0; i < 8; i++)
+        {
+            int code = (codes >> (2 * i)) & 3;
+            if (code == 0)
+            {
+                continue;
+            }
+
+            _nodes++;
+            int cx = x | ((i & 1) << bit), cy = y | (((i >> 1) & 1) << bit), cz = z | ((i >> 2) << bit);
+            if (code != 3)
+            {
+                AddLeaf(depth + 1, cx, cy, cz, code == 1 ? _free : _occupied);
+            }
+        }
+
+        for (int i = 0; i < 8; i++)
+        {
+            if (((codes >> (2 * i)) & 3) != 3)
+            {
+                continue;
+            }
+
+            if (depth + 1 == OctoMapFormat.TreeDepth)
+            {
+                throw FileErrors.At(_format, _pos - 2, "a voxel (a node at depth 16) is marked as having children");
+            }
+
+            int cx = x | ((i & 1) << bit), cy = y | (((i >> 1) & 1) << bit), cz = z | ((i >> 2) << bit);
+            if (!WalkBinary(depth + 1, cx, cy, cz))
+            {
+                // Marked inner but without children: readBinary gives it the maximum of no children, -FLT_MAX.
+                AddLeaf(depth + 1, cx, cy, cz, -float.MaxValue);
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One .ot node at <paramref name="depth"/>: its float log-odds, its child flags, its children.</summary>
+    private void WalkFull(int depth, int x, int y, int z)
+    {
+        if (_pos + 5 > _data.Length)
+        {
+            throw FileErrors.At(_format, _pos, $"the tree ends inside a node at depth {depth}");
+        }
+
+        float value = BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(_pos));
+        int mask = _data[_pos + 4];
+        _pos += 5;
+        if (mask == 0)
+        {
+            if (!float.IsFinite(value))
+            {
+                throw FileErrors.At(_format, _pos - 5, $"a leaf at depth {depth} holds a non-finite log-odds ({value})");
+            }
+
+            AddLeaf(depth, x, y, z, value);
+            return;
+        }
+
+        if (depth == OctoMapFormat.TreeDepth)
+        {
+            throw FileErrors.At(_format, _pos - 1, "a voxel (a node at depth 16) has children");
+        }
+
+        int bit = OctoMapFormat.TreeDepth - 1 - depth;
+        for (int i = 0; i < 8; i++)
+        {
+            if ((mask & (1 << i)) != 0)
+            {
+                _nodes++;
+                WalkFull(depth + 1, x | ((i & 1) << bit), y | (((i >> 1) & 1) << bit), z | ((i >> 2) << bit));
+            }
+        }
+    }
+
+    /// <summary>A leaf at <paramref name="depth"/> with OctoMap key corner (x, y, z): counted, then (pass 2) filled in.</summary>
+    private void AddLeaf(int depth, int x, int y, int z, float value)
+    {
+        int sideBits = OctoMapFormat.TreeDepth - depth;
+        long volume = 1L << (3 * sideBits);
+        _voxels += volume;
+        if (_voxels > _maxVoxels)
+        {
+            throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels (a leaf at depth {depth} alone covers {volume}); raise the voxel limit to load it"));
+        }
+
+        if (_map is null)
+        {
+            return;
+        }
+
+        int side = 1 << sideBits;
+        int vx = x - OctoMapFormat.KeyOffset, vy = y - OctoMapFormat.KeyOffset, vz = z - OctoMapFormat.KeyOffset;
+        if (side >= VoxelKey.BrickSize)
+        {
+            for (int bz = vz >> 3; bz < (vz + side) >> 3; bz++)
+            {
+                for (int by = vy >> 3; by < (vy + side) >> 3; by++)
+                {
+                    for (int bx = vx >> 3; bx < (vx + side) >> 3; bx++)
+                    {
+                        Brick(bx, by, bz).AsSpan().Fill(value);
+                    }
+                }
+            }
+
+            return;
+        }
+
+        float[] voxels = Brick(vx >> 3, vy >> 3, vz >> 3);
+        int lx = vx & 7, ly = vy & 7, lz = vz & 7;
+        for (int k = lz; k < lz + side; k++)
+        {
+            for (int j = ly; j < ly + side; j++)
+            {
+                voxels.AsSpan((k << 6) | (j << 3) | lx, side).Fill(value);
+            }
+        }
+    }
+
+    /// <summary>A brick of the map being filled; the last one is kept, since pre-order visits a brick's voxels together.</summary>
+    private float[] Brick(int bx, int by, int bz)
+    {
+        if (_lastBrick != (bx, by, bz))
+        {
+            _lastVoxels = _map!.BrickAt(_map.GetOrAddBrick(bx, by, bz));
+            _lastBrick = (bx, by, bz);
+        }
+
+        return _lastVoxels!;
+    }
+}

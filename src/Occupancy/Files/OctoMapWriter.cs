@@ -1,0 +1,271 @@
+using System;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.IO;
+using System.Text;
+
+namespace Occupancy.Files;
+
+/// <summary>
+/// Writes a map as an OctoMap octree, pre-order as OctoMap does: the bricks sorted along the Morton curve are the
+/// octree's upper 13 levels, each brick its lower 3. Nodes whose 8 children are leaves of one value collapse into one
+/// leaf (OctoMap's pruning; never the root), so the tree is OctoMap's canonical form.
+/// <list type="bullet">
+/// <item>.bt: the maximum-likelihood tree, 2 bits a child (01 free, 10 occupied, 11 inner), as <c>writeBinary</c>.</item>
+/// <item>.ot: every node's float log-odds (inner nodes the maximum of their children, as <c>updateInnerOccupancy</c>)
+/// and a byte of child flags, as <c>write</c>.</item>
+/// </list>
+/// </summary>
+internal sealed class OctoMapWriter
+{
+    private const byte None = 0, Leaf = 1, Inner = 2;
+
+    private readonly bool _binary;
+    private readonly float _threshold, _free, _occupied;
+    private (ulong Morton, float[] Voxels)[] _bricks = [];
+    private byte[] _out = new byte[1 << 16];
+    private int _length;
+
+    private OctoMapWriter(OccupancyMap map, bool binary)
+    {
+        _binary = binary;
+        _threshold = map.SensorModel.OccupiedLogOdds;
+        _free = map.SensorModel.ClampMinLogOdds;
+        _occupied = map.SensorModel.ClampMaxLogOdds;
+    }
+
+    /// <summary>Writes <paramref name="map"/> as .bt (<paramref name="binary"/>) or .ot.</summary>
+    /// <exception cref="ArgumentException">The map holds known voxels outside OctoMap's key range.</exception>
+    public static void Write(OccupancyMap map, Stream stream, bool binary)
+    {
+        var writer = new OctoMapWriter(map, binary);
+        long nodes;
+        using (OccupancyMap.WriteScope write = map.BeginWrite())
+        {
+            writer.CollectBricks(map);
+            Node root = writer._bricks.Length == 0 ? default : writer.EmitBricks(0, 0, writer._bricks.Length, true);
+            nodes = root.Nodes;
+        }
+
+        var header = new StringBuilder();
+        header.Append(binary ? OctoMapFormat.BinaryHeader : OctoMapFormat.FullHeader).Append('\n')
+            .Append(OctoMapFormat.Comment).Append('\n').Append("#\n")
+            .Append("id ").Append(OctoMapFormat.TreeId).Append('\n')
+            .Append("size ").Append(nodes.ToString(CultureInfo.InvariantCulture)).Append('\n')
+            .Append("res ").Append(FormatLikeOstream(map.Resolution)).Append('\n')
+            .Append("data\n");
+        stream.Write(Encoding.ASCII.GetBytes(header.ToString()));
+        stream.Write(writer._out.AsSpan(0, writer._length));
+    }
+
+    /// <summary>A double as C++'s default ostream prints it (%g, 6 significant digits): 0.1, 0.05, 0.123457, 1e-07.</summary>
+    internal static string FormatLikeOstream(double value)
+    {
+        string s = value.ToString("G6", CultureInfo.InvariantCulture);
+        int e = s.IndexOf('E', StringComparison.Ordinal);
+        if (e < 0)
+        {
+            return s;
+        }
+
+        // .NET writes 1E-07; C writes 1e-07 (at least two exponent digits, a sign always).
+        int exponent = int.Parse(s.AsSpan(e + 1), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+        return string.Create(CultureInfo.InvariantCulture, $"{s[..e]}e{(exponent < 0 ? '-' : '+')}{Math.Abs(exponent):00}");
+    }
+
+    /// <summary>The known bricks with their Morton codes over OctoMap's brick keys, sorted.</summary>
+    private void CollectBricks(OccupancyMap map)
+    {
+        var bricks = new (ulong, float[])[map.BrickCount];
+        int n = 0;
+        for (int slot = 0; slot < map.SlotCapacity; slot++)
+        {
+            if (!map.TryReadBrick(slot, out float[] voxels, out long packed) || !AnyKnown(voxels))
+            {
+                continue;
+            }
+
+            (int bx, int by, int bz) = VoxelKey.UnpackBrick(packed);
+            if (bx < OctoMapFormat.MinBrick || bx > OctoMapFormat.MaxBrick || by < OctoMapFormat.MinBrick || by > OctoMapFormat.MaxBrick || bz < OctoMapFormat.MinBrick || bz > OctoMapFormat.MaxBrick)
+            {
+                ThrowHelper.Argument(nameof(map), string.Create(CultureInfo.InvariantCulture, $"map holds known voxels in brick ({bx}, {by}, {bz}), outside OctoMap's 16-bit key range (voxel indices -32768..32767 an axis)."));
+            }
+
+            const int offset = OctoMapFormat.KeyOffset >> VoxelKey.BrickShift;
+            bricks[n++] = (Morton((uint)(bx + offset), (uint)(by + offset), (uint)(bz + offset)), voxels);
+        }
+
+        Array.Resize(ref bricks, n);
+        Array.Sort(bricks, static (a, b) => a.Item1.CompareTo(b.Item1));
+        _bricks = bricks;
+    }
+
+    private static bool AnyKnown(float[] voxels)
+    {
+        foreach (float v in voxels)
+        {
+            if (!float.IsNaN(v))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    /// <summary>Interleaves 13-bit brick keys: x into bit 0 of each triple, y bit 1, z bit 2 (OctoMap's child order).</summary>
+    private static ulong Morton(uint x, uint y, uint z)
+    {
+        ulong m = 0;
+        for (int b = 0; b < OctoMapFormat.BrickDepth; b++)
+        {
+            m |= ((ulong)((x >> b) & 1) << (3 * b)) | ((ulong)((y >> b) & 1) << ((3 * b) + 1)) | ((ulong)((z >> b) & 1) << ((3 * b) + 2));
+        }
+
+        return m;
+    }
+
+    /// <summary>A written node: kind, value (.bt: the clamped maximum-likelihood value), nodes in its subtree.</summary>
+    private readonly record struct Node(byte Kind, float Value, long Nodes);
+
+    /// <summary>The node at <paramref name="depth"/> (0..13) over the sorted bricks [lo, hi) that share its prefix.</summary>
+    private Node EmitBricks(int depth, int lo, int hi, bool root)
+    {
+        if (depth == OctoMapFormat.BrickDepth)
+        {
+            return EmitLocal(_bricks[lo].Voxels, depth, 0, 0, 0, root);
+        }
+
+        Span<Node> children = stackalloc Node[8];
+        int header = Reserve();
+        int shift = 3 * (OctoMapFormat.BrickDepth - 1 - depth);
+        int start = lo;
+        for (int i = 0; i < 8; i++)
+        {
+            int end = start;
+            while (end < hi && (int)((_bricks[end].Morton >> shift) & 7) == i)
+            {
+                end++;
+            }
+
+            children[i] = end > start ? EmitBricks(depth + 1, start, end, false) : default;
+            start = end;
+        }
+
+        return Finish(header, children, root);
+    }
+
+    /// <summary>The node at <paramref name="depth"/> (13..16) inside one brick, at local corner (x, y, z).</summary>
+    private Node EmitLocal(float[] voxels, int depth, int x, int y, int z, bool root)
+    {
+        if (depth == OctoMapFormat.TreeDepth)
+        {
+            float v = voxels[x | (y << 3) | (z << 6)];
+            if (float.IsNaN(v))
+            {
+                return default;
+            }
+
+            if (_binary)
+            {
+                v = v >= _threshold ? _occupied : _free;
+            }
+            else
+            {
+                WriteOtNode(v, 0);
+            }
+
+            return new Node(Leaf, v, 1);
+        }
+
+        Span<Node> children = stackalloc Node[8];
+        int header = Reserve();
+        int half = 1 << (OctoMapFormat.TreeDepth - depth - 1);
+        for (int i = 0; i < 8; i++)
+        {
+            children[i] = EmitLocal(voxels, depth + 1, x + ((i & 1) * half), y + (((i >> 1) & 1) * half), z + ((i >> 2) * half), false);
+        }
+
+        return Finish(header, children, root);
+    }
+
+    /// <summary>Room for a node's own record, filled in by <see cref="Finish"/> once its children are known.</summary>
+    private int Reserve()
+    {
+        int at = _length;
+        Ensure(_binary ? 2 : 5);
+        _length += _binary ? 2 : 5;
+        return at;
+    }
+
+    private Node Finish(int header, ReadOnlySpan<Node> children, bool root)
+    {
+        long nodes = 1;
+        bool collapsible = !root;
+        float max = -float.MaxValue;
+        int mask = 0, codes = 0;
+        for (int i = 0; i < 8; i++)
+        {
+            Node c = children[i];
+            if (c.Kind == None)
+            {
+                collapsible = false;
+                continue;
+            }
+
+            nodes += c.Nodes;
+            mask |= 1 << i;
+            max = Math.Max(max, c.Value);
+            collapsible &= c.Kind == Leaf && c.Value == children[0].Value;
+            int code = c.Kind == Inner ? 3 : c.Value >= _threshold ? 2 : 1;
+            codes |= code << (2 * i);
+        }
+
+        if (mask == 0)
+        {
+            _length = header; // nothing known below: the node does not exist
+            return default;
+        }
+
+        if (collapsible)
+        {
+            // OctoMap's pruning: the children are dropped and the node becomes a leaf holding their value.
+            _length = header;
+            if (!_binary)
+            {
+                WriteOtNode(children[0].Value, 0);
+            }
+
+            return new Node(Leaf, children[0].Value, 1);
+        }
+
+        if (_binary)
+        {
+            _out[header] = (byte)codes;
+            _out[header + 1] = (byte)(codes >> 8);
+        }
+        else
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(_out.AsSpan(header), max);
+            _out[header + 4] = (byte)mask;
+        }
+
+        return new Node(Inner, max, nodes);
+    }
+
+    private void WriteOtNode(float value, byte mask)
+    {
+        Ensure(5);
+        BinaryPrimitives.WriteSingleLittleEndian(_out.AsSpan(_length), value);
+        _out[_length + 4] = mask;
+        _length += 5;
+    }
+
+    private void Ensure(int more)
+    {
+        if (_length + more > _out.Length)
+        {
+            Array.Resize(ref _out, Math.Max(_out.Length * 2, _length + more));
+        }
+    }
+}
