@@ -18,6 +18,21 @@ public sealed class TopDownView
         Rgb = rgb;
     }
 
+    /// <summary>Most voxel columns rendered along x or y.</summary>
+    internal const int MaxSide = 8192;
+
+    /// <summary>Colour of free columns (also drawn in <see cref="MapPicture"/>'s legend).</summary>
+    internal static readonly Vector3 FreeColour = new(235, 235, 235);
+
+    /// <summary>Colour of unknown columns.</summary>
+    internal static readonly Vector3 UnknownColour = new(90, 110, 140);
+
+    /// <summary>Colour of an occupied column whose top occupied voxel is at the bottom of the height band.</summary>
+    internal static readonly Vector3 OccupiedLowColour = new(120, 0, 0);
+
+    /// <summary>Colour of an occupied column whose top occupied voxel is at the top of the height band.</summary>
+    internal static readonly Vector3 OccupiedHighColour = new(255, 220, 0);
+
     /// <summary>Image width in pixels (voxel columns along x).</summary>
     public int Width { get; }
 
@@ -37,9 +52,9 @@ public sealed class TopDownView
         VoxelKey lo = map.KeyOf(region.Min);
         VoxelKey hi = map.KeyOf(region.Max);
         int width = hi.X - lo.X + 1, height = hi.Y - lo.Y + 1;
-        if (width > 8192 || height > 8192)
+        if (width > MaxSide || height > MaxSide)
         {
-            throw new ArgumentException($"The region spans {width}x{height} voxels; at most 8192 on a side.", nameof(region));
+            throw new ArgumentException(RegionTooLarge(width, height), nameof(region));
         }
 
         var state = new byte[width * height];
@@ -70,10 +85,10 @@ public sealed class TopDownView
         {
             Vector3 c = state[i] switch
             {
-                (byte)VoxelState.Free => new Vector3(235, 235, 235),
+                (byte)VoxelState.Free => FreeColour,
                 // Occupied columns shade from dark red (low) to yellow (high) with the top occupied voxel.
-                (byte)VoxelState.Occupied => Vector3.Lerp(new Vector3(120, 0, 0), new Vector3(255, 220, 0), Math.Clamp((top[i] - zLo) / Math.Max(1f, zHi - zLo), 0f, 1f)),
-                _ => new Vector3(90, 110, 140),
+                (byte)VoxelState.Occupied => OccupiedColour(Math.Clamp((top[i] - zLo) / Math.Max(1f, zHi - zLo), 0f, 1f)),
+                _ => UnknownColour,
             };
             rgb[(3 * i) + 0] = (byte)c.X;
             rgb[(3 * i) + 1] = (byte)c.Y;
@@ -82,4 +97,10 @@ public sealed class TopDownView
 
         return new TopDownView(width, height, rgb);
     }
+
+    /// <summary>The message for a region wider or taller than <see cref="MaxSide"/> voxel columns.</summary>
+    internal static string RegionTooLarge(int width, int height) => $"The region spans {width}x{height} voxels; at most {MaxSide} on a side.";
+
+    /// <summary>The shade of an occupied column, <paramref name="t"/> from 0 (bottom of the band) to 1 (top).</summary>
+    internal static Vector3 OccupiedColour(float t) => Vector3.Lerp(OccupiedLowColour, OccupiedHighColour, t);
 }

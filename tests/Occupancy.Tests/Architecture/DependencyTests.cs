@@ -46,7 +46,7 @@ public class DependencyTests
     public void The_core_has_no_simulation_metric_or_picture_types()
     {
         string[] names = typeof(OccupancyMap).Assembly.GetTypes().Select(t => t.Name).ToArray();
-        foreach (string forbidden in new[] { "Scene", "StandardRoom", "StreetScene", "DepthRenderer", "ColorRenderer", "GroundTruth", "OccupancyMetrics", "RayIoU", "SemanticMetrics", "DisparityMetrics", "SpinningLidar", "DepthNoiseModel", "TopDownView", "Costmap2D" })
+        foreach (string forbidden in new[] { "Scene", "StandardRoom", "StreetScene", "DepthRenderer", "ColorRenderer", "GroundTruth", "OccupancyMetrics", "RayIoU", "SemanticMetrics", "DisparityMetrics", "SpinningLidar", "DepthNoiseModel", "TopDownView", "MapPicture", "BitmapFont", "Costmap2D" })
         {
             Assert.DoesNotContain(forbidden, names);
         }
