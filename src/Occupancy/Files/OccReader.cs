@@ -24,11 +24,19 @@ internal sealed class OccReader
     private OccupancyMap ReadMap(out SemanticLayer? labels)
     {
         Span<byte> h = stackalloc byte[OccFormat.HeaderBytes];
-        ReadExactly(h, "the header");
-        if (!h[..8].SequenceEqual(OccFormat.Magic))
+        int got = _stream.ReadAtLeast(h, h.Length, throwOnEndOfStream: false);
+        int compared = Math.Min(got, OccFormat.Magic.Length);
+        if (!h[..compared].SequenceEqual(OccFormat.Magic[..compared]) || got == 0)
         {
             throw FileErrors.At(OccFormat.Name, 0, "the file does not start with the .occ magic bytes (not an Occupancy map, or altered in transfer)");
         }
+
+        if (got < h.Length)
+        {
+            throw FileErrors.At(OccFormat.Name, got, $"the file ends inside the header ({got} of {h.Length} bytes)");
+        }
+
+        _offset = got;
 
         uint version = BinaryPrimitives.ReadUInt32LittleEndian(h[8..]);
         if (version != OccFormat.Version)

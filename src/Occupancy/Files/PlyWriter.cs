@@ -59,7 +59,7 @@ internal static class PlyWriter
             zMax = Math.Max(zMax, k.Z);
         }
 
-        using var output = new BufferedStream(stream, 1 << 16);
+        var output = new BufferedStream(stream, 1 << 16); // not disposed: that would close the caller's stream
         Span<byte> record = stackalloc byte[15];
         float r = (float)map.Resolution;
         foreach (VoxelKey k in voxels)
