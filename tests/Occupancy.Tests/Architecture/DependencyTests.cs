@@ -40,6 +40,9 @@ public class DependencyTests
         Assert.Equal(["Occupancy"], OccupancyReferences(typeof(Costmap2D).Assembly));
         Assert.Equal(["Occupancy"], OccupancyReferences(typeof(StandardRoom).Assembly));
         Assert.Equal(["Occupancy"], OccupancyReferences(typeof(PngImages).Assembly));
+
+        // The tool sits on top: the core for maps and files, Imaging for pictures, nothing else.
+        Assert.Equal(["Occupancy", "Occupancy.Imaging"], OccupancyReferences(typeof(Occupancy.Cli.Program).Assembly).Order());
     }
 
     [Fact]
