@@ -4,6 +4,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Occupancy.Files;
 using Occupancy.Simulation;
 
 namespace Occupancy.Race;
@@ -12,6 +13,7 @@ namespace Occupancy.Race;
 /// Our side of the race against OctoMap (see benchmarks/compare-octomap.sh):
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
+///   files SCAN.bin                       the file rows only (our side), on the exact map of the scans
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
 /// </summary>
@@ -40,12 +42,20 @@ public static class Program
             return Scaling.Run(threads);
         }
 
+        if (args.Length == 2 && args[0] == "files")
+        {
+            // The file rows alone, on the exact map of the scans (for quick iterations on the readers and writers).
+            ScanFile scans = ScanFile.Read(args[1]);
+            TimeFiles(PrepareClouds(scans, (float)scans.MaxRange, PointCloudMode.Exact, Environment.ProcessorCount)());
+            return 0;
+        }
+
         if (args.Length >= 1 && args[0] == "soak")
         {
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | scaling [THREADS...] | soak [FRAMES]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin | scaling [THREADS...] | soak [FRAMES]");
         return 2;
     }
 
@@ -199,6 +209,8 @@ public static class Program
                 rayHits += exactMap.CastRay(o, d, r, UnknownPolicy.TreatAsFree).IsHit ? 1 : 0;
             }
         }, scans.Rays.Length);
+        JsonObject files = TimeFiles(exactMap);
+        results["files"] = files;
         results["lookup_batched_ns"] = lookupNs;
         results["lookup_batched_1_thread_ns"] = lookupOneCoreNs;
         results["lookup_single_ns"] = singleNs;
@@ -221,6 +233,14 @@ public static class Program
         table.Add(("point lookup, one call each vs search (ns)", singleNs, octoLookup, "x faster", 0, true));
         table.Add(("ray cast to first occupied vs castRay (ns)", rayNs, octoRay, "x faster", 10, true));
         table.Add(("memory of the exact map vs memoryUsage() (MiB)", exactMap.MemoryBytes / 1048576.0, octoMemory / 1048576.0, "x smaller", 1, true));
+        JsonNode octoFiles = octomap["files"]!;
+        double F(JsonNode n, string key) => n[key]!.GetValue<double>();
+        table.Add((".bt write vs writeBinary, in memory (ms)", F(files, "bt_write_ms"), F(octoFiles, "bt_write_ms"), "x faster", 5, true));
+        table.Add((".bt read vs readBinary, in memory (ms)", F(files, "bt_read_ms"), F(octoFiles, "bt_read_ms"), "x faster", 5, true));
+        table.Add((".ot write vs write, in memory (ms)", F(files, "ot_write_ms"), F(octoFiles, "ot_write_ms"), "x faster", 5, true));
+        table.Add((".ot read vs read, in memory (ms)", F(files, "ot_read_ms"), F(octoFiles, "ot_read_ms"), "x faster", 5, true));
+        table.Add((".occ save vs OctoMap's lossless write (.ot) (ms)", F(files, "occ_save_ms"), F(octoFiles, "ot_write_ms"), "x faster", 0, true));
+        table.Add((".occ load vs OctoMap's lossless read (.ot) (ms)", F(files, "occ_load_ms"), F(octoFiles, "ot_read_ms"), "x faster", 0, true));
 
         var ratios = new JsonArray();
         Console.WriteLine();
@@ -231,6 +251,22 @@ public static class Program
             string verdict = target <= 0 ? "" : ratio >= target ? "met" : "MISSED";
             Console.WriteLine($"{what,-62} {ours,12:F3} {theirs,12:F3} {ratio,8:F1} {unit,-9} {(target > 0 ? $">= {target}" : ""),-6} {verdict}");
             ratios.Add(new JsonObject { ["what"] = what, ["occupancy"] = ours, ["octomap"] = theirs, ["ratio"] = ratio, ["unit"] = unit, ["target"] = target, ["met"] = target <= 0 || ratio >= target });
+        }
+
+        // Absolute targets of our own format: payload bytes a second, in memory (the format's cost) and through a file
+        // (the atomic save's flush to disk included: this machine's disk, not the format).
+        var absolute = new JsonArray();
+        Console.WriteLine();
+        foreach ((string what, string key, double target) in new[]
+        {
+            (".occ save, in memory (GB/s)", "occ_save_gb_per_s", 1.0), (".occ load, in memory (GB/s)", "occ_load_gb_per_s", 1.0),
+            (".occ save to a file, atomic, flushed to disk (GB/s)", "occ_file_save_gb_per_s", 0.0), (".occ load from a file (GB/s)", "occ_file_load_gb_per_s", 0.0),
+        })
+        {
+            double value = F(files, key);
+            string verdict = target <= 0 ? "" : value >= target ? "met" : "MISSED";
+            Console.WriteLine($"{what,-62} {value,12:F3} {"",12} {"",14} {(target > 0 ? $">= {target}" : ""),-6} {verdict}");
+            absolute.Add(new JsonObject { ["what"] = what, ["value"] = value, ["target"] = target, ["met"] = target <= 0 || value >= target });
         }
 
         Console.WriteLine();
@@ -255,6 +291,7 @@ public static class Program
             ["occupancy"] = results,
             ["octomap"] = octomap.DeepClone(),
             ["ratios"] = ratios,
+            ["absolute"] = absolute,
         };
         File.WriteAllText(outPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"\nwrote {outPath}");
@@ -343,6 +380,43 @@ public static class Program
         }
 
         return (double)same / union;
+    }
+
+    /// <summary>
+    /// Our side of the file rows, on the exact map (the one OctoMap's full insert agrees with): .bt and .ot written to and
+    /// read from memory as OctoMap's are, and .occ in memory and through a file (atomic save, flushed to disk).
+    /// </summary>
+    private static JsonObject TimeFiles(OccupancyMap map)
+    {
+        var bt = new MemoryStream();
+        OctoMapFile.WriteBinary(map, bt);
+        var ot = new MemoryStream();
+        OctoMapFile.Write(map, ot);
+        var occ = new MemoryStream();
+        OccupancyFile.Save(map, occ);
+        byte[] btBytes = bt.ToArray(), otBytes = ot.ToArray(), occBytes = occ.ToArray();
+        var sink = new MemoryStream(occBytes.Length * 2);
+        double Ms(Action action) => TimePerItem(action, 1) / 1e6;
+        double btWrite = Ms(() => { sink.SetLength(0); OctoMapFile.WriteBinary(map, sink); });
+        double btRead = Ms(() => OctoMapFile.ReadBinary(new MemoryStream(btBytes)));
+        double otWrite = Ms(() => { sink.SetLength(0); OctoMapFile.Write(map, sink); });
+        double otRead = Ms(() => OctoMapFile.Read(new MemoryStream(otBytes)));
+        double occSave = Ms(() => { sink.SetLength(0); OccupancyFile.Save(map, sink); });
+        double occLoad = Ms(() => OccupancyFile.Load(new MemoryStream(occBytes)));
+        string path = Path.Combine(Path.GetTempPath(), $"race-{Environment.ProcessId}.occ");
+        double fileSave = Ms(() => OccupancyFile.Save(map, path));
+        double fileLoad = Ms(() => OccupancyFile.Load(path));
+        File.Delete(path);
+        double GBps(double ms) => occBytes.Length / (ms / 1e3) / 1e9;
+        Console.WriteLine($"files: .bt {btBytes.Length} B, .ot {otBytes.Length} B, .occ {occBytes.Length} B; .occ in memory save {occSave:F2} ms ({GBps(occSave):F2} GB/s), load {occLoad:F2} ms ({GBps(occLoad):F2} GB/s); file save {fileSave:F2} ms, load {fileLoad:F2} ms; .bt write {btWrite:F2} ms, read {btRead:F2} ms; .ot write {otWrite:F2} ms, read {otRead:F2} ms");
+        return new JsonObject
+        {
+            ["bt_bytes"] = btBytes.Length, ["ot_bytes"] = otBytes.Length, ["occ_bytes"] = occBytes.Length,
+            ["bt_write_ms"] = btWrite, ["bt_read_ms"] = btRead, ["ot_write_ms"] = otWrite, ["ot_read_ms"] = otRead,
+            ["occ_save_ms"] = occSave, ["occ_load_ms"] = occLoad, ["occ_file_save_ms"] = fileSave, ["occ_file_load_ms"] = fileLoad,
+            ["occ_save_gb_per_s"] = GBps(occSave), ["occ_load_gb_per_s"] = GBps(occLoad),
+            ["occ_file_save_gb_per_s"] = GBps(fileSave), ["occ_file_load_gb_per_s"] = GBps(fileLoad),
+        };
     }
 
     private static double TimePerItem(Action action, int items)

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO;
@@ -16,6 +17,7 @@ internal sealed class OctoMapReader
 {
     private const int MaxHeaderBytes = 1 << 16;
     private readonly byte[] _data;
+    private readonly int _length;
     private readonly bool _binary;
     private readonly string _format;
     private readonly float _free, _occupied;
@@ -26,9 +28,10 @@ internal sealed class OctoMapReader
     private (int X, int Y, int Z) _lastBrick = (int.MinValue, 0, 0);
     private float[]? _lastVoxels;
 
-    private OctoMapReader(byte[] data, bool binary, SensorModel model, long maxVoxels)
+    private OctoMapReader(byte[] data, int length, bool binary, SensorModel model, long maxVoxels)
     {
         _data = data;
+        _length = length;
         _binary = binary;
         _format = binary ? OctoMapFormat.BinaryName : OctoMapFormat.FullName;
         _free = model.ClampMinLogOdds;
@@ -38,12 +41,20 @@ internal sealed class OctoMapReader
 
     public static OccupancyMap Read(Stream stream, bool binary, SensorModel model, long maxVoxels)
     {
-        byte[] data = ReadAll(stream);
-        var reader = new OctoMapReader(data, binary, model, maxVoxels);
-        return reader.ReadTree(model);
+        (byte[] data, int length) = ReadAll(stream);
+        try
+        {
+            var reader = new OctoMapReader(data, length, binary, model, maxVoxels);
+            return reader.ReadTree(model);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(data);
+        }
     }
 
-    private static byte[] ReadAll(Stream stream)
+    /// <summary>The rest of the stream in a pooled buffer (a fresh multi-megabyte array a read would cost a full GC).</summary>
+    private static (byte[] Data, int Length) ReadAll(Stream stream)
     {
         if (stream.CanSeek)
         {
@@ -53,14 +64,33 @@ internal sealed class OctoMapReader
                 throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"An OctoMap file of {left} bytes is larger than this reader takes ({Array.MaxLength} bytes)."));
             }
 
-            var bytes = new byte[left];
-            stream.ReadExactly(bytes);
-            return bytes;
+            byte[] bytes = ArrayPool<byte>.Shared.Rent((int)Math.Max(left, 1));
+            stream.ReadExactly(bytes, 0, (int)left);
+            return (bytes, (int)left);
         }
 
-        using var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        return copy.ToArray();
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        int length = 0;
+        int read;
+        while ((read = stream.Read(buffer, length, buffer.Length - length)) > 0)
+        {
+            length += read;
+            if (length == buffer.Length)
+            {
+                if (length == Array.MaxLength)
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"An OctoMap file of more than {Array.MaxLength} bytes is larger than this reader takes."));
+                }
+
+                byte[] grown = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)length * 2, Array.MaxLength));
+                buffer.AsSpan(0, length).CopyTo(grown);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = grown;
+            }
+        }
+
+        return (buffer, length);
     }
 
     private OccupancyMap ReadTree(SensorModel model)
@@ -105,8 +135,8 @@ internal sealed class OctoMapReader
     private (double Resolution, long Size, string Id) ReadHeader()
     {
         string first = _binary ? OctoMapFormat.BinaryHeader : OctoMapFormat.FullHeader;
-        int end = Array.IndexOf(_data, (byte)'\n', 0, Math.Min(_data.Length, MaxHeaderBytes));
-        string line = Encoding.ASCII.GetString(_data, 0, end < 0 ? Math.Min(_data.Length, first.Length) : end);
+        int end = Array.IndexOf(_data, (byte)'\n', 0, Math.Min(_length, MaxHeaderBytes));
+        string line = Encoding.ASCII.GetString(_data, 0, end < 0 ? Math.Min(_length, first.Length) : end);
         if (!line.StartsWith(first, StringComparison.Ordinal))
         {
             throw FileErrors.At(_format, 0, $"the first line is not \"{first}\"");
@@ -174,13 +204,13 @@ internal sealed class OctoMapReader
 
     private (string Token, int At) NextToken()
     {
-        while (_pos < _data.Length && _pos < MaxHeaderBytes && IsSpace(_data[_pos]))
+        while (_pos < _length && _pos < MaxHeaderBytes && IsSpace(_data[_pos]))
         {
             _pos++;
         }
 
         int start = _pos;
-        while (_pos < _data.Length && _pos - start < 256 && !IsSpace(_data[_pos]))
+        while (_pos < _length && _pos - start < 256 && !IsSpace(_data[_pos]))
         {
             _pos++;
         }
@@ -195,7 +225,7 @@ internal sealed class OctoMapReader
 
     private void SkipLine()
     {
-        while (_pos < _data.Length && _data[_pos++] != '\n')
+        while (_pos < _length && _data[_pos++] != '\n')
         {
         }
     }
@@ -222,7 +252,7 @@ internal sealed class OctoMapReader
     /// <summary>One .bt node at <paramref name="depth"/> with key corner (x, y, z); false when it has no children.</summary>
     private bool WalkBinary(int depth, int x, int y, int z)
     {
-        if (_pos + 2 > _data.Length)
+        if (_pos + 2 > _length)
         {
             throw FileErrors.At(_format, _pos, $"the tree ends inside a node at depth {depth}");
         }
@@ -232,6 +262,12 @@ internal sealed class OctoMapReader
         if (codes == 0)
         {
             return false;
+        }
+
+        if (depth == OctoMapFormat.TreeDepth - 1)
+        {
+            VoxelsBinary(codes, x, y, z);
+            return true;
         }
 
         int bit = OctoMapFormat.TreeDepth - 1 - depth;
@@ -274,10 +310,41 @@ internal sealed class OctoMapReader
         return true;
     }
 
+    /// <summary>The voxel children (depth 16) of a .bt node at depth 15 with key corner (x, y, z), in one pass.</summary>
+    private void VoxelsBinary(int codes, int x, int y, int z)
+    {
+        float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
+        for (int i = 0; i < 8; i++)
+        {
+            int code = (codes >> (2 * i)) & 3;
+            if (code == 0)
+            {
+                continue;
+            }
+
+            if (code == 3)
+            {
+                throw FileErrors.At(_format, _pos - 2, "a voxel (a node at depth 16) is marked as having children");
+            }
+
+            _nodes++;
+            if (++_voxels > _maxVoxels)
+            {
+                throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels; raise the voxel limit to load it"));
+            }
+
+            if (voxels is not null)
+            {
+                voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = code == 1 ? _free : _occupied;
+            }
+        }
+    }
+
     /// <summary>One .ot node at <paramref name="depth"/>: its float log-odds, its child flags, its children.</summary>
     private void WalkFull(int depth, int x, int y, int z)
     {
-        if (_pos + 5 > _data.Length)
+        if (_pos + 5 > _length)
         {
             throw FileErrors.At(_format, _pos, $"the tree ends inside a node at depth {depth}");
         }
@@ -301,6 +368,12 @@ internal sealed class OctoMapReader
             throw FileErrors.At(_format, _pos - 1, "a voxel (a node at depth 16) has children");
         }
 
+        if (depth == OctoMapFormat.TreeDepth - 1)
+        {
+            VoxelsFull(mask, x, y, z);
+            return;
+        }
+
         int bit = OctoMapFormat.TreeDepth - 1 - depth;
         for (int i = 0; i < 8; i++)
         {
@@ -308,6 +381,50 @@ internal sealed class OctoMapReader
             {
                 _nodes++;
                 WalkFull(depth + 1, x | ((i & 1) << bit), y | (((i >> 1) & 1) << bit), z | ((i >> 2) << bit));
+            }
+        }
+    }
+
+    /// <summary>The voxel children (depth 16) of a .ot node at depth 15 with key corner (x, y, z), in one pass.</summary>
+    private void VoxelsFull(int mask, int x, int y, int z)
+    {
+        int count = System.Numerics.BitOperations.PopCount((uint)mask);
+        if (_pos + (5 * count) > _length)
+        {
+            throw FileErrors.At(_format, _pos, "the tree ends inside a voxel");
+        }
+
+        _nodes += count;
+        _voxels += count;
+        if (_voxels > _maxVoxels)
+        {
+            throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels; raise the voxel limit to load it"));
+        }
+
+        float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
+        for (int i = 0; i < 8; i++)
+        {
+            if ((mask & (1 << i)) == 0)
+            {
+                continue;
+            }
+
+            float value = BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(_pos));
+            if (_data[_pos + 4] != 0)
+            {
+                throw FileErrors.At(_format, _pos + 4, "a voxel (a node at depth 16) has children");
+            }
+
+            if (!float.IsFinite(value))
+            {
+                throw FileErrors.At(_format, _pos, $"a leaf at depth 16 holds a non-finite log-odds ({value})");
+            }
+
+            _pos += 5;
+            if (voxels is not null)
+            {
+                voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = value;
             }
         }
     }

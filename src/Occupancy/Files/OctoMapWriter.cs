@@ -1,6 +1,9 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.IO;
 using System.Text;
 
@@ -16,6 +19,7 @@ namespace Occupancy.Files;
 /// and a byte of child flags, as <c>write</c>.</item>
 /// </list>
 /// </summary>
+[SkipLocalsInit]
 internal sealed class OctoMapWriter
 {
     private const byte None = 0, Leaf = 1, Inner = 2;
@@ -23,7 +27,7 @@ internal sealed class OctoMapWriter
     private readonly bool _binary;
     private readonly float _threshold, _free, _occupied;
     private (ulong Morton, float[] Voxels)[] _bricks = [];
-    private byte[] _out = new byte[1 << 16];
+    private byte[] _out = ArrayPool<byte>.Shared.Rent(1 << 16); // pooled: a fresh multi-megabyte buffer a write would cost a full GC
     private int _length;
 
     private OctoMapWriter(OccupancyMap map, bool binary)
@@ -40,13 +44,25 @@ internal sealed class OctoMapWriter
     {
         var writer = new OctoMapWriter(map, binary);
         long nodes;
-        using (OccupancyMap.WriteScope write = map.BeginWrite())
+        try
         {
-            writer.CollectBricks(map);
-            Node root = writer._bricks.Length == 0 ? default : writer.EmitBricks(0, 0, writer._bricks.Length, true);
-            nodes = root.Nodes;
-        }
+            using (OccupancyMap.WriteScope write = map.BeginWrite())
+            {
+                writer.CollectBricks(map);
+                Node root = writer._bricks.Length == 0 ? default : writer.EmitBricks(0, 0, writer._bricks.Length, true);
+                nodes = root.Nodes;
+            }
 
+            WriteHeaderAndBody(map, stream, binary, writer, nodes);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(writer._out);
+        }
+    }
+
+    private static void WriteHeaderAndBody(OccupancyMap map, Stream stream, bool binary, OctoMapWriter writer, long nodes)
+    {
         var header = new StringBuilder();
         header.Append(binary ? OctoMapFormat.BinaryHeader : OctoMapFormat.FullHeader).Append('\n')
             .Append(OctoMapFormat.Comment).Append('\n').Append("#\n")
@@ -155,27 +171,12 @@ internal sealed class OctoMapWriter
         return Finish(header, children, root);
     }
 
-    /// <summary>The node at <paramref name="depth"/> (13..16) inside one brick, at local corner (x, y, z).</summary>
+    /// <summary>The node at <paramref name="depth"/> (13..15) inside one brick, at local corner (x, y, z).</summary>
     private Node EmitLocal(float[] voxels, int depth, int x, int y, int z, bool root)
     {
-        if (depth == OctoMapFormat.TreeDepth)
+        if (depth == OctoMapFormat.TreeDepth - 1)
         {
-            float v = voxels[x | (y << 3) | (z << 6)];
-            if (float.IsNaN(v))
-            {
-                return default;
-            }
-
-            if (_binary)
-            {
-                v = v >= _threshold ? _occupied : _free;
-            }
-            else
-            {
-                WriteOtNode(v, 0);
-            }
-
-            return new Node(Leaf, v, 1);
+            return EmitVoxels(voxels, x | (y << 3) | (z << 6), root);
         }
 
         Span<Node> children = stackalloc Node[8];
@@ -187,6 +188,71 @@ internal sealed class OctoMapWriter
         }
 
         return Finish(header, children, root);
+    }
+
+    /// <summary>A node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>) and its 8 voxels, in one pass.</summary>
+    private Node EmitVoxels(float[] voxels, int corner, bool root)
+    {
+        // Children in OctoMap's order: x is bit 0 of the child index, y bit 1, z bit 2.
+        float v0 = voxels[corner], v1 = voxels[corner + 1], v2 = voxels[corner + 8], v3 = voxels[corner + 9];
+        float v4 = voxels[corner + 64], v5 = voxels[corner + 65], v6 = voxels[corner + 72], v7 = voxels[corner + 73];
+        ReadOnlySpan<float> v = [v0, v1, v2, v3, v4, v5, v6, v7];
+        int mask = 0, codes = 0, occupied = 0;
+        float max = -float.MaxValue;
+        for (int i = 0; i < 8; i++)
+        {
+            float value = v[i];
+            if (float.IsNaN(value))
+            {
+                continue;
+            }
+
+            mask |= 1 << i;
+            bool occ = value >= _threshold;
+            occupied += occ ? 1 : 0;
+            codes |= (occ ? 2 : 1) << (2 * i);
+            max = Math.Max(max, _binary ? (occ ? _occupied : _free) : value);
+        }
+
+        if (mask == 0)
+        {
+            return default;
+        }
+
+        bool collapsible = !root && mask == 0xFF && (_binary ? occupied is 0 or 8 : v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7);
+        if (collapsible)
+        {
+            float leaf = _binary ? (occupied == 8 ? _occupied : _free) : v0;
+            if (!_binary)
+            {
+                WriteOtNode(leaf, 0);
+            }
+
+            return new Node(Leaf, leaf, 1);
+        }
+
+        int count = BitOperations.PopCount((uint)mask);
+        if (_binary)
+        {
+            Ensure(2);
+            _out[_length] = (byte)codes;
+            _out[_length + 1] = (byte)(codes >> 8);
+            _length += 2;
+        }
+        else
+        {
+            Ensure(5 * (count + 1));
+            WriteOtNode(max, (byte)mask);
+            for (int i = 0; i < 8; i++)
+            {
+                if ((mask & (1 << i)) != 0)
+                {
+                    WriteOtNode(v[i], 0);
+                }
+            }
+        }
+
+        return new Node(Inner, max, 1 + count);
     }
 
     /// <summary>Room for a node's own record, filled in by <see cref="Finish"/> once its children are known.</summary>
@@ -265,7 +331,10 @@ internal sealed class OctoMapWriter
     {
         if (_length + more > _out.Length)
         {
-            Array.Resize(ref _out, Math.Max(_out.Length * 2, _length + more));
+            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(_out.Length * 2, _length + more));
+            _out.AsSpan(0, _length).CopyTo(grown);
+            ArrayPool<byte>.Shared.Return(_out);
+            _out = grown;
         }
     }
 }
