@@ -13,7 +13,7 @@ namespace Occupancy.Race;
 /// Our side of the race against OctoMap (see benchmarks/compare-octomap.sh):
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
-///   files SCAN.bin                       the file rows only (our side), on the exact map of the scans
+///   files SCAN.bin [MAP]                 the file rows only (our side), on the exact map of the scans; saves it
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
 /// </summary>
@@ -42,11 +42,25 @@ public static class Program
             return Scaling.Run(threads);
         }
 
-        if (args.Length == 2 && args[0] == "files")
+        if (args.Length is 2 or 3 && args[0] == "files")
         {
-            // The file rows alone, on the exact map of the scans (for quick iterations on the readers and writers).
+            // The file rows alone, on the exact map of the scans (for quick iterations on the readers and writers);
+            // with a third argument, the map is also saved there (.occ, .bt or .ot).
             ScanFile scans = ScanFile.Read(args[1]);
-            TimeFiles(PrepareClouds(scans, (float)scans.MaxRange, PointCloudMode.Exact, Environment.ProcessorCount)());
+            OccupancyMap map = PrepareClouds(scans, (float)scans.MaxRange, PointCloudMode.Exact, Environment.ProcessorCount)();
+            TimeFiles(map);
+            if (args.Length == 3)
+            {
+                if (args[2].EndsWith(".occ", StringComparison.OrdinalIgnoreCase))
+                {
+                    OccupancyFile.Save(map, args[2]);
+                }
+                else
+                {
+                    OctoMapFile.Save(map, args[2]);
+                }
+            }
+
             return 0;
         }
 
@@ -55,7 +69,7 @@ public static class Program
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin | scaling [THREADS...] | soak [FRAMES]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES]");
         return 2;
     }
 
@@ -253,13 +267,15 @@ public static class Program
             ratios.Add(new JsonObject { ["what"] = what, ["occupancy"] = ours, ["octomap"] = theirs, ["ratio"] = ratio, ["unit"] = unit, ["target"] = target, ["met"] = target <= 0 || ratio >= target });
         }
 
-        // Absolute targets of our own format: payload bytes a second, in memory (the format's cost) and through a file
-        // (the atomic save's flush to disk included: this machine's disk, not the format).
+        // Absolute targets of our own format: payload bytes (the map's bytes before compression) a second, in memory
+        // (the format's cost, LZ4 by default) and through a file (the atomic save's flush to disk included: this
+        // machine's disk, not the format).
         var absolute = new JsonArray();
         Console.WriteLine();
         foreach ((string what, string key, double target) in new[]
         {
             (".occ save, in memory (GB/s)", "occ_save_gb_per_s", 1.0), (".occ load, in memory (GB/s)", "occ_load_gb_per_s", 1.0),
+            (".occ save, uncompressed, in memory (GB/s)", "occ_uncompressed_save_gb_per_s", 0.0), (".occ load, uncompressed, in memory (GB/s)", "occ_uncompressed_load_gb_per_s", 0.0),
             (".occ save to a file, atomic, flushed to disk (GB/s)", "occ_file_save_gb_per_s", 0.0), (".occ load from a file (GB/s)", "occ_file_load_gb_per_s", 0.0),
         })
         {
@@ -394,7 +410,9 @@ public static class Program
         OctoMapFile.Write(map, ot);
         var occ = new MemoryStream();
         OccupancyFile.Save(map, occ);
-        byte[] btBytes = bt.ToArray(), otBytes = ot.ToArray(), occBytes = occ.ToArray();
+        var plain = new MemoryStream();
+        OccupancyFile.Save(map, plain, null, OccupancyCompression.None);
+        byte[] btBytes = bt.ToArray(), otBytes = ot.ToArray(), occBytes = occ.ToArray(), plainBytes = plain.ToArray();
         var sink = new MemoryStream(occBytes.Length * 2);
         double Ms(Action action) => TimePerItem(action, 1) / 1e6;
         double btWrite = Ms(() => { sink.SetLength(0); OctoMapFile.WriteBinary(map, sink); });
@@ -403,15 +421,20 @@ public static class Program
         double otRead = Ms(() => OctoMapFile.Read(new MemoryStream(otBytes)));
         double occSave = Ms(() => { sink.SetLength(0); OccupancyFile.Save(map, sink); });
         double occLoad = Ms(() => OccupancyFile.Load(new MemoryStream(occBytes)));
+        double plainSave = Ms(() => { sink.SetLength(0); OccupancyFile.Save(map, sink, null, OccupancyCompression.None); });
+        double plainLoad = Ms(() => OccupancyFile.Load(new MemoryStream(plainBytes)));
         string path = Path.Combine(Path.GetTempPath(), $"race-{Environment.ProcessId}.occ");
         double fileSave = Ms(() => OccupancyFile.Save(map, path));
         double fileLoad = Ms(() => OccupancyFile.Load(path));
         File.Delete(path);
-        double GBps(double ms) => occBytes.Length / (ms / 1e3) / 1e9;
-        Console.WriteLine($"files: .bt {btBytes.Length} B, .ot {otBytes.Length} B, .occ {occBytes.Length} B; .occ in memory save {occSave:F2} ms ({GBps(occSave):F2} GB/s), load {occLoad:F2} ms ({GBps(occLoad):F2} GB/s); file save {fileSave:F2} ms, load {fileLoad:F2} ms; .bt write {btWrite:F2} ms, read {btRead:F2} ms; .ot write {otWrite:F2} ms, read {otRead:F2} ms");
+        // Payload: the map's bytes as the format holds them before compression (the uncompressed file's size).
+        double GBps(double ms) => plainBytes.Length / (ms / 1e3) / 1e9;
+        Console.WriteLine($"files: .bt {btBytes.Length} B, .ot {otBytes.Length} B, .occ {occBytes.Length} B (LZ4; {plainBytes.Length} B as is); .occ in memory save {occSave:F2} ms ({GBps(occSave):F2} GB/s), load {occLoad:F2} ms ({GBps(occLoad):F2} GB/s); uncompressed save {plainSave:F2} ms, load {plainLoad:F2} ms; file save {fileSave:F2} ms, load {fileLoad:F2} ms; .bt write {btWrite:F2} ms, read {btRead:F2} ms; .ot write {otWrite:F2} ms, read {otRead:F2} ms");
         return new JsonObject
         {
-            ["bt_bytes"] = btBytes.Length, ["ot_bytes"] = otBytes.Length, ["occ_bytes"] = occBytes.Length,
+            ["bt_bytes"] = btBytes.Length, ["ot_bytes"] = otBytes.Length, ["occ_bytes"] = occBytes.Length, ["occ_payload_bytes"] = plainBytes.Length,
+            ["occ_uncompressed_save_ms"] = plainSave, ["occ_uncompressed_load_ms"] = plainLoad,
+            ["occ_uncompressed_save_gb_per_s"] = GBps(plainSave), ["occ_uncompressed_load_gb_per_s"] = GBps(plainLoad),
             ["bt_write_ms"] = btWrite, ["bt_read_ms"] = btRead, ["ot_write_ms"] = otWrite, ["ot_read_ms"] = otRead,
             ["occ_save_ms"] = occSave, ["occ_load_ms"] = occLoad, ["occ_file_save_ms"] = fileSave, ["occ_file_load_ms"] = fileLoad,
             ["occ_save_gb_per_s"] = GBps(occSave), ["occ_load_gb_per_s"] = GBps(occLoad),

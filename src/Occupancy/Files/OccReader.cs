@@ -3,6 +3,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.IO;
 using System.IO.Hashing;
+using K4os.Compression.LZ4;
 
 namespace Occupancy.Files;
 
@@ -87,8 +88,11 @@ internal sealed class OccReader
             throw FileErrors.At(OccFormat.Name, 72, $"brick count {brickCount} or label count {labelCount} is impossible");
         }
 
-        // No declared count may promise more than the stream holds: checked before anything is allocated.
-        long minimum = (brickCount * BrickCodec.RecordBytes) + (labelCount * OccFormat.LabelBytes) + OccFormat.ChunkHeaderBytes;
+        // No declared count may promise more than the stream holds: checked before anything is allocated. An LZ4 block
+        // holds at most 255 bytes a byte, and every chunk has its header.
+        long rawBytes = (brickCount * BrickCodec.RecordBytes) + (labelCount * OccFormat.LabelBytes);
+        long chunks = ((brickCount + OccFormat.BricksPerChunk - 1) / OccFormat.BricksPerChunk) + ((labelCount + OccFormat.LabelsPerChunk - 1) / OccFormat.LabelsPerChunk) + 1;
+        long minimum = (rawBytes / 255) + (chunks * OccFormat.ChunkHeaderBytes);
         if (brickCount > int.MaxValue / 4 || labelCount > int.MaxValue || (_stream.CanSeek && minimum > _stream.Length - _stream.Position))
         {
             throw FileErrors.At(OccFormat.Name, 72, $"the header declares {brickCount} bricks and {labelCount} labels, more than the {(_stream.CanSeek ? _stream.Length - _stream.Position : 0)} bytes that follow can hold");
@@ -98,6 +102,7 @@ internal sealed class OccReader
         SemanticLayer? layer = hasLabels ? new SemanticLayer(map) : null;
         long bricksRead = 0, labelsRead = 0;
         byte[] buffer = ArrayPool<byte>.Shared.Rent(OccFormat.ChunkHeaderBytes + OccFormat.MaxPayloadBytes);
+        byte[]? raw = null;
         try
         {
             while (true)
@@ -108,7 +113,7 @@ internal sealed class OccReader
                 uint kind = BinaryPrimitives.ReadUInt32LittleEndian(c[8..]);
                 uint count = BinaryPrimitives.ReadUInt32LittleEndian(c[12..]);
                 uint size = BinaryPrimitives.ReadUInt32LittleEndian(c[16..]);
-                uint reserved = BinaryPrimitives.ReadUInt32LittleEndian(c[20..]);
+                uint codec = BinaryPrimitives.ReadUInt32LittleEndian(c[20..]);
                 (int itemBytes, int maxItems) = kind switch
                 {
                     OccFormat.KindBricks => (BrickCodec.RecordBytes, OccFormat.BricksPerChunk),
@@ -116,9 +121,16 @@ internal sealed class OccReader
                     OccFormat.KindEnd => (0, 0),
                     _ => throw FileErrors.At(OccFormat.Name, chunkOffset + 8, $"unknown chunk kind {kind}"),
                 };
-                if (count > maxItems || size != count * (uint)itemBytes || reserved != 0 || (kind == OccFormat.KindLabels && !hasLabels))
+                uint rawSize = count * (uint)itemBytes;
+                bool sizeFits = codec switch
                 {
-                    throw FileErrors.At(OccFormat.Name, chunkOffset + 12, $"a chunk of kind {kind} declares {count} items in {size} bytes (reserved {reserved}); items are {itemBytes} bytes, at most {maxItems} a chunk");
+                    OccFormat.CodecNone => size == rawSize,
+                    OccFormat.CodecLz4 => size > 0 && size < rawSize,
+                    _ => false,
+                };
+                if (count > maxItems || !sizeFits || (kind == OccFormat.KindLabels && !hasLabels))
+                {
+                    throw FileErrors.At(OccFormat.Name, chunkOffset + 12, $"a chunk of kind {kind} declares {count} items stored in {size} bytes with codec {codec}; items are {itemBytes} bytes, at most {maxItems} a chunk, stored as is (codec 0) or smaller as LZ4 (codec 1)");
                 }
 
                 Span<byte> payload = buffer.AsSpan(OccFormat.ChunkHeaderBytes, (int)size);
@@ -127,6 +139,19 @@ internal sealed class OccReader
                 if (sum != XxHash3.HashToUInt64(buffer.AsSpan(8, OccFormat.ChunkHeaderBytes - 8 + (int)size)))
                 {
                     throw FileErrors.At(OccFormat.Name, chunkOffset, $"the checksum of the chunk of kind {kind} does not match (the chunk is damaged)");
+                }
+
+                if (codec == OccFormat.CodecLz4)
+                {
+                    // The checksum held, so these are the writer's bytes; the decoder still checks every bound.
+                    raw ??= ArrayPool<byte>.Shared.Rent(OccFormat.MaxPayloadBytes);
+                    int decoded = LZ4Codec.Decode(payload, raw.AsSpan(0, (int)rawSize));
+                    if (decoded != rawSize)
+                    {
+                        throw FileErrors.At(OccFormat.Name, chunkOffset + OccFormat.ChunkHeaderBytes, $"the LZ4 block of the chunk of kind {kind} does not decode to its {rawSize} bytes");
+                    }
+
+                    payload = raw.AsSpan(0, (int)rawSize);
                 }
 
                 long payloadOffset = chunkOffset + OccFormat.ChunkHeaderBytes;
@@ -165,6 +190,10 @@ internal sealed class OccReader
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (raw is not null)
+            {
+                ArrayPool<byte>.Shared.Return(raw);
+            }
         }
 
         labels = layer;

@@ -4,15 +4,17 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.IO;
 using System.IO.Hashing;
+using K4os.Compression.LZ4;
 
 namespace Occupancy.Files;
 
 /// <summary>Writes a map (and its semantic layer) in the .occ format, chunk by chunk from one pooled buffer.</summary>
 internal static class OccWriter
 {
-    public static void Write(Stream stream, OccupancyMap map, SemanticLayer? labels)
+    public static void Write(Stream stream, OccupancyMap map, SemanticLayer? labels, OccupancyCompression compression)
     {
         byte[] buffer = ArrayPool<byte>.Shared.Rent(OccFormat.ChunkHeaderBytes + OccFormat.MaxPayloadBytes);
+        byte[]? compressed = compression == OccupancyCompression.Lz4 ? ArrayPool<byte>.Shared.Rent(OccFormat.ChunkHeaderBytes + LZ4Codec.MaximumOutputSize(OccFormat.MaxPayloadBytes)) : null;
         try
         {
             // Writers wait while the map is copied out, so the file holds one state of it; readers go on.
@@ -33,14 +35,14 @@ internal static class OccWriter
                 BrickCodec.Write(buffer.AsSpan(OccFormat.ChunkHeaderBytes + (inChunk * BrickCodec.RecordBytes)), bx, by, bz, voxels);
                 if (++inChunk == OccFormat.BricksPerChunk)
                 {
-                    WriteChunk(stream, buffer, OccFormat.KindBricks, inChunk, inChunk * BrickCodec.RecordBytes);
+                    WriteChunk(stream, buffer, compressed, OccFormat.KindBricks, inChunk, inChunk * BrickCodec.RecordBytes);
                     inChunk = 0;
                 }
             }
 
             if (inChunk > 0)
             {
-                WriteChunk(stream, buffer, OccFormat.KindBricks, inChunk, inChunk * BrickCodec.RecordBytes);
+                WriteChunk(stream, buffer, compressed, OccFormat.KindBricks, inChunk, inChunk * BrickCodec.RecordBytes);
             }
 
             for (int start = 0; start < votes.Length; start += OccFormat.LabelsPerChunk)
@@ -57,14 +59,18 @@ internal static class OccWriter
                     BinaryPrimitives.WriteUInt16LittleEndian(rec[12..], vote);
                 }
 
-                WriteChunk(stream, buffer, OccFormat.KindLabels, n, n * OccFormat.LabelBytes);
+                WriteChunk(stream, buffer, compressed, OccFormat.KindLabels, n, n * OccFormat.LabelBytes);
             }
 
-            WriteChunk(stream, buffer, OccFormat.KindEnd, 0, 0);
+            WriteChunk(stream, buffer, compressed, OccFormat.KindEnd, 0, 0);
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            if (compressed is not null)
+            {
+                ArrayPool<byte>.Shared.Return(compressed);
+            }
         }
     }
 
@@ -90,13 +96,31 @@ internal static class OccWriter
         stream.Write(h);
     }
 
-    private static void WriteChunk(Stream stream, byte[] buffer, uint kind, int count, int payloadBytes)
+    /// <summary>
+    /// Writes the chunk whose items are in <paramref name="buffer"/> after the header room: LZ4-compressed into
+    /// <paramref name="packed"/> when compressing and that makes it smaller, as is otherwise.
+    /// </summary>
+    private static void WriteChunk(Stream stream, byte[] buffer, byte[]? packed, uint kind, int count, int payloadBytes)
     {
-        Span<byte> c = buffer.AsSpan(0, OccFormat.ChunkHeaderBytes + payloadBytes);
+        byte[] chunk = buffer;
+        int stored = payloadBytes;
+        uint codec = OccFormat.CodecNone;
+        if (packed is not null && payloadBytes > 0)
+        {
+            int n = LZ4Codec.Encode(buffer.AsSpan(OccFormat.ChunkHeaderBytes, payloadBytes), packed.AsSpan(OccFormat.ChunkHeaderBytes), LZ4Level.L00_FAST);
+            if (n > 0 && n < payloadBytes)
+            {
+                chunk = packed;
+                stored = n;
+                codec = OccFormat.CodecLz4;
+            }
+        }
+
+        Span<byte> c = chunk.AsSpan(0, OccFormat.ChunkHeaderBytes + stored);
         BinaryPrimitives.WriteUInt32LittleEndian(c[8..], kind);
         BinaryPrimitives.WriteUInt32LittleEndian(c[12..], (uint)count);
-        BinaryPrimitives.WriteUInt32LittleEndian(c[16..], (uint)payloadBytes);
-        BinaryPrimitives.WriteUInt32LittleEndian(c[20..], 0);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[16..], (uint)stored);
+        BinaryPrimitives.WriteUInt32LittleEndian(c[20..], codec);
         BinaryPrimitives.WriteUInt64LittleEndian(c, XxHash3.HashToUInt64(c[8..]));
         stream.Write(c);
     }

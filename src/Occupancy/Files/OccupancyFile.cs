@@ -5,7 +5,8 @@ namespace Occupancy.Files;
 
 /// <summary>
 /// Saves and loads maps in this library's own format, <c>.occ</c>: every log-odds bit, the resolution, the sensor model
-/// and the semantic layer when there is one, in checksummed chunks of bricks (docs/files.md has the layout). Voxel keys
+/// and the semantic layer when there is one, in checksummed chunks of bricks, LZ4-compressed by default (docs/files.md
+/// has the layout; the standard room's map is 16 times smaller compressed). Voxel keys
 /// and resolution are the map's: world frame, metres, z up.
 /// </summary>
 /// <remarks>
@@ -43,7 +44,26 @@ public static class OccupancyFile
             ThrowHelper.Argument(nameof(stream), "stream must be writable.");
         }
 
-        OccWriter.Write(stream, map, labels);
+        OccWriter.Write(stream, map, labels, OccupancyCompression.Lz4);
+    }
+
+    /// <summary>Writes a map and its semantic layer to a stream, compressed or not.</summary>
+    /// <param name="map">The map.</param>
+    /// <param name="stream">A writable stream; left open.</param>
+    /// <param name="labels">The map's semantic layer, or null.</param>
+    /// <param name="compression">LZ4 (the default of the other overloads) or none.</param>
+    /// <exception cref="ArgumentException"><paramref name="labels"/> belongs to another map, or the stream cannot write.</exception>
+    public static void Save(OccupancyMap map, Stream stream, SemanticLayer? labels, OccupancyCompression compression)
+    {
+        CheckSave(map, labels);
+        ArgumentNullException.ThrowIfNull(stream);
+        ThrowHelper.ThrowIfUndefined(compression, nameof(compression));
+        if (!stream.CanWrite)
+        {
+            ThrowHelper.Argument(nameof(stream), "stream must be writable.");
+        }
+
+        OccWriter.Write(stream, map, labels, compression);
     }
 
     /// <summary>Saves a map to a file atomically: a temporary file beside it, flushed to disk, then renamed over it.</summary>
@@ -62,7 +82,21 @@ public static class OccupancyFile
     public static void Save(OccupancyMap map, string path, SemanticLayer? labels)
     {
         CheckSave(map, labels);
-        AtomicFile.Write(path, stream => OccWriter.Write(stream, map, labels));
+        AtomicFile.Write(path, stream => OccWriter.Write(stream, map, labels, OccupancyCompression.Lz4));
+    }
+
+    /// <summary>Saves a map and its semantic layer to a file atomically, compressed or not.</summary>
+    /// <param name="map">The map.</param>
+    /// <param name="path">The file to create or replace.</param>
+    /// <param name="labels">The map's semantic layer, or null.</param>
+    /// <param name="compression">LZ4 (the default of the other overloads) or none.</param>
+    /// <exception cref="ArgumentException"><paramref name="labels"/> belongs to another map, or the path is empty.</exception>
+    /// <exception cref="IOException">The file could not be written; the old file, if any, is unchanged.</exception>
+    public static void Save(OccupancyMap map, string path, SemanticLayer? labels, OccupancyCompression compression)
+    {
+        CheckSave(map, labels);
+        ThrowHelper.ThrowIfUndefined(compression, nameof(compression));
+        AtomicFile.Write(path, stream => OccWriter.Write(stream, map, labels, compression));
     }
 
     /// <summary>Reads a map from a stream positioned at its first byte; the stream is left after the map's last byte.</summary>

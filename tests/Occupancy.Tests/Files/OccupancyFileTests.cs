@@ -147,6 +147,55 @@ public sealed class OccupancyFileTests
     }
 
     [Fact]
+    public void Compressed_and_uncompressed_files_load_to_the_same_map()
+    {
+        OccupancyMap map = OctoMapFileTests.IntegratedRoom(frames: 3);
+        var packed = new MemoryStream();
+        var plain = new MemoryStream();
+        OccupancyFile.Save(map, packed);
+        OccupancyFile.Save(map, plain, null, OccupancyCompression.None);
+        Assert.True(packed.Length * 4 < plain.Length, $"LZ4 {packed.Length} bytes, as is {plain.Length}");
+        packed.Position = plain.Position = 0;
+        var expected = TestData.Snapshot(map);
+        TestData.AssertSameMap(expected, TestData.Snapshot(OccupancyFile.Load(packed)));
+        TestData.AssertSameMap(expected, TestData.Snapshot(OccupancyFile.Load(plain)));
+    }
+
+    [Fact]
+    public void Damaged_lz4_blocks_behind_a_valid_checksum_give_only_the_documented_exception()
+    {
+        // The checksum stops damage in transit before the decoder; a file made to pass it must still be refused cleanly.
+        var s = new MemoryStream();
+        OccupancyFile.Save(SmallMap(8), s);
+        byte[] valid = s.ToArray();
+        const int chunk = 96;
+        int stored = (int)BinaryPrimitives.ReadUInt32LittleEndian(valid.AsSpan(chunk + 16));
+        Assert.Equal(1u, BinaryPrimitives.ReadUInt32LittleEndian(valid.AsSpan(chunk + 20))); // LZ4
+        var random = new Random(20261206);
+        int refused = 0;
+        for (int i = 0; i < 3000; i++)
+        {
+            byte[] file = (byte[])valid.Clone();
+            for (int k = random.Next(1, 4); k > 0; k--)
+            {
+                file[chunk + 24 + random.Next(stored)] = (byte)random.Next(256);
+            }
+
+            ResealChunk(file, chunk);
+            try
+            {
+                OccupancyFile.Load(new MemoryStream(file));
+            }
+            catch (InvalidDataException)
+            {
+                refused++;
+            }
+        }
+
+        Assert.True(refused > 100, $"{refused} refused");
+    }
+
+    [Fact]
     public void Labels_of_another_map_are_refused()
     {
         OccupancyMap a = SmallMap(5), b = SmallMap(6);
@@ -167,10 +216,11 @@ public sealed class OccupancyFileTests
         return map;
     }
 
+    /// <summary>Uncompressed, so that tests can find and edit records at known offsets.</summary>
     private static byte[] Save(OccupancyMap map)
     {
         var s = new MemoryStream();
-        OccupancyFile.Save(map, s);
+        OccupancyFile.Save(map, s, null, OccupancyCompression.None);
         return s.ToArray();
     }
 
