@@ -109,10 +109,18 @@ internal static class OctoMapTools
             return null;
         }
 
-        string folder = Path.Combine(AppContext.BaseDirectory, "octomap", $"fixtures-{Environment.ProcessId}");
+        // Written once per build of the helper: a marker written last says the folder is complete.
+        string folder = Path.Combine(AppContext.BaseDirectory, "octomap", "fixtures");
+        string marker = Path.Combine(folder, "complete");
+        if (File.Exists(marker) && File.GetLastWriteTimeUtc(marker) >= File.GetLastWriteTimeUtc(helper))
+        {
+            return folder;
+        }
+
         Directory.CreateDirectory(folder);
         (int code, string text) = Run(helper, "fixtures", folder);
         Assert.True(code == 0, "octomap_files fixtures failed: " + text);
+        File.WriteAllText(marker, "written by octomap_files fixtures\n");
         return folder;
     }
 }
