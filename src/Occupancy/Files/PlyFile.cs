@@ -89,7 +89,6 @@ public static class PlyFile
         public Vector3[] ReadPoints()
         {
             (Encoding encoding, List<Element> elements) = ReadHeader();
-            Vector3[]? points = null;
             Span<double> values = stackalloc double[3];
             foreach (Element element in elements)
             {
@@ -109,10 +108,8 @@ public static class PlyFile
                     throw FileErrors.At(Name, _offset, $"element '{element.Name}' declares {element.Count} records, more than the bytes that follow can hold");
                 }
 
-                if (vertex)
-                {
-                    points = new Vector3[element.Count];
-                }
+                // Grown as vertices arrive: a stream that cannot tell its length gets no allocation from a count alone.
+                var read = vertex ? new List<Vector3>((int)Math.Min(element.Count, 1 << 16)) : null;
 
                 for (long r = 0; r < element.Count; r++)
                 {
@@ -150,15 +147,12 @@ public static class PlyFile
                         }
                     }
 
-                    if (vertex)
-                    {
-                        points![r] = new Vector3((float)values[0], (float)values[1], (float)values[2]);
-                    }
+                    read?.Add(new Vector3((float)values[0], (float)values[1], (float)values[2]));
                 }
 
-                if (vertex)
+                if (read is not null)
                 {
-                    return points!;
+                    return [.. read];
                 }
             }
 

@@ -53,16 +53,22 @@ public static class ScanGraphFile
         {
             uint points = reader.UInt32("a point count");
             reader.Require((long)points * VectorBytes, $"{points} points");
-            var cloud = new Vector3[points];
-            for (int i = 0; i < cloud.Length; i++)
+            if (points > Array.MaxLength)
             {
-                cloud[i] = reader.Vector(finite: false);
+                throw FileErrors.At(Name, reader.Offset - 4, $"{points} points are more than one array holds");
+            }
+
+            // Grown as points arrive: a stream that cannot tell its length gets no allocation from a count alone.
+            var cloud = new List<Vector3>((int)Math.Min(points, 1 << 16));
+            for (uint i = 0; i < points; i++)
+            {
+                cloud.Add(reader.Vector(finite: false));
             }
 
             Vector3 translation = reader.Vector(finite: true);
             (float u, float x, float y, float z) = reader.Quaternion();
             uint id = reader.UInt32("a node id");
-            nodes.Add(new ScanNode(id, new OctoMapPose(translation, u, x, y, z), cloud));
+            nodes.Add(new ScanNode(id, new OctoMapPose(translation, u, x, y, z), [.. cloud]));
         }
 
         uint edges = reader.UInt32("the edge count");
@@ -85,6 +91,8 @@ public static class ScanGraphFile
         private readonly byte[] _buffer = new byte[1 << 16];
         private int _at, _end;
         private long _offset;
+
+        public long Offset => _offset;
 
         public uint UInt32(string what) => BinaryPrimitives.ReadUInt32LittleEndian(Take(4, what));
 
