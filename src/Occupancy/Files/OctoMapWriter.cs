@@ -149,7 +149,20 @@ internal sealed class OctoMapWriter
     {
         if (depth == OctoMapFormat.BrickDepth)
         {
-            return EmitLocal(_bricks[lo].Voxels, depth, 0, 0, 0, root);
+            float[] voxels = _bricks[lo].Voxels;
+            if (!root && Uniform(voxels) is float leaf)
+            {
+                // All 512 voxels one leaf value (a brick of settled free space, most of a room): the brick's subtree
+                // prunes to one leaf, as the general path below would find node by node.
+                if (!_binary)
+                {
+                    WriteOtNode(leaf, 0);
+                }
+
+                return new Node(Leaf, leaf, 1);
+            }
+
+            return EmitLocal(voxels, depth, 0, 0, 0, root);
         }
 
         Span<Node> children = stackalloc Node[8];
@@ -253,6 +266,47 @@ internal sealed class OctoMapWriter
         }
 
         return new Node(Inner, max, 1 + count);
+    }
+
+    /// <summary>
+    /// The one leaf value of a brick whose voxels are all known and alike (.bt: all free or all occupied, as their clamp;
+    /// .ot: bit-identical log-odds), or null.
+    /// </summary>
+    private float? Uniform(float[] voxels)
+    {
+        float first = voxels[0];
+        if (float.IsNaN(first))
+        {
+            return null;
+        }
+
+        if (_binary)
+        {
+            bool occupied = first >= _threshold;
+            for (int i = 1; i < voxels.Length; i++)
+            {
+                float v = voxels[i];
+                // NaN compares false both ways: an unknown voxel ends the run whichever the state.
+                if (occupied ? !(v >= _threshold) : !(v < _threshold))
+                {
+                    return null;
+                }
+            }
+
+            return occupied ? _occupied : _free;
+        }
+
+        int bits = BitConverter.SingleToInt32Bits(first);
+        ReadOnlySpan<int> all = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(voxels.AsSpan());
+        for (int i = 1; i < all.Length; i++)
+        {
+            if (all[i] != bits)
+            {
+                return null;
+            }
+        }
+
+        return first;
     }
 
     /// <summary>Room for a node's own record, filled in by <see cref="Finish"/> once its children are known.</summary>
