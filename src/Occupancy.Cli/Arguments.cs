@@ -89,7 +89,8 @@ internal sealed class Arguments
         var v = new float[3];
         if (parts.Length != 3 || !float.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out v[0]) ||
             !float.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out v[1]) ||
-            !float.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out v[2]) || !float.IsFinite(v[0] + v[1] + v[2]))
+            !float.TryParse(parts[2], NumberStyles.Float, CultureInfo.InvariantCulture, out v[2]) ||
+            !float.IsFinite(v[0]) || !float.IsFinite(v[1]) || !float.IsFinite(v[2]))
         {
             throw CliException.UsageError($"{Verb}: --{name} must be x,y,z in metres, but was '{text}'");
         }

@@ -14,7 +14,8 @@ internal static class DiffVerb
     {
         a.ExpectPositional(2, "A B");
         OccupancyMap first = MapFiles.Load(a.Positional[0], out _), second = MapFiles.Load(a.Positional[1], out _);
-        if (Math.Abs(first.Resolution - second.Resolution) > 1e-9 * first.Resolution)
+        // OctoMap's files print the resolution with 6 significant digits: resolutions that agree to those are one.
+        if (Math.Abs(first.Resolution - second.Resolution) > 1e-5 * first.Resolution)
         {
             throw CliException.Input(string.Create(CultureInfo.InvariantCulture, $"the maps' resolutions differ ({first.Resolution} m and {second.Resolution} m): voxels cannot be compared"));
         }

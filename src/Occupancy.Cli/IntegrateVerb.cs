@@ -31,7 +31,24 @@ internal static class IntegrateVerb
         }
 
         Vector3 origin = a.Point("origin", Vector3.Zero);
+        string color = a.Text("color") ?? "height";
+        if (color != "height")
+        {
+            throw CliException.UsageError($"integrate: --color must be height (an integrated map has no classes), but was '{color}'");
+        }
+
+        string target = a.Positional[1];
+        if (Path.GetExtension(target).ToLowerInvariant() is not (".occ" or ".bt" or ".ot" or ".ply"))
+        {
+            throw CliException.UsageError($"integrate: {target}: not a format this tool writes (.occ, .bt, .ot, .ply)");
+        }
+
         var map = new OccupancyMap(resolution);
+        if (!map.TryGetKey(origin, out _))
+        {
+            throw CliException.UsageError(string.Create(CultureInfo.InvariantCulture, $"integrate: --origin {origin} lies outside the map at {resolution} m"));
+        }
+
         var integrator = new PointCloudIntegrator(map, (float)maxRange, mode);
         var clock = Stopwatch.StartNew();
         long points = 0, nonFinite = 0; // non-finite points count as no return
@@ -68,7 +85,7 @@ internal static class IntegrateVerb
         }
 
         double seconds = clock.Elapsed.TotalSeconds;
-        MapFiles.Save(map, null, a.Positional[1], a.Flag("cubes"), a.Text("color") ?? "height");
+        MapFiles.Save(map, null, target, a.Flag("cubes"), color);
         VoxelCounts c = map.CountVoxels();
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"integrated {scans} scan{(scans == 1 ? "" : "s")}, {points} points ({nonFinite} no return) at {resolution} m, {(double.IsPositiveInfinity(maxRange) ? "unlimited range" : $"range {maxRange} m")}, {mode.ToString().ToLowerInvariant()}, in {seconds:F2} s"));

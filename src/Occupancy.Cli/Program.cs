@@ -13,10 +13,11 @@ internal static class Program
         usage: occupancy VERB ...
           info FILE                 format, resolution, voxels, bounds, memory of a map (.occ .bt .ot) or points of a cloud
           convert IN OUT            between .occ, .bt and .ot, and to .ply [--cubes] [--color height|class]
-          integrate IN OUT          build a map from a .graph (scan graph), .ply or .xyz cloud
+          integrate IN OUT          build a map from a .graph (scan graph; progress on stderr), .ply or .xyz cloud
                                     [--resolution R (0.1)] [--max-range M (unlimited)] [--mode exact|discretized]
                                     [--origin x,y,z (0,0,0; clouds only)] [--cubes] [--color height]
           render IN OUT.png         top-down picture with title, legend and scale bar [--scale N] [--zmin Z] [--zmax Z]
+                                    (the map's full height by default: --zmax to look under a ceiling)
           diff A B                  voxel agreement of two maps of any readable format
         Coordinates: metres, world frame, z up. Exit codes: 0 ok, 1 bad input, 2 usage.
         """;
@@ -69,7 +70,7 @@ internal static class Program
             error.WriteLine($"occupancy: {e.Message}");
             return e.ExitCode;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException)
         {
             error.WriteLine($"occupancy: {e.Message}");
             return CliException.BadInput;

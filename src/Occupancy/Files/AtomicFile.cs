@@ -7,7 +7,8 @@ namespace Occupancy.Files;
 /// <summary>
 /// Replaces a file atomically: the content goes to a temporary file in the same folder (so the rename cannot cross file
 /// systems), is flushed to the disk, and is renamed over the target. A failure at any byte deletes the temporary file
-/// and leaves the target as it was. Every writer of the library's formats saves through here.
+/// and leaves the target as it was. Every writer of the library's formats saves through here. The new file has the
+/// process's default permissions, and a symbolic link at the path is replaced by the file, not followed.
 /// </summary>
 internal static class AtomicFile
 {
@@ -20,7 +21,9 @@ internal static class AtomicFile
         ArgumentException.ThrowIfNullOrEmpty(path);
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full) ?? ".";
-        string temporary = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $".{Path.GetFileName(full)}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp"));
+        // Short enough beside any valid name: at most 40 characters of it, and 8 random hex digits.
+        string name = Path.GetFileName(full);
+        string temporary = Path.Combine(folder, string.Create(CultureInfo.InvariantCulture, $".{(name.Length > 40 ? name[..40] : name)}.{Guid.NewGuid().ToString("N")[..8]}.tmp"));
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))

@@ -130,7 +130,7 @@ public static class OccupancyFile
     public static OccupancyMap Load(string path, out SemanticLayer? labels)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         OccupancyMap map = OccReader.Read(stream, out labels);
         if (stream.Position != stream.Length)
         {

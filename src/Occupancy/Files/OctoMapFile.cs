@@ -11,13 +11,13 @@ namespace Occupancy.Files;
 /// (i, j, k) covers [i·r, (i+1)·r) on x and so on, world frame, metres, z up.
 /// </summary>
 /// <remarks>
-/// <para>Writing: the tree is OctoMap's canonical form (pruned), so <c>edit_octree</c> rewrites a .bt of ours byte for
-/// byte. Only voxels with indices −32,768..32,767 an axis fit OctoMap's 16-bit keys; a map with known voxels beyond is
+/// <para>Writing: the tree is fully pruned (OctoMap's pruning carried to the end), as liboctomap's own trees built by
+/// inserting scans are, so <c>edit_octree</c> rewrites a .bt of ours byte for byte. Only voxels with indices −32,768..32,767 an axis fit OctoMap's 16-bit keys; a map with known voxels beyond is
 /// refused. Saves to a path are atomic (see <see cref="OccupancyFile"/>).</para>
 /// <para>Reading: every voxel loads with the log-odds OctoMap's <c>search</c> gives it, the voxels under a pruned node
 /// included; a .bt's free and occupied leaves take the clamping log-odds of the sensor model given for the new map. A
-/// pruned node near the root covers very many voxels, so the leaves' total volume is checked against a limit before the
-/// map is filled. Damage is an <see cref="InvalidDataException"/> naming the byte offset.</para>
+/// pruned node near the root covers very many voxels, and a scattered tree touches many bricks, so the bricks the leaves
+/// touch (512 voxels of storage each) are counted against a limit before the map is filled. Damage is an <see cref="InvalidDataException"/> naming the byte offset.</para>
 /// <para>Threads: a write holds off the map's writers while it reads the map; loads share nothing.</para>
 /// </remarks>
 public static class OctoMapFile
@@ -28,13 +28,14 @@ public static class OctoMapFile
     /// <summary>The extension of OctoMap's full trees (float log-odds).</summary>
     public const string FullExtension = ".ot";
 
-    /// <summary>The default limit on the voxels a loaded tree may cover: 2^27 (512 MiB of log-odds).</summary>
+    /// <summary>The default limit on the voxel storage a loaded tree may fill, 512 voxels a brick: 2^27 (512 MiB of log-odds).</summary>
     public const long DefaultMaxVoxels = 1L << 27;
 
     /// <summary>Writes a map as a .bt tree (maximum likelihood: each known voxel free or occupied).</summary>
     /// <param name="map">The map.</param>
     /// <param name="stream">A writable stream; left open.</param>
     /// <exception cref="ArgumentException">The map holds known voxels outside OctoMap's key range.</exception>
+    /// <exception cref="InvalidOperationException">The tree takes more than 2 GiB.</exception>
     public static void WriteBinary(OccupancyMap map, Stream stream)
     {
         CheckWrite(map, stream);
@@ -45,6 +46,7 @@ public static class OctoMapFile
     /// <param name="map">The map.</param>
     /// <param name="stream">A writable stream; left open.</param>
     /// <exception cref="ArgumentException">The map holds known voxels outside OctoMap's key range.</exception>
+    /// <exception cref="InvalidOperationException">The tree takes more than 2 GiB.</exception>
     public static void Write(OccupancyMap map, Stream stream)
     {
         CheckWrite(map, stream);
@@ -65,9 +67,9 @@ public static class OctoMapFile
     /// <summary>Reads a .bt tree from a stream into a new map.</summary>
     /// <param name="stream">A readable stream at the tree's first header line; read to its end.</param>
     /// <param name="sensorModel">The new map's sensor model (OctoMap's defaults when null); its clamps are the leaves' log-odds.</param>
-    /// <param name="maxVoxels">The most voxels the tree's leaves may cover.</param>
+    /// <param name="maxVoxels">The most voxel storage the new map may allocate: every brick the tree's leaves touch counts 512.</param>
     /// <returns>The map.</returns>
-    /// <exception cref="InvalidDataException">The bytes are not a valid .bt tree, or cover more than <paramref name="maxVoxels"/>.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a valid .bt tree, or need more than <paramref name="maxVoxels"/> voxels of storage.</exception>
     public static OccupancyMap ReadBinary(Stream stream, SensorModel? sensorModel = null, long maxVoxels = DefaultMaxVoxels)
     {
         CheckRead(stream, maxVoxels);
@@ -77,9 +79,9 @@ public static class OctoMapFile
     /// <summary>Reads a .ot tree (type OcTree) from a stream into a new map.</summary>
     /// <param name="stream">A readable stream at the tree's first header line; read to its end.</param>
     /// <param name="sensorModel">The new map's sensor model (OctoMap's defaults when null).</param>
-    /// <param name="maxVoxels">The most voxels the tree's leaves may cover.</param>
+    /// <param name="maxVoxels">The most voxel storage the new map may allocate: every brick the tree's leaves touch counts 512.</param>
     /// <returns>The map.</returns>
-    /// <exception cref="InvalidDataException">The bytes are not a valid .ot OcTree, or cover more than <paramref name="maxVoxels"/>.</exception>
+    /// <exception cref="InvalidDataException">The bytes are not a valid .ot OcTree, or need more than <paramref name="maxVoxels"/> voxels of storage.</exception>
     public static OccupancyMap Read(Stream stream, SensorModel? sensorModel = null, long maxVoxels = DefaultMaxVoxels)
     {
         CheckRead(stream, maxVoxels);
@@ -89,14 +91,14 @@ public static class OctoMapFile
     /// <summary>Loads a .bt or .ot file, chosen by its extension.</summary>
     /// <param name="path">A path ending in .bt or .ot.</param>
     /// <param name="sensorModel">The new map's sensor model (OctoMap's defaults when null).</param>
-    /// <param name="maxVoxels">The most voxels the tree's leaves may cover.</param>
+    /// <param name="maxVoxels">The most voxel storage the new map may allocate: every brick the tree's leaves touch counts 512.</param>
     /// <returns>The map.</returns>
     /// <exception cref="ArgumentException">The extension is neither .bt nor .ot.</exception>
     /// <exception cref="InvalidDataException">The file is not a valid tree, or covers more than <paramref name="maxVoxels"/>.</exception>
     public static OccupancyMap Load(string path, SensorModel? sensorModel = null, long maxVoxels = DefaultMaxVoxels)
     {
         bool binary = IsBinary(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         return binary ? ReadBinary(stream, sensorModel, maxVoxels) : Read(stream, sensorModel, maxVoxels);
     }
 

@@ -23,7 +23,8 @@ internal sealed class OctoMapReader
     private readonly float _free, _occupied;
     private readonly long _maxVoxels;
     private OccupancyMap? _map;
-    private long _nodes, _voxels;
+    private long _nodes, _bricks;
+    private (int X, int Y, int Z) _countedBrick = (int.MinValue, 0, 0);
     private int _pos;
     private (int X, int Y, int Z) _lastBrick = (int.MinValue, 0, 0);
     private float[]? _lastVoxels;
@@ -111,7 +112,7 @@ internal sealed class OctoMapReader
         {
             // Pass 1: structure and volume only.
             Walk();
-            if (_nodes != size)
+            if (_binary && _nodes != size) // readBinary checks the size; read (.ot) does not
             {
                 throw FileErrors.At(_format, dataStart, $"the header's size is {size} nodes but the tree has {_nodes}");
             }
@@ -124,7 +125,8 @@ internal sealed class OctoMapReader
             _map = map;
             _pos = dataStart;
             _nodes = 0;
-            _voxels = 0;
+            _bricks = 0;
+            _countedBrick = (int.MinValue, 0, 0);
             Walk();
         }
 
@@ -313,6 +315,7 @@ internal sealed class OctoMapReader
     /// <summary>The voxel children (depth 16) of a .bt node at depth 15 with key corner (x, y, z), in one pass.</summary>
     private void VoxelsBinary(int codes, int x, int y, int z)
     {
+        CountBrick(x, y, z);
         float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
         for (int i = 0; i < 8; i++)
@@ -329,10 +332,6 @@ internal sealed class OctoMapReader
             }
 
             _nodes++;
-            if (++_voxels > _maxVoxels)
-            {
-                throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels; raise the voxel limit to load it"));
-            }
 
             if (voxels is not null)
             {
@@ -395,11 +394,7 @@ internal sealed class OctoMapReader
         }
 
         _nodes += count;
-        _voxels += count;
-        if (_voxels > _maxVoxels)
-        {
-            throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels; raise the voxel limit to load it"));
-        }
+        CountBrick(x, y, z);
 
         float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
@@ -433,11 +428,14 @@ internal sealed class OctoMapReader
     private void AddLeaf(int depth, int x, int y, int z, float value)
     {
         int sideBits = OctoMapFormat.TreeDepth - depth;
-        long volume = 1L << (3 * sideBits);
-        _voxels += volume;
-        if (_voxels > _maxVoxels)
+        if (sideBits >= VoxelKey.BrickShift)
         {
-            throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree's leaves cover more than {_maxVoxels} voxels (a leaf at depth {depth} alone covers {volume}); raise the voxel limit to load it"));
+            // Whole bricks, each its own (the tree's leaves are disjoint).
+            AddBricks(1L << (3 * (sideBits - VoxelKey.BrickShift)), depth);
+        }
+        else
+        {
+            CountBrick(x, y, z);
         }
 
         if (_map is null)
@@ -471,6 +469,33 @@ internal sealed class OctoMapReader
             {
                 voxels.AsSpan((k << 6) | (j << 3) | lx, side).Fill(value);
             }
+        }
+    }
+
+    /// <summary>
+    /// Counts the brick holding OctoMap key (x, y, z) once: pre-order visits a brick's subtree in one run, so a brick
+    /// differs from the last one counted exactly when it is new.
+    /// </summary>
+    private void CountBrick(int x, int y, int z)
+    {
+        (int, int, int) brick = (x >> VoxelKey.BrickShift, y >> VoxelKey.BrickShift, z >> VoxelKey.BrickShift);
+        if (brick != _countedBrick)
+        {
+            _countedBrick = brick;
+            AddBricks(1, OctoMapFormat.TreeDepth);
+        }
+    }
+
+    /// <summary>
+    /// Adds bricks the map will allocate; refuses the tree when their storage (512 voxels a brick, whatever number of
+    /// them is known) exceeds the limit: that, not the known voxels, is what a load costs.
+    /// </summary>
+    private void AddBricks(long bricks, int depth)
+    {
+        _bricks += bricks;
+        if (_bricks > _maxVoxels / VoxelKey.BrickVoxels)
+        {
+            throw FileErrors.At(_format, _pos, string.Create(CultureInfo.InvariantCulture, $"the tree needs more than {_maxVoxels / VoxelKey.BrickVoxels} bricks of 512 voxels, the {_maxVoxels}-voxel limit (a leaf at depth {depth} alone covers {bricks} bricks); raise the voxel limit to load it"));
         }
     }
 

@@ -12,7 +12,8 @@ namespace Occupancy.Files;
 /// <summary>
 /// Writes a map as an OctoMap octree, pre-order as OctoMap does: the bricks sorted along the Morton curve are the
 /// octree's upper 13 levels, each brick its lower 3. Nodes whose 8 children are leaves of one value collapse into one
-/// leaf (OctoMap's pruning; never the root), so the tree is OctoMap's canonical form.
+/// leaf (OctoMap's pruning, carried to the end; never the root), so the tree is fully pruned: what liboctomap writes for
+/// a tree it built by inserting scans (pruned as it goes), and what edit_octree writes back for our .bt.
 /// <list type="bullet">
 /// <item>.bt: the maximum-likelihood tree, 2 bits a child (01 free, 10 occupied, 11 inner), as <c>writeBinary</c>.</item>
 /// <item>.ot: every node's float log-odds (inner nodes the maximum of their children, as <c>updateInnerOccupancy</c>)
@@ -385,7 +386,13 @@ internal sealed class OctoMapWriter
     {
         if (_length + more > _out.Length)
         {
-            byte[] grown = ArrayPool<byte>.Shared.Rent(Math.Max(_out.Length * 2, _length + more));
+            long needed = (long)_length + more;
+            if (needed > Array.MaxLength)
+            {
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture, $"The OctoMap tree of this map takes more than {Array.MaxLength} bytes, more than one file buffer holds."));
+            }
+
+            byte[] grown = ArrayPool<byte>.Shared.Rent((int)Math.Min(Array.MaxLength, Math.Max(2L * _out.Length, needed)));
             _out.AsSpan(0, _length).CopyTo(grown);
             ArrayPool<byte>.Shared.Return(_out);
             _out = grown;

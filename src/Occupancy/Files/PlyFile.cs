@@ -33,7 +33,7 @@ public static class PlyFile
     public static Vector3[] LoadPoints(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         return ReadPoints(stream);
     }
 
@@ -106,6 +106,11 @@ public static class PlyFile
                 if (stream.CanSeek && least > (stream.Length - stream.Position) + (_end - _at))
                 {
                     throw FileErrors.At(Name, _offset, $"element '{element.Name}' declares {element.Count} records, more than the bytes that follow can hold");
+                }
+
+                if (element.Properties.Count == 0)
+                {
+                    continue; // records of nothing: no bytes to read, however many
                 }
 
                 // Grown as vertices arrive: a stream that cannot tell its length gets no allocation from a count alone.

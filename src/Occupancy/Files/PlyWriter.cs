@@ -25,9 +25,13 @@ internal static class PlyWriter
     public static void Write(OccupancyMap map, Stream stream, PlyExportOptions options)
     {
         var voxels = new List<VoxelKey>();
-        foreach (VoxelInfo v in map.EnumerateVoxels(VoxelState.Occupied))
+        using (OccupancyMap.WriteScope write = map.BeginWrite())
         {
-            voxels.Add(v.Key);
+            // Writers wait while the occupied voxels are gathered, so the file holds one state of the map.
+            foreach (VoxelInfo v in map.EnumerateVoxels(VoxelState.Occupied))
+            {
+                voxels.Add(v.Key);
+            }
         }
 
         // A fixed order (z, y, x), so that the same map gives the same file whatever its brick layout.

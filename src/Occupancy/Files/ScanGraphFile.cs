@@ -34,7 +34,7 @@ public static class ScanGraphFile
     public static IReadOnlyList<ScanNode> Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         return Read(stream);
     }
 

@@ -26,7 +26,7 @@ public sealed class ScanNode
     /// <summary>The node's id as stored.</summary>
     public uint Id { get; }
 
-    /// <summary>The sensor's pose in the world frame (the rotation as stored, not renormalised).</summary>
+    /// <summary>The sensor's pose in the world frame (<see cref="Pose3"/> normalises the stored rotation; <see cref="ToWorld"/> uses it as stored, as OctoMap does).</summary>
     public Pose3 Pose { get; }
 
     /// <summary>The points in the sensor frame, metres; non-finite ones are kept (integrators count them as no return).</summary>

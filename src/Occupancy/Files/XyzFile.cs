@@ -15,7 +15,7 @@ namespace Occupancy.Files;
 /// <remarks>
 /// Lines are at most 4,096 bytes; memory grows only with the points read. A malformed line is an
 /// <see cref="InvalidDataException"/> naming its byte offset and line number. "nan" and "inf" are read as such (the
-/// integrators count non-finite points as no return). Threads: the methods share nothing.
+/// integrators count non-finite points as no return); a UTF-8 byte-order mark is skipped. Threads: the methods share nothing.
 /// </remarks>
 public static class XyzFile
 {
@@ -32,7 +32,7 @@ public static class XyzFile
     public static Vector3[] Load(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16, FileOptions.SequentialScan);
         return Read(stream);
     }
 
@@ -49,9 +49,20 @@ public static class XyzFile
         long lineStart = 0, offset = 0, lineNumber = 1;
         var buffer = new byte[1 << 16];
         int read;
+        bool first = true;
         while ((read = stream.Read(buffer)) > 0)
         {
-            for (int i = 0; i < read; i++, offset++)
+            int skip = 0;
+            if (first)
+            {
+                // A UTF-8 byte-order mark, as some editors write, is not part of the first line.
+                first = false;
+                skip = read >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+                offset = skip;
+                lineStart = skip;
+            }
+
+            for (int i = skip; i < read; i++, offset++)
             {
                 byte b = buffer[i];
                 if (b == (byte)'\n')
@@ -106,7 +117,7 @@ public static class XyzFile
             }
 
             ReadOnlySpan<byte> field = line[start..i];
-            if (!float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out xyz[fields]))
+            if (!TryParse(field, out xyz[fields]))
             {
                 throw FileErrors.At(Name, offset + start, $"line {number}: '{Encoding.ASCII.GetString(field[..Math.Min(field.Length, 40)])}' is not a number");
             }
@@ -125,6 +136,35 @@ public static class XyzFile
         }
 
         points.Add(new Vector3(xyz[0], xyz[1], xyz[2]));
+    }
+
+    /// <summary>A number, or inf / +inf / -inf / nan in any case (as C's printf writes them; .NET's parser wants "Infinity").</summary>
+    private static bool TryParse(ReadOnlySpan<byte> field, out float value)
+    {
+        if (float.TryParse(field, NumberStyles.Float, CultureInfo.InvariantCulture, out value))
+        {
+            return true;
+        }
+
+        Span<byte> lower = stackalloc byte[Math.Min(field.Length, 8)];
+        if (field.Length > lower.Length)
+        {
+            return false;
+        }
+
+        for (int i = 0; i < field.Length; i++)
+        {
+            lower[i] = (byte)(field[i] | 0x20);
+        }
+
+        value = lower switch
+        {
+            [(byte)'i', (byte)'n', (byte)'f'] or [(byte)'+', (byte)'i', (byte)'n', (byte)'f'] => float.PositiveInfinity,
+            [(byte)'-', (byte)'i', (byte)'n', (byte)'f'] => float.NegativeInfinity,
+            [(byte)'n', (byte)'a', (byte)'n'] or [(byte)'-', (byte)'n', (byte)'a', (byte)'n'] => float.NaN,
+            _ => 0,
+        };
+        return value != 0 || float.IsNaN(value);
     }
 
     private static bool IsSeparator(byte b) => b is (byte)' ' or (byte)'\t' or (byte)',' or (byte)'\r' or (byte)';';

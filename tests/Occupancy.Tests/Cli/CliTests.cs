@@ -62,6 +62,13 @@ public sealed class CliTests
         Assert.Equal(2, Run("integrate", "a.graph", "b.occ", "--resolution", "7").Code);
         Assert.Equal(2, Run("convert", "a.bt", "b.occ", "--bogus").Code);
         Assert.Equal(0, Run("--help").Code);
+        string cloud = Path.Combine(folder, "cloud.xyz");
+        File.WriteAllText(cloud, "1 0 0\n2 0.5 0\n");
+        Assert.Equal(2, Run("integrate", cloud, Path.Combine(folder, "x.occ"), "--origin", "1e7,0,0").Code); // outside the map
+        Assert.Equal(2, Run("integrate", cloud, Path.Combine(folder, "x.occ"), "--origin", "3e38,3e38,0").Code);
+        Assert.Equal(2, Run("integrate", cloud, Path.Combine(folder, "x.occ"), "--color", "purple").Code);
+        Assert.Equal(2, Run("integrate", cloud, Path.Combine(folder, "x.png")).Code);
+        Assert.Equal(0, Run("integrate", cloud, Path.Combine(folder, "x.occ"), "--origin", "0,0,0.5").Code);
 
         (int code, _, string error) = Run("info", Path.Combine(folder, "missing.bt"));
         Assert.Equal(1, code);

@@ -142,8 +142,32 @@ public sealed class OctoMapFileTests
         // A root whose 8 children are occupied leaves at depth 1: 8 × 2^45 voxels.
         byte[] file = [.. "# Octomap OcTree binary file\nid OcTree\nsize 9\nres 0.1\ndata\n"u8, 0xAA, 0xAA];
         var e = Assert.Throws<InvalidDataException>(() => OctoMapFile.ReadBinary(new MemoryStream(file)));
-        Assert.Contains("more than 134217728 voxels", e.Message, StringComparison.Ordinal);
+        Assert.Contains("the tree needs more than 262144 bricks of 512 voxels, the 134217728-voxel limit", e.Message, StringComparison.Ordinal);
         Assert.Contains("at byte", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Scattered_one_voxel_bricks_count_a_brick_each_against_the_limit()
+    {
+        // 4,096 voxels, each alone in its brick: 4,096 bricks (2 M voxels of storage), refused under a 1 M-voxel limit
+        // though the voxels themselves are few; the same map loads under a limit that holds its bricks.
+        var map = new OccupancyMap(0.1);
+        for (int i = 0; i < 16; i++)
+        {
+            for (int j = 0; j < 16; j++)
+            {
+                for (int k = 0; k < 16; k++)
+                {
+                    map.UpdateVoxel(new VoxelKey(i * 8, j * 8, k * 8), true);
+                }
+            }
+        }
+
+        var bt = new MemoryStream();
+        OctoMapFile.WriteBinary(map, bt);
+        var e = Assert.Throws<InvalidDataException>(() => OctoMapFile.ReadBinary(new MemoryStream(bt.ToArray()), null, 1 << 20));
+        Assert.Contains("the tree needs more than 2048 bricks", e.Message, StringComparison.Ordinal);
+        Assert.Equal(4096, OctoMapFile.ReadBinary(new MemoryStream(bt.ToArray()), null, 4096 * 512).BrickCount);
     }
 
     [Fact]

@@ -56,10 +56,29 @@ public sealed class PointFileTests
     }
 
     [Fact]
+    public void Ply_elements_without_properties_take_no_time_however_many_records_they_declare()
+    {
+        var header = new StringBuilder("ply\nformat binary_little_endian 1.0\n");
+        for (int i = 0; i < 3000; i++)
+        {
+            header.Append("element e 134217727\n");
+        }
+
+        header.Append("element vertex 1\nproperty float x\nproperty float y\nproperty float z\nend_header\n");
+        byte[] file = [.. Encoding.ASCII.GetBytes(header.ToString()), .. BitConverter.GetBytes(1f), .. BitConverter.GetBytes(2f), .. BitConverter.GetBytes(3f)];
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal([new Vector3(1, 2, 3)], PlyFile.ReadPoints(new MemoryStream(file)));
+        Assert.True(clock.Elapsed.TotalSeconds < 30, $"{clock.Elapsed.TotalSeconds} s"); // was minutes: a loop over empty records
+    }
+
+    [Fact]
     public void Xyz_reads_spaces_tabs_commas_comments_and_extra_columns()
     {
         string text = "# x y z intensity\n1.5 -2.25 0.125 17\n\n-3,4.5,10\r\n0\t0\t-0.0625 # a comment\n";
         Assert.Equal(Points, XyzFile.Read(new MemoryStream(Encoding.ASCII.GetBytes(text))));
+        Vector3[] special = XyzFile.Read(new MemoryStream([0xEF, 0xBB, 0xBF, .. "inf -INF nan\n1 2 3\n"u8]));
+        Assert.Equal(2, special.Length);
+        Assert.True(float.IsPositiveInfinity(special[0].X) && float.IsNegativeInfinity(special[0].Y) && float.IsNaN(special[0].Z));
         var e = Assert.Throws<InvalidDataException>(() => XyzFile.Read(new MemoryStream("1 2 3\n4 five 6\n"u8.ToArray())));
         Assert.Contains("at byte 8: line 2: 'five' is not a number", e.Message, StringComparison.Ordinal);
         e = Assert.Throws<InvalidDataException>(() => XyzFile.Read(new MemoryStream("1 2\n"u8.ToArray())));
