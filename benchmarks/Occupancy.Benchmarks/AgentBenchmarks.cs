@@ -19,12 +19,7 @@ public class AgentBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _map = new OccupancyMap(StandardRoom.Resolution);
-        var integrator = new DepthImageIntegrator(_map, StandardRoom.MaxRange);
-        for (int i = 0; i < StandardRoom.FrameCount; i++)
-        {
-            integrator.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
-        }
+        _map = RoomData.IntegratedMap();
 
         _options = new CostmapOptions { MinObstacleHeight = 0.05f, MaxObstacleHeight = 1.5f, InscribedRadius = 0.3f, InflationRadius = 0.8f, Unknown = UnknownPolicy.Report };
         _grid = _wheeled.Traversability(_map, Floor);

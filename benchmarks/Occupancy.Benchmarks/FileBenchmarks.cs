@@ -25,12 +25,7 @@ public class FileBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _map = new OccupancyMap(StandardRoom.Resolution);
-        var integrator = new DepthImageIntegrator(_map, StandardRoom.MaxRange);
-        for (int i = 0; i < StandardRoom.FrameCount; i++)
-        {
-            integrator.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
-        }
+        _map = RoomData.IntegratedMap();
 
         var s = new MemoryStream();
         OccupancyFile.Save(_map, s);

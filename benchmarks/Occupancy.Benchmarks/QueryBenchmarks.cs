@@ -19,12 +19,7 @@ public class QueryBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _map = new OccupancyMap(StandardRoom.Resolution);
-        var integrator = new DepthImageIntegrator(_map, StandardRoom.MaxRange);
-        for (int i = 0; i < StandardRoom.FrameCount; i++)
-        {
-            integrator.Integrate(RoomData.Depth[i], RoomData.Intrinsics, RoomData.Pose(i));
-        }
+        _map = RoomData.IntegratedMap();
 
         var random = new Random(42);
         _points = new Vector3[Lookups];

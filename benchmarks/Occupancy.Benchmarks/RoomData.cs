@@ -18,6 +18,19 @@ internal static class RoomData
 
     public static Pose3 Pose(int frame) => StandardRoom.CameraPose(frame);
 
+    /// <summary>A new map of the standard room, integrated from its 20 depth frames (projective, both cores).</summary>
+    public static OccupancyMap IntegratedMap()
+    {
+        var map = new OccupancyMap(StandardRoom.Resolution);
+        var integrator = new DepthImageIntegrator(map, StandardRoom.MaxRange);
+        for (int i = 0; i < StandardRoom.FrameCount; i++)
+        {
+            integrator.Integrate(Depth[i], Intrinsics, Pose(i));
+        }
+
+        return map;
+    }
+
     private static float[][] Render() => StandardRoom.RenderAllDepth(StandardRoom.CreateScene());
 
     private static Vector3[][] BackProject()
