@@ -193,12 +193,17 @@ public class SemiGlobalMatcherTests
         matcher.Compute(scene.Left, scene.Right, 80, 40, first);
         byte[] costs = matcher.CostVolume;
         ushort[] forward = matcher.ForwardAggregate, backward = matcher.BackwardAggregate;
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        matcher.Compute(scene.Left, scene.Right, 80, 40, second);
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        // The matcher itself allocates nothing; the shared worker pool may allocate when other tests contend for it
+        // (7,272 bytes were seen once in CI beside the file tests), so the least of five calls is taken: a buffer the
+        // matcher made anew would show in every call. The bound stays loose, far below any buffer.
+        long allocated = long.MaxValue;
+        for (int call = 0; call < 5; call++)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            matcher.Compute(scene.Left, scene.Right, 80, 40, second);
+            allocated = Math.Min(allocated, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
 
-        // The matcher itself allocates nothing; the shared worker pool's lock may allocate a few bytes when other tests
-        // contend for it, so the bound is loose, far below any buffer.
         Assert.True(allocated < 256, $"{allocated} bytes allocated");
         Assert.Same(costs, matcher.CostVolume);
         Assert.Same(forward, matcher.ForwardAggregate);
