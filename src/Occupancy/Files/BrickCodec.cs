@@ -46,7 +46,11 @@ internal static class BrickCodec
     /// Decodes a brick's coordinates and voxels; returns null when valid, otherwise what is wrong and the offset of the
     /// bad field within the record.
     /// </summary>
-    public static (string What, int Offset)? TryRead(ReadOnlySpan<byte> source, out int bx, out int by, out int bz, Span<float> voxels)
+    public static (string What, int Offset)? TryRead(ReadOnlySpan<byte> source, out int bx, out int by, out int bz, Span<float> voxels) =>
+        TryReadKey(source, out bx, out by, out bz) ?? TryReadVoxels(source, bx, by, bz, voxels);
+
+    /// <summary>Decodes a brick's coordinates; null when they lie in the map's index range, otherwise what is wrong.</summary>
+    public static (string What, int Offset)? TryReadKey(ReadOnlySpan<byte> source, out int bx, out int by, out int bz)
     {
         bx = BinaryPrimitives.ReadInt32LittleEndian(source);
         by = BinaryPrimitives.ReadInt32LittleEndian(source[4..]);
@@ -56,6 +60,15 @@ internal static class BrickCodec
             return ($"brick ({bx}, {by}, {bz}) lies outside the map's index range (bricks {MinBrick}..{MaxBrick})", 0);
         }
 
+        return null;
+    }
+
+    /// <summary>
+    /// Decodes the voxels of a brick whose coordinates (bx, by, bz) were read with <see cref="TryReadKey"/> into
+    /// <paramref name="voxels"/>; null when every voxel is a finite log-odds or the canonical unknown NaN.
+    /// </summary>
+    public static (string What, int Offset)? TryReadVoxels(ReadOnlySpan<byte> source, int bx, int by, int bz, Span<float> voxels)
+    {
         ReadOnlySpan<byte> body = source.Slice(12, VoxelKey.BrickVoxels * sizeof(float));
         if (BitConverter.IsLittleEndian)
         {

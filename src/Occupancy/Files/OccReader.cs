@@ -204,12 +204,11 @@ internal sealed class OccReader
     {
         for (int i = 0; i < count; i++)
         {
-            var voxels = GC.AllocateUninitializedArray<float>(VoxelKey.BrickVoxels);
             ReadOnlySpan<byte> record = payload.Slice(i * BrickCodec.RecordBytes, BrickCodec.RecordBytes);
             long recordOffset = payloadOffset + ((long)i * BrickCodec.RecordBytes);
-            if (BrickCodec.TryRead(record, out int bx, out int by, out int bz, voxels) is { } error)
+            if (BrickCodec.TryReadKey(record, out int bx, out int by, out int bz) is { } badKey)
             {
-                throw FileErrors.At(OccFormat.Name, recordOffset + error.Offset, error.What);
+                throw FileErrors.At(OccFormat.Name, recordOffset + badKey.Offset, badKey.What);
             }
 
             if (map.FindBrick(bx, by, bz) >= 0)
@@ -217,7 +216,12 @@ internal sealed class OccReader
                 throw FileErrors.At(OccFormat.Name, recordOffset, $"brick ({bx}, {by}, {bz}) appears twice");
             }
 
-            map.AdoptBrick(bx, by, bz, voxels);
+            // Decoded straight into the new map's brick (the map is dropped if anything in the file is wrong).
+            Span<float> voxels = map.BrickAt(map.GetOrAddBrick(bx, by, bz));
+            if (BrickCodec.TryReadVoxels(record, bx, by, bz, voxels) is { } badVoxel)
+            {
+                throw FileErrors.At(OccFormat.Name, recordOffset + badVoxel.Offset, badVoxel.What);
+            }
         }
     }
 

@@ -26,11 +26,12 @@ internal static class OccWriter
             int slots = map.SlotCapacity;
             for (int slot = 0; slot < slots; slot++)
             {
-                if (!map.TryReadBrick(slot, out float[] voxels, out long packed))
+                if (!map.TryReadBrick(slot, out float[] slab, out long packed, out _))
                 {
                     continue;
                 }
 
+                ReadOnlySpan<float> voxels = slab.AsSpan(OccupancyMap.CellStart(slot), VoxelKey.BrickVoxels);
                 (int bx, int by, int bz) = VoxelKey.UnpackBrick(packed);
                 BrickCodec.Write(buffer.AsSpan(OccFormat.ChunkHeaderBytes + (inChunk * BrickCodec.RecordBytes)), bx, by, bz, voxels);
                 if (++inChunk == OccFormat.BricksPerChunk)

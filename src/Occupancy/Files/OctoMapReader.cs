@@ -27,7 +27,8 @@ internal sealed class OctoMapReader
     private (int X, int Y, int Z) _countedBrick = (int.MinValue, 0, 0);
     private int _pos;
     private (int X, int Y, int Z) _lastBrick = (int.MinValue, 0, 0);
-    private float[]? _lastVoxels;
+    private float[]? _lastSlab;
+    private int _lastStart;
 
     private OctoMapReader(byte[] data, int length, bool binary, SensorModel model, long maxVoxels)
     {
@@ -316,7 +317,7 @@ internal sealed class OctoMapReader
     private void VoxelsBinary(int codes, int x, int y, int z)
     {
         CountBrick(x, y, z);
-        float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        Span<float> voxels = _map is null ? default : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
         for (int i = 0; i < 8; i++)
         {
@@ -333,7 +334,7 @@ internal sealed class OctoMapReader
 
             _nodes++;
 
-            if (voxels is not null)
+            if (!voxels.IsEmpty)
             {
                 voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = code == 1 ? _free : _occupied;
             }
@@ -396,7 +397,7 @@ internal sealed class OctoMapReader
         _nodes += count;
         CountBrick(x, y, z);
 
-        float[]? voxels = _map is null ? null : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        Span<float> voxels = _map is null ? default : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
         for (int i = 0; i < 8; i++)
         {
@@ -417,7 +418,7 @@ internal sealed class OctoMapReader
             }
 
             _pos += 5;
-            if (voxels is not null)
+            if (!voxels.IsEmpty)
             {
                 voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = value;
             }
@@ -453,7 +454,7 @@ internal sealed class OctoMapReader
                 {
                     for (int bx = vx >> 3; bx < (vx + side) >> 3; bx++)
                     {
-                        Brick(bx, by, bz).AsSpan().Fill(value);
+                        Brick(bx, by, bz).Fill(value);
                     }
                 }
             }
@@ -461,13 +462,13 @@ internal sealed class OctoMapReader
             return;
         }
 
-        float[] voxels = Brick(vx >> 3, vy >> 3, vz >> 3);
+        Span<float> voxels = Brick(vx >> 3, vy >> 3, vz >> 3);
         int lx = vx & 7, ly = vy & 7, lz = vz & 7;
         for (int k = lz; k < lz + side; k++)
         {
             for (int j = ly; j < ly + side; j++)
             {
-                voxels.AsSpan((k << 6) | (j << 3) | lx, side).Fill(value);
+                voxels.Slice((k << 6) | (j << 3) | lx, side).Fill(value);
             }
         }
     }
@@ -500,14 +501,16 @@ internal sealed class OctoMapReader
     }
 
     /// <summary>A brick of the map being filled; the last one is kept, since pre-order visits a brick's voxels together.</summary>
-    private float[] Brick(int bx, int by, int bz)
+    private Span<float> Brick(int bx, int by, int bz)
     {
         if (_lastBrick != (bx, by, bz))
         {
-            _lastVoxels = _map!.BrickAt(_map.GetOrAddBrick(bx, by, bz));
+            int slot = _map!.GetOrAddBrick(bx, by, bz);
+            _lastSlab = _map.SlabOf(slot);
+            _lastStart = OccupancyMap.CellStart(slot);
             _lastBrick = (bx, by, bz);
         }
 
-        return _lastVoxels!;
+        return _lastSlab.AsSpan(_lastStart, VoxelKey.BrickVoxels);
     }
 }

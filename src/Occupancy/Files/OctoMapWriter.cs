@@ -27,7 +27,7 @@ internal sealed class OctoMapWriter
 
     private readonly bool _binary;
     private readonly float _threshold, _free, _occupied;
-    private (ulong Morton, float[] Voxels)[] _bricks = [];
+    private (ulong Morton, ReadOnlyMemory<float> Voxels)[] _bricks = [];
     private byte[] _out = ArrayPool<byte>.Shared.Rent(1 << 16); // pooled: a fresh multi-megabyte buffer a write would cost a full GC
     private int _length;
 
@@ -93,11 +93,17 @@ internal sealed class OctoMapWriter
     /// <summary>The known bricks with their Morton codes over OctoMap's brick keys, sorted.</summary>
     private void CollectBricks(OccupancyMap map)
     {
-        var bricks = new (ulong, float[])[map.BrickCount];
+        var bricks = new (ulong, ReadOnlyMemory<float>)[map.BrickCount];
         int n = 0;
         for (int slot = 0; slot < map.SlotCapacity; slot++)
         {
-            if (!map.TryReadBrick(slot, out float[] voxels, out long packed) || !AnyKnown(voxels))
+            if (!map.TryReadBrick(slot, out float[] slab, out long packed, out _))
+            {
+                continue;
+            }
+
+            var voxels = new ReadOnlyMemory<float>(slab, OccupancyMap.CellStart(slot), VoxelKey.BrickVoxels);
+            if (!AnyKnown(voxels.Span))
             {
                 continue;
             }
@@ -117,7 +123,7 @@ internal sealed class OctoMapWriter
         _bricks = bricks;
     }
 
-    private static bool AnyKnown(float[] voxels)
+    private static bool AnyKnown(ReadOnlySpan<float> voxels)
     {
         foreach (float v in voxels)
         {
@@ -150,7 +156,7 @@ internal sealed class OctoMapWriter
     {
         if (depth == OctoMapFormat.BrickDepth)
         {
-            float[] voxels = _bricks[lo].Voxels;
+            ReadOnlySpan<float> voxels = _bricks[lo].Voxels.Span;
             if (!root && Uniform(voxels) is float leaf)
             {
                 // All 512 voxels one leaf value (a brick of settled free space, most of a room): the brick's subtree
@@ -186,7 +192,7 @@ internal sealed class OctoMapWriter
     }
 
     /// <summary>The node at <paramref name="depth"/> (13..15) inside one brick, at local corner (x, y, z).</summary>
-    private Node EmitLocal(float[] voxels, int depth, int x, int y, int z, bool root)
+    private Node EmitLocal(ReadOnlySpan<float> voxels, int depth, int x, int y, int z, bool root)
     {
         if (depth == OctoMapFormat.TreeDepth - 1)
         {
@@ -205,7 +211,7 @@ internal sealed class OctoMapWriter
     }
 
     /// <summary>A node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>) and its 8 voxels, in one pass.</summary>
-    private Node EmitVoxels(float[] voxels, int corner, bool root)
+    private Node EmitVoxels(ReadOnlySpan<float> voxels, int corner, bool root)
     {
         // Children in OctoMap's order: x is bit 0 of the child index, y bit 1, z bit 2.
         float v0 = voxels[corner], v1 = voxels[corner + 1], v2 = voxels[corner + 8], v3 = voxels[corner + 9];
@@ -273,7 +279,7 @@ internal sealed class OctoMapWriter
     /// The one leaf value of a brick whose voxels are all known and alike (.bt: all free or all occupied, as their clamp;
     /// .ot: bit-identical log-odds), or null.
     /// </summary>
-    private float? Uniform(float[] voxels)
+    private float? Uniform(ReadOnlySpan<float> voxels)
     {
         float first = voxels[0];
         if (float.IsNaN(first))
@@ -298,7 +304,7 @@ internal sealed class OctoMapWriter
         }
 
         int bits = BitConverter.SingleToInt32Bits(first);
-        ReadOnlySpan<int> all = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(voxels.AsSpan());
+        ReadOnlySpan<int> all = System.Runtime.InteropServices.MemoryMarshal.Cast<float, int>(voxels);
         for (int i = 1; i < all.Length; i++)
         {
             if (all[i] != bits)

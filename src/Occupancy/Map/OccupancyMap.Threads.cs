@@ -52,7 +52,7 @@ public sealed partial class OccupancyMap
     /// The reads must complete before the stamp is read again: x64 keeps loads in order; elsewhere a full barrier does.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool StructureHeld(long stamp)
+    internal bool StructureHeld(long stamp)
     {
         if (!X86Base.IsSupported)
         {
@@ -77,12 +77,14 @@ public sealed partial class OccupancyMap
     }
 
     /// <summary>
-    /// A brick's voxels and packed coordinate, read consistently (retried if a removal ran meanwhile); false when the
-    /// slot holds no brick. For readers that walk the slots (enumeration).
+    /// A brick's slab and packed coordinate, read consistently (retried if a removal ran meanwhile); false when the
+    /// slot holds no brick. The voxels are <c>slab[CellStart(slot)..][..BrickVoxels]</c>; a reader that keeps reading
+    /// them later checks <see cref="StructureHeld"/> with <paramref name="stamp"/> after each read (the cell of a brick
+    /// removed meanwhile may hold another brick). For readers that walk the slots (enumeration).
     /// </summary>
-    internal bool TryReadBrick(int slot, out float[] voxels, out long packedKey)
+    internal bool TryReadBrick(int slot, out float[] slab, out long packedKey, out long stamp)
     {
-        long stamp = StructureStamp();
+        stamp = StructureStamp();
         while (true)
         {
             float[]?[] bricks = Volatile.Read(ref _bricks);
@@ -91,7 +93,7 @@ public sealed partial class OccupancyMap
             long key = slot < keys.Length ? keys[slot] : 0;
             if (StructureHeld(stamp))
             {
-                voxels = found!;
+                slab = found!;
                 packedKey = key;
                 return found is not null;
             }

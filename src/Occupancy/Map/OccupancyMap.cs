@@ -41,13 +41,27 @@ public sealed partial class OccupancyMap
 
     internal const int BrickVoxels = VoxelKey.BrickVoxels;
 
-    /// <summary>Bytes that one allocated brick costs: the voxel array with its object header, its slot bookkeeping.</summary>
-    internal const int BytesPerBrick = (BrickVoxels * sizeof(float)) + 24 + 8 + 8;
+    /// <summary>
+    /// Bricks in each slab after the first three (which hold 8, 8 and 16): 32, 64 KiB, below the large-object heap's
+    /// 85,000 bytes. Large-object (and pinned) slabs measured two to five times slower to fill in a burst of loads:
+    /// their memory is fresh each time and their allocations wait on background collections.
+    /// </summary>
+    private const int SlabShift = 5;
+    private const int SlabBricks = 1 << SlabShift;
 
     private readonly BrickTable _table = new();
     private readonly BrickGrid _grid = new();
     private readonly object _addLock = new();
+
+    // Voxels live in slabs, arrays of many bricks: a slot's 512 log-odds are one cell of a slab, fixed by the slot's
+    // number (CellStart), so that a map of thousands of bricks is a hundred-odd objects for the garbage collector to
+    // mark and move, not thousands of 2 KiB arrays (a burst of them, a file load or a first scan, was more than half
+    // collection work). A free slot's cell is all unknown and returns with the slot. _bricks holds the slab of each
+    // slot in use and null for a free one: readers find a brick's voxels there.
     private float[]?[] _bricks = new float[]?[256];
+    private float[][] _slabs = new float[8][];
+    private int _slabCount;
+    private long _slabBytes;
     private long[] _brickKeys = new long[256];
     private int[] _freeSlots = new int[64];
     private int _freeCount;
@@ -96,9 +110,12 @@ public sealed partial class OccupancyMap
     /// <summary>Number of allocated bricks (8×8×8 voxels each).</summary>
     public int BrickCount => _table.Count;
 
-    /// <summary>Bytes of managed memory the map holds: voxel bricks, the brick table and slot bookkeeping.</summary>
+    /// <summary>
+    /// Bytes of managed memory the map holds: the voxel slabs (with cells that released bricks left for reuse), the
+    /// brick table and slot bookkeeping.
+    /// </summary>
     public long MemoryBytes =>
-        ((long)_table.Count * (BrickVoxels * sizeof(float) + 24)) + _table.MemoryBytes + _grid.MemoryBytes +
+        Volatile.Read(ref _slabBytes) + _table.MemoryBytes + _grid.MemoryBytes +
         ((long)_summaries.Length * sizeof(long)) +
         ((long)_bricks.Length * (IntPtr.Size + sizeof(long))) + ((long)_freeSlots.Length * sizeof(int));
 
@@ -165,12 +182,12 @@ public sealed partial class OccupancyMap
 
         using WriteScope write = BeginWrite();
         int slot = GetOrAddBrick(key.BrickX, key.BrickY, key.BrickZ);
-        ref float v = ref _bricks[slot]![key.LocalIndex];
+        ref float v = ref BrickAt(slot)[key.LocalIndex];
         SensorModel m = SensorModel;
         v = ApplyUpdate(v, occupied ? m.HitLogOdds : m.MissLogOdds, m.ClampMinLogOdds, m.ClampMaxLogOdds);
     }
 
-    /// <summary>Forgets everything: every brick is released.</summary>
+    /// <summary>Forgets everything: every brick is released and the memory of their voxels returned.</summary>
     public void Clear()
     {
         using WriteScope write = BeginWrite();
@@ -178,6 +195,9 @@ public sealed partial class OccupancyMap
         _table.Clear();
         _grid.Clear();
         Array.Clear(_bricks);
+        Array.Clear(_slabs);
+        _slabCount = 0;
+        Volatile.Write(ref _slabBytes, 0);
         _freeCount = 0;
         _slotHighWater = 0;
         EndStructureChange();
@@ -185,7 +205,7 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Forgets every voxel whose centre lies in a box (they become unknown). Bricks left with no known voxel are
-    /// released, so their memory is returned.
+    /// released: the next bricks the map needs take their memory (<see cref="Clear"/> returns it all).
     /// </summary>
     /// <param name="region">The box, world frame, metres.</param>
     /// <returns>The number of voxels that were known and are now unknown.</returns>
@@ -201,12 +221,12 @@ public sealed partial class OccupancyMap
         long cleared = 0;
         for (int slot = 0; slot < _slotHighWater; slot++)
         {
-            float[]? voxels = _bricks[slot];
-            if (voxels is null)
+            if (_bricks[slot] is null)
             {
                 continue;
             }
 
+            Span<float> voxels = BrickAt(slot);
             (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
             int x0 = bx << VoxelKey.BrickShift, y0 = by << VoxelKey.BrickShift, z0 = bz << VoxelKey.BrickShift;
             int ix0 = Math.Max(lo.X - x0, 0), ix1 = Math.Min(hi.X - x0, VoxelKey.BrickSize - 1);
@@ -291,9 +311,28 @@ public sealed partial class OccupancyMap
         return slot != -2 ? slot : _table.Find(VoxelKey.PackBrick(bx, by, bz));
     }
 
-    /// <summary>The voxel array of a slot (512 log-odds, x fastest, then y, then z; NaN is unknown). For writers.</summary>
+    /// <summary>Where a slot's voxels start in its slab (slabs of 8, 8, 16 bricks, then <see cref="SlabBricks"/> each).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal float[] BrickAt(int slot) => Volatile.Read(ref _bricks)[slot]!;
+    internal static int CellStart(int slot) =>
+        (slot & (Math.Min(1 << BitOperations.Log2((uint)slot | 8), SlabBricks) - 1)) * BrickVoxels;
+
+    /// <summary>The slab of a slot in use: its voxels are the <see cref="BrickVoxels"/> from <see cref="CellStart"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal float[] SlabOf(int slot) => Volatile.Read(ref _bricks)[slot]!;
+
+    /// <summary>The index in _slabs of the slab that holds a slot's cell.</summary>
+    private static int SlabIndexOf(int slot) =>
+        slot < 16 ? slot >> 3 : slot < SlabBricks ? BitOperations.Log2((uint)slot) - 2 : SlabShift - 3 + (slot >> SlabShift);
+
+    /// <summary>Bricks in a slab.</summary>
+    private static int SlabLength(int slab) => slab <= 1 ? 8 : slab < SlabShift - 2 ? 8 << (slab - 1) : SlabBricks;
+
+    /// <summary>
+    /// The voxels of a slot in use (512 log-odds, x fastest, then y, then z; NaN is unknown). For writers, and for
+    /// readers that check the structure stamp after reading.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal Span<float> BrickAt(int slot) => new(Volatile.Read(ref _bricks)[slot], CellStart(slot), BrickVoxels);
 
     /// <summary>
     /// The slot of a brick, allocating an all-unknown brick when it does not exist. Safe to call from several
@@ -307,20 +346,16 @@ public sealed partial class OccupancyMap
             return slot;
         }
 
-        // The brick is made before taking the lock, so that threads adding bricks at once (a scan into a fresh map)
-        // allocate and fill in parallel; one that loses the race to add the same brick drops its copy.
         long packed = VoxelKey.PackBrick(bx, by, bz);
-        var voxels = GC.AllocateUninitializedArray<float>(BrickVoxels);
-        voxels.AsSpan().Fill(float.NaN);
         lock (_addLock)
         {
             slot = _table.Find(packed);
-            return slot >= 0 ? slot : AddBrick(packed, voxels);
+            return slot >= 0 ? slot : AddBrick(packed, default);
         }
     }
 
-    /// <summary>Adds a brick that is known to be absent, taking ownership of <paramref name="voxels"/>.</summary>
-    internal int AdoptBrick(int bx, int by, int bz, float[] voxels)
+    /// <summary>Adds a brick that is known to be absent, with a copy of <paramref name="voxels"/> (512 log-odds).</summary>
+    internal int AdoptBrick(int bx, int by, int bz, ReadOnlySpan<float> voxels)
     {
         lock (_addLock)
         {
@@ -328,8 +363,11 @@ public sealed partial class OccupancyMap
         }
     }
 
-    /// <summary>Stores a brick and publishes it: the arrays first, its key in the table last.</summary>
-    private int AddBrick(long packed, float[] voxels)
+    /// <summary>
+    /// Stores a brick (all unknown when <paramref name="voxels"/> is empty) and publishes it: the voxels and the key
+    /// first, the slot's slab next, its key in the table last.
+    /// </summary>
+    private int AddBrick(long packed, ReadOnlySpan<float> voxels)
     {
         int slot;
         if (_freeCount > 0)
@@ -355,9 +393,31 @@ public sealed partial class OccupancyMap
             }
         }
 
-        // The key before the voxels: a reader that sees a slot's voxels (TryReadBrick) then reads its key.
+        int slabIndex = SlabIndexOf(slot);
+        if (slabIndex == _slabCount)
+        {
+            // A new slab, all unknown (allocated without zeroing: the fill writes every element).
+            int floats = SlabLength(slabIndex) * BrickVoxels;
+            float[] fresh = GC.AllocateUninitializedArray<float>(floats);
+            fresh.AsSpan().Fill(float.NaN);
+            if (_slabCount == _slabs.Length)
+            {
+                Array.Resize(ref _slabs, _slabCount * 2);
+            }
+
+            _slabs[_slabCount++] = fresh;
+            Volatile.Write(ref _slabBytes, _slabBytes + ((long)floats * sizeof(float)) + 24);
+        }
+
+        float[] slab = _slabs[slabIndex];
+        if (!voxels.IsEmpty)
+        {
+            voxels[..BrickVoxels].CopyTo(slab.AsSpan(CellStart(slot), BrickVoxels));
+        }
+
+        // The key before the slab: a reader that sees a slot's voxels (TryReadBrick) then reads its key.
         _brickKeys[slot] = packed;
-        Volatile.Write(ref _bricks[slot], voxels);
+        Volatile.Write(ref _bricks[slot], slab);
         _table.Add(packed, slot);
         (int x, int y, int z) = VoxelKey.UnpackBrick(packed);
         _grid.Set(x, y, z, slot, AllBricks);
@@ -388,6 +448,7 @@ public sealed partial class OccupancyMap
         (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
         _grid.Set(bx, by, bz, -1, AllBricks);
         _table.Remove(_brickKeys[slot]);
+        BrickAt(slot).Fill(float.NaN); // the cell returns all unknown with the slot
         _bricks[slot] = null;
         EndStructureChange();
         if (_freeCount == _freeSlots.Length)

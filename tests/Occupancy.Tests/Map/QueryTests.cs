@@ -277,7 +277,7 @@ public class QueryTests
     }
 
     [Fact]
-    public void Clearing_returns_memory_and_forgets_voxels()
+    public void Clearing_forgets_voxels_and_reuses_or_returns_their_memory()
     {
         var map = new OccupancyMap(0.1);
         var integrator = new PointCloudIntegrator(map);
@@ -287,12 +287,24 @@ public class QueryTests
         long cleared = map.ClearRegion(new Aabb(new Vector3(0, -1, -1), new Vector3(4, 1, 1)));
         Assert.Equal(31, cleared); // voxels 0..29 free and voxel 30 hit, on +x
         Assert.True(map.BrickCount < bricks);
-        Assert.True(map.MemoryBytes < full);
         Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(5, 0, 0)));
         Assert.Equal(VoxelState.Free, map.GetState(new VoxelKey(-5, 0, 0)));
+
+        // Released bricks' memory serves the next bricks: the same scan again costs nothing more, and its voxels come
+        // back all unknown before the scan updates them (the released cells were reset).
+        int left = map.BrickCount;
+        integrator.IntegrateWorldFrame([new Vector3(3, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));
+        Assert.Equal(bricks, map.BrickCount);
+        Assert.Equal(full, map.MemoryBytes);
+        Assert.Equal(map.SensorModel.HitLogOdds, map.GetLogOdds(new VoxelKey(30, 0, 0)));
+        Assert.Equal(map.SensorModel.MissLogOdds, map.GetLogOdds(new VoxelKey(29, 0, 0)));
+        Assert.True(float.IsNaN(map.GetLogOdds(new VoxelKey(31, 0, 0))));
+        Assert.True(left < bricks);
+
         map.Clear();
         Assert.Equal(0, map.BrickCount);
         Assert.Equal(0, map.CountVoxels().Known);
+        Assert.True(map.MemoryBytes < full); // Clear returns the voxels' memory
 
         // The map keeps working after clearing: slots are reused.
         integrator.IntegrateWorldFrame([new Vector3(1, 0.05f, 0.05f)], new Vector3(0.05f, 0.05f, 0.05f));

@@ -218,7 +218,7 @@ public sealed partial class DepthImageIntegrator
         public int[] Touched = new int[256];
         public int TouchedCount;
         public Candidate[] NewBrickCandidates = new Candidate[64];
-        public float[][] NewBricks = new float[64][];
+        public float[]?[] NewBricks = new float[64][];
         public int NewBrickCount;
         public int Updated;
         public int Hits;
@@ -282,9 +282,19 @@ public sealed partial class DepthImageIntegrator
                 Array.Resize(ref NewBrickCandidates, NewBrickCount * 2);
             }
 
+            // The next scratch is a brick kept in an earlier frame (its voxels copied into the map since), or a new one.
+            float[]? spare = NewBricks[NewBrickCount];
             NewBricks[NewBrickCount] = Scratch;
             NewBrickCandidates[NewBrickCount++] = candidate;
-            Scratch = NewScratch();
+            if (spare is null)
+            {
+                Scratch = NewScratch();
+            }
+            else
+            {
+                spare.AsSpan().Fill(float.NaN);
+                Scratch = spare;
+            }
         }
 
         private static float[] NewScratch()

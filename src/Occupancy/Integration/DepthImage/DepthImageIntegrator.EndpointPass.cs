@@ -80,7 +80,7 @@ public sealed partial class DepthImageIntegrator
                 Span<ulong> words = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref first.Endpoints.Words(slot), WordsPerSlot);
                 if ((words[EndpointWords] & Visited) == 0)
                 {
-                    float[] brick = _map.BrickAt(slot);
+                    Span<float> brick = _map.BrickAt(slot);
                     for (int i = 0; i < EndpointWords; i++)
                     {
                         for (ulong bits = words[i]; bits != 0; bits &= bits - 1)

@@ -332,8 +332,7 @@ public sealed partial class DepthImageIntegrator
             for (int i = 0; i < w.NewBrickCount; i++)
             {
                 Candidate c = w.NewBrickCandidates[i];
-                _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]);
-                w.NewBricks[i] = null!;
+                _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]); // copied: the array serves as a later frame's scratch
             }
 
             hits += w.Hits;

@@ -60,7 +60,7 @@ internal static class ScanClaims
                     run &= ~Volatile.Read(ref Unsafe.Add(ref words, HitPlane + (first >> 6))); // hit in this scan: the hit wins
                 }
 
-                float[] voxels = map.BrickAt(slot);
+                Span<float> voxels = map.BrickAt(slot);
                 for (; run != 0; run &= run - 1)
                 {
                     ref float v = ref voxels[first + BitOperations.TrailingZeroCount(run)];

@@ -51,8 +51,8 @@ public sealed partial class OccupancyMap
             return float.NaN;
         }
 
-        float[]? brick = Volatile.Read(ref _bricks)[slot];
-        return brick is null ? float.NaN : brick[key.LocalIndex];
+        float[]? slab = Volatile.Read(ref _bricks)[slot];
+        return slab is null ? float.NaN : slab[CellStart(slot) + key.LocalIndex];
     }
 
     /// <summary>Occupancy probability of a voxel; NaN when it was never observed.</summary>
@@ -277,23 +277,24 @@ public sealed partial class OccupancyMap
         for (i = 0; i < points.Length; i++)
         {
             int slot = packed[i] < 0 ? (int)(-2 - packed[i]) : _table.Find(packed[i]);
-            float[]? brick = (uint)slot < (uint)bricks.Length ? bricks[slot] : null;
-            slots[i] = brick is null ? -1 : slot;
-            if (brick is not null && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+            float[]? slab = (uint)slot < (uint)bricks.Length ? bricks[slot] : null;
+            slots[i] = slab is null ? -1 : slot;
+            locals[i] += slab is null ? 0 : CellStart(slot);
+            if (slab is not null && System.Runtime.Intrinsics.X86.Sse.IsSupported)
             {
                 // The element's address without touching the array header (a bounds check would load it: one more miss).
-                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(brick), locals[i])));
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slab), locals[i])));
             }
         }
 
         for (i = 0; i < points.Length; i++)
         {
             // The brick is read again (a removal may have cleared the slot since; the block is then retried), without
-            // bounds checks: the slot was checked against this array's length above, and locals[i] is a voxel index
-            // inside a brick (0 to 511).
+            // bounds checks: the slot was checked against this array's length above, and locals[i] is now the index of
+            // the voxel in its slab (the cell's start plus 0 to 511), and a slot's slab never changes while it is in use.
             int slot = slots[i];
-            float[]? brick = slot < 0 ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks), slot);
-            values[i] = brick is null ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(brick), locals[i]);
+            float[]? slab = slot < 0 ? null : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(bricks), slot);
+            values[i] = slab is null ? float.NaN : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(slab), locals[i]);
         }
     }
 

@@ -69,7 +69,8 @@ public sealed partial class OccupancyMap
         bool last = walk.IsLast;
         long entry = 0;
         int bx = int.MinValue, by = 0, bz = 0;
-        float[]? brick = null;
+        float[]? brick = null; // the slab of the brick the walk is in, its voxels from brickStart
+        int brickStart = 0;
         bool skippable = false;
         RayCastOutcome onUnknown = unknown switch
         {
@@ -84,8 +85,9 @@ public sealed partial class OccupancyMap
             {
                 int slot = FindBrick(nbx, nby, nbz);
                 brick = slot < 0 ? null : Volatile.Read(ref _bricks)[slot];
+                brickStart = slot < 0 ? 0 : CellStart(slot);
                 // Under TreatAsFree nothing in an unobserved brick, or in a brick without an occupied voxel, can stop the ray.
-                skippable = onUnknown == RayCastOutcome.NoHit && (brick is null || !BrickHasOccupied(slot, brick, version));
+                skippable = onUnknown == RayCastOutcome.NoHit && (brick is null || !BrickHasOccupied(slot, brick.AsSpan(brickStart, BrickVoxels), version));
                 bx = nbx;
                 by = nby;
                 bz = nbz;
@@ -124,7 +126,7 @@ public sealed partial class OccupancyMap
             }
             else
             {
-                float l = brick[(x & 7) | ((y & 7) << 3) | ((z & 7) << 6)];
+                float l = brick[brickStart + ((x & 7) | ((y & 7) << 3) | ((z & 7) << 6))];
                 outcome = l >= threshold ? RayCastOutcome.Hit : float.IsNaN(l) ? onUnknown : RayCastOutcome.NoHit;
             }
 
@@ -161,7 +163,7 @@ public sealed partial class OccupancyMap
     /// another version; <paramref name="version"/> was read before the brick's voxels, so an answer computed while a
     /// write was under way carries the version before it and is dropped when the write ends.
     /// </summary>
-    private bool BrickHasOccupied(int slot, float[] brick, long version)
+    private bool BrickHasOccupied(int slot, ReadOnlySpan<float> brick, long version)
     {
         long[] summaries = Volatile.Read(ref _summaries);
         if ((uint)slot < (uint)summaries.Length)

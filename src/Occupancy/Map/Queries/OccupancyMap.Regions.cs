@@ -16,15 +16,16 @@ public sealed partial class OccupancyMap
     {
         long known = 0, occupied = 0;
         float threshold = SensorModel.OccupiedLogOdds;
-        // Beside a writer each brick is counted as it is when its turn comes (a removed one is all unknown).
+        // Beside a writer each brick is counted as it is when its turn comes (a removed one is all unknown, or the brick
+        // that took its slot).
         float[]?[] bricks = Volatile.Read(ref _bricks);
         int slots = Math.Min(Volatile.Read(ref _slotHighWater), bricks.Length);
         for (int slot = 0; slot < slots; slot++)
         {
-            float[]? voxels = Volatile.Read(ref bricks[slot]);
-            if (voxels is not null)
+            float[]? slab = Volatile.Read(ref bricks[slot]);
+            if (slab is not null)
             {
-                (int k, int o) = VoxelCountKernel.Count(voxels, threshold, Kernels.Counts);
+                (int k, int o) = VoxelCountKernel.Count(slab.AsSpan(CellStart(slot), BrickVoxels), threshold, Kernels.Counts);
                 known += k;
                 occupied += o;
             }

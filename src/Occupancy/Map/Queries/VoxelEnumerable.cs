@@ -32,7 +32,9 @@ public struct VoxelEnumerator
     private readonly VoxelState? _state;
     private int _slot;
     private int _local;
-    private float[]? _brick;
+    private float[]? _slab;
+    private int _start;
+    private long _stamp;
     private int _x0, _y0, _z0;
 
     internal VoxelEnumerator(OccupancyMap map, VoxelKey lo, VoxelKey hi, VoxelState? state)
@@ -65,7 +67,20 @@ public struct VoxelEnumerator
             }
 
             int i = _local++;
-            float v = _brick![i];
+            float v = _slab![_start + i];
+            if (!_map.StructureHeld(_stamp))
+            {
+                // A removal ran since the brick was read: its cell may hold another brick now. Read the slot again and
+                // go on from this voxel (with the coordinate of whatever brick the slot holds now).
+                _local = i;
+                if (!ReadBrick())
+                {
+                    _local = OccupancyMap.BrickVoxels;
+                }
+
+                continue;
+            }
+
             if (float.IsNaN(v))
             {
                 continue;
@@ -90,27 +105,38 @@ public struct VoxelEnumerator
     {
         while (++_slot < _map.SlotCapacity)
         {
-            // The voxels and the coordinate of one brick, read together (a brick removed meanwhile is skipped, or read
-            // as all unknown, never paired with another brick's coordinate).
-            if (!_map.TryReadBrick(_slot, out float[] voxels, out long packed))
+            if (ReadBrick())
             {
-                continue;
+                _local = 0;
+                return true;
             }
-
-            (int bx, int by, int bz) = VoxelKey.UnpackBrick(packed);
-            _x0 = bx << VoxelKey.BrickShift;
-            _y0 = by << VoxelKey.BrickShift;
-            _z0 = bz << VoxelKey.BrickShift;
-            if (_x0 + 7 < _lo.X || _x0 > _hi.X || _y0 + 7 < _lo.Y || _y0 > _hi.Y || _z0 + 7 < _lo.Z || _z0 > _hi.Z)
-            {
-                continue;
-            }
-
-            _brick = voxels;
-            _local = 0;
-            return true;
         }
 
         return false;
+    }
+
+    /// <summary>Reads the slab and the coordinate of the current slot's brick; false when it holds none in the range.</summary>
+    private bool ReadBrick()
+    {
+        // The slab and the coordinate of one brick, read together (a brick removed meanwhile is skipped, or read as all
+        // unknown, never paired with another brick's coordinate).
+        if (!_map.TryReadBrick(_slot, out float[] slab, out long packed, out long stamp))
+        {
+            return false;
+        }
+
+        (int bx, int by, int bz) = VoxelKey.UnpackBrick(packed);
+        _x0 = bx << VoxelKey.BrickShift;
+        _y0 = by << VoxelKey.BrickShift;
+        _z0 = bz << VoxelKey.BrickShift;
+        if (_x0 + 7 < _lo.X || _x0 > _hi.X || _y0 + 7 < _lo.Y || _y0 > _hi.Y || _z0 + 7 < _lo.Z || _z0 > _hi.Z)
+        {
+            return false;
+        }
+
+        _slab = slab;
+        _start = OccupancyMap.CellStart(_slot);
+        _stamp = stamp;
+        return true;
     }
 }
