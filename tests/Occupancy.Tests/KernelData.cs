@@ -25,6 +25,8 @@ public static class KernelData
 
     public static TheoryData<string> Sgm => Names(KernelFamilies.Sgm);
 
+    public static TheoryData<string> Decay => Names(KernelFamilies.Decay);
+
     /// <summary>The width a name stands for.</summary>
     internal static KernelWidth Width(string name) =>
         KernelNames.TryParse(name, out KernelWidth width) ? width : throw new ArgumentException($"no kernel width {name}", nameof(name));

@@ -27,7 +27,31 @@ public sealed partial class OccupancyMap
     internal WriteScope BeginWrite()
     {
         Monitor.Enter(_writeLock);
+        _writeStamp = _version + 1;
         return new WriteScope(this);
+    }
+
+    /// <summary>
+    /// Starts a write that carries a timestamp: checks it (before waiting, and again once the write is ours, throwing
+    /// before anything changes) and advances the map's clock to it. Null starts a plain write.
+    /// </summary>
+    internal WriteScope BeginWrite(double? timestamp)
+    {
+        if (timestamp is not double time)
+        {
+            return BeginWrite();
+        }
+
+        CheckTime(time, "timestamp");
+        WriteScope scope = BeginWrite();
+        if (!(time >= _time))
+        {
+            Monitor.Exit(_writeLock); // nothing changed: no new version
+            CheckTime(time, "timestamp");
+        }
+
+        Volatile.Write(ref _time, time);
+        return scope;
     }
 
     private void EndWrite()

@@ -183,6 +183,7 @@ public sealed partial class OccupancyMap
         using WriteScope write = BeginWrite();
         int slot = GetOrAddBrick(key.BrickX, key.BrickY, key.BrickZ);
         ref float v = ref BrickAt(slot)[key.LocalIndex];
+        MarkObserved(slot);
         SensorModel m = SensorModel;
         v = ApplyUpdate(v, occupied ? m.HitLogOdds : m.MissLogOdds, m.ClampMinLogOdds, m.ClampMaxLogOdds);
     }
@@ -197,6 +198,7 @@ public sealed partial class OccupancyMap
         Array.Clear(_bricks);
         Array.Clear(_slabs);
         _slabCount = 0;
+        ResetFeed();
         Volatile.Write(ref _slabBytes, 0);
         _freeCount = 0;
         _slotHighWater = 0;
@@ -238,6 +240,7 @@ public sealed partial class OccupancyMap
             }
 
             bool anyLeft = false;
+            long clearedBefore = cleared;
             for (int i = 0; i < BrickVoxels; i++)
             {
                 int ix = i & 7, iy = (i >> 3) & 7, iz = i >> 6;
@@ -261,6 +264,10 @@ public sealed partial class OccupancyMap
             if (!anyLeft)
             {
                 RemoveBrick(slot);
+            }
+            else if (cleared > clearedBefore)
+            {
+                MarkChanged(slot);
             }
         }
 
@@ -384,6 +391,7 @@ public sealed partial class OccupancyMap
                 long[] summaries = _summaries;
                 Array.Resize(ref summaries, slot * 2);
                 Volatile.Write(ref _summaries, summaries);
+                GrowChangeArrays(slot * 2);
                 float[]?[] bricks = _bricks;
                 Array.Resize(ref bricks, slot * 2);
                 long[] keys = _brickKeys;
@@ -416,6 +424,7 @@ public sealed partial class OccupancyMap
         }
 
         // The key before the slab: a reader that sees a slot's voxels (TryReadBrick) then reads its key.
+        StampNewSlot(slot);
         _brickKeys[slot] = packed;
         Volatile.Write(ref _bricks[slot], slab);
         _table.Add(packed, slot);
@@ -448,6 +457,7 @@ public sealed partial class OccupancyMap
         (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
         _grid.Set(bx, by, bz, -1, AllBricks);
         _table.Remove(_brickKeys[slot]);
+        LogRemoval(_brickKeys[slot]);
         BrickAt(slot).Fill(float.NaN); // the cell returns all unknown with the slot
         _bricks[slot] = null;
         EndStructureChange();

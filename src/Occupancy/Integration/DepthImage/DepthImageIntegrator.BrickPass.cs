@@ -99,6 +99,11 @@ public sealed partial class DepthImageIntegrator
                         byte* endpoints = hasEndpoints ? (byte*)mask : _noEndpoints;
                         n = kernel.IntegrateBrick(brick, projection, _frame, place == Place.InFront ? null : _depth, endpoints);
                     }
+
+                    if ((n & 0xFFFF) > 0)
+                    {
+                        map.MarkObserved(slot);
+                    }
                 }
                 else
                 {

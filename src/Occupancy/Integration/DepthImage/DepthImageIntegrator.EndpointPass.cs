@@ -81,6 +81,7 @@ public sealed partial class DepthImageIntegrator
                 if ((words[EndpointWords] & Visited) == 0)
                 {
                     Span<float> brick = _map.BrickAt(slot);
+                    _map.MarkObserved(slot);
                     for (int i = 0; i < EndpointWords; i++)
                     {
                         for (ulong bits = words[i]; bits != 0; bits &= bits - 1)

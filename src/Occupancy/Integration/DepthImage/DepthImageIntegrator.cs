@@ -332,7 +332,8 @@ public sealed partial class DepthImageIntegrator
             for (int i = 0; i < w.NewBrickCount; i++)
             {
                 Candidate c = w.NewBrickCandidates[i];
-                _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]); // copied: the array serves as a later frame's scratch
+                int slot = _map.AdoptBrick(c.X, c.Y, c.Z, w.NewBricks[i]); // copied: the array serves as a later frame's scratch
+                _map.MarkObserved(slot);
             }
 
             hits += w.Hits;

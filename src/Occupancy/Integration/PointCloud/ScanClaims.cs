@@ -61,6 +61,7 @@ internal static class ScanClaims
                 }
 
                 Span<float> voxels = map.BrickAt(slot);
+                map.MarkObserved(slot);
                 for (; run != 0; run &= run - 1)
                 {
                     ref float v = ref voxels[first + BitOperations.TrailingZeroCount(run)];

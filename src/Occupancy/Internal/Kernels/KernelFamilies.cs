@@ -59,6 +59,10 @@ internal static class KernelFamilies
     public static readonly KernelFamily Sgm = new("sgm", 7, "semi-global matching: path recurrence and winner-takes-all over the disparities",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector128, Vector128Runs), (KernelWidth.Vector256, Vector256Runs));
 
+    /// <summary>Decay of a brick's log-odds toward unknown.</summary>
+    public static readonly KernelFamily Decay = new("decay", 8, "decay of a brick's log-odds toward unknown (scale, step, forget) with its known count",
+        (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs), (KernelWidth.Vector512, static () => Vector512.IsHardwareAccelerated));
+
     /// <summary>Every family, in <see cref="KernelFamily.Index"/> order.</summary>
-    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm];
+    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay];
 }

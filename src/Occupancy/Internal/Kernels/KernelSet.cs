@@ -74,6 +74,8 @@ internal sealed class KernelSet
 
     public KernelWidth Sgm => _widths[KernelFamilies.Sgm.Index];
 
+    public KernelWidth Decay => _widths[KernelFamilies.Decay.Index];
+
     /// <summary>The implementation chosen for a family.</summary>
     public KernelWidth this[KernelFamily family] => _widths[family.Index];
 
