@@ -192,13 +192,13 @@ public sealed partial class OccupancyMap
     public void Clear()
     {
         using WriteScope write = BeginWrite();
+        ResetFeed(); // before the removal starts, as RemoveBrick logs
         BeginStructureChange();
         _table.Clear();
         _grid.Clear();
         Array.Clear(_bricks);
         Array.Clear(_slabs);
         _slabCount = 0;
-        ResetFeed();
         Volatile.Write(ref _slabBytes, 0);
         _freeCount = 0;
         _slotHighWater = 0;
@@ -453,11 +453,13 @@ public sealed partial class OccupancyMap
     private void RemoveBrick(int slot)
     {
         // Readers that looked the brick up meanwhile may hold its slot, or a bucket the table shifts: they retry.
+        // Logged before the removal starts: a consumer of the change feed holds the log's lock while it reads slots, and
+        // waits out a removal under way; the removal must not wait for that lock in turn.
+        LogRemoval(_brickKeys[slot]);
         BeginStructureChange();
         (int bx, int by, int bz) = VoxelKey.UnpackBrick(_brickKeys[slot]);
         _grid.Set(bx, by, bz, -1, AllBricks);
         _table.Remove(_brickKeys[slot]);
-        LogRemoval(_brickKeys[slot]);
         BrickAt(slot).Fill(float.NaN); // the cell returns all unknown with the slot
         _bricks[slot] = null;
         EndStructureChange();

@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Numerics;
+using System.Threading;
+using System.Threading.Tasks;
 using Occupancy.Simulation;
 using Xunit;
 
@@ -204,5 +206,74 @@ public class ChangeFeedTests
         Assert.Throws<ArgumentOutOfRangeException>(() => DecayPolicy.Exponential(1).Apply(map, 11.9));
         Assert.Equal(12, map.Time);
         Assert.Equal(version, map.Version);
+    }
+}
+
+/// <summary>The change feed read beside a writer: nothing is missed, and a replica kept from it ends equal to the map.</summary>
+public class ChangeFeedConcurrencyTests
+{
+    [Fact]
+    public async Task A_consumer_beside_a_writer_misses_nothing()
+    {
+        bool soak = Environment.GetEnvironmentVariable("OCCUPANCY_SOAK") == "1";
+        var map = new OccupancyMap(StandardRoom.Resolution);
+        var depth = new DepthImageIntegrator(map, StandardRoom.MaxRange);
+        var decay = DecayPolicy.Exponential(halfLife: 0.3, halfLifeInView: 1);
+        var replica = new Dictionary<BrickKey, bool>(); // the bricks the consumer believes exist
+        long version = 0;
+        int polls = 0;
+        using var done = new CancellationTokenSource();
+
+        void Poll()
+        {
+            var changed = new List<BrickKey>();
+            var removed = new List<BrickKey>();
+            MapChanges answer = map.GetChangesSince(version, changed, removed);
+            if (answer.Reset)
+            {
+                replica.Clear();
+            }
+
+            removed.ForEach(b => replica.Remove(b));
+            changed.ForEach(b => replica[b] = true);
+            version = answer.Version;
+            polls++;
+        }
+
+        Task consumer = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                Poll();
+            }
+        }, TestContext.Current.CancellationToken);
+
+        var random = new Random(23);
+        int frames = soak ? 400 : 60;
+        for (int i = 0; i < frames; i++)
+        {
+            int f = i % StandardRoom.FrameCount;
+            decay.Apply(map, i * 0.1);
+            depth.Integrate(TestData.RoomFrames[f], StandardRoom.Intrinsics, StandardRoom.CameraPose(f));
+            if (random.Next(5) == 0)
+            {
+                var corner = new Vector3((random.NextSingle() * 8) - 5, (random.NextSingle() * 8) - 5, -0.5f);
+                map.ClearRegion(new Aabb(corner, corner + new Vector3(2, 2, 4)));
+            }
+        }
+
+        await done.CancelAsync();
+        await consumer;
+        Poll(); // once more after the last write
+
+        var bricks = new HashSet<BrickKey>();
+        foreach (VoxelInfo v in map.EnumerateVoxels())
+        {
+            bricks.Add(BrickKey.Of(v.Key));
+        }
+
+        Assert.True(polls > 10, $"only {polls} polls ran beside the writer");
+        Assert.Equal(bricks.OrderBy(b => (b.X, b.Y, b.Z)), replica.Keys.Where(bricks.Contains).OrderBy(b => (b.X, b.Y, b.Z)));
+        Assert.Equal(map.BrickCount, replica.Count); // allocated bricks, each once: none missed, none left over
     }
 }
