@@ -1,3 +1,4 @@
+using System;
 using System.Globalization;
 
 namespace Occupancy;
@@ -27,9 +28,15 @@ public readonly record struct BrickKey(int X, int Y, int Z)
     public bool Contains(VoxelKey voxel) => voxel.BrickX == X && voxel.BrickY == Y && voxel.BrickZ == Z;
 
     /// <summary>The box the brick covers, world frame, metres.</summary>
-    /// <param name="resolution">The map's voxel edge, metres.</param>
+    /// <param name="resolution">The map's voxel edge, metres (<see cref="OccupancyMap.MinResolution"/> to <see cref="OccupancyMap.MaxResolution"/>).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="resolution"/> is not finite or outside the map's range.</exception>
     public Aabb Bounds(double resolution)
     {
+        if (!(resolution >= OccupancyMap.MinResolution && resolution <= OccupancyMap.MaxResolution))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(resolution), resolution, string.Create(CultureInfo.InvariantCulture, $"resolution must be between {OccupancyMap.MinResolution} and {OccupancyMap.MaxResolution} metres, but was {resolution}."));
+        }
+
         double edge = Size * resolution;
         return new Aabb(
             new System.Numerics.Vector3((float)(X * edge), (float)(Y * edge), (float)(Z * edge)),

@@ -179,6 +179,15 @@ public class ChangeFeedTests
         Assert.Equal(new[] { new BrickKey(-1, 0, 0) }, changed);
         Assert.Empty(removed);
         Assert.Throws<ArgumentNullException>(() => map.GetChangesSince(0, null!));
+
+        // A brick's box: 8 voxels an edge, negative indices below zero.
+        Aabb box = new BrickKey(-1, 0, 2).Bounds(0.1);
+        Assert.Equal(new Vector3(-0.8f, 0, 1.6f), box.Min);
+        Assert.Equal(new Vector3(0, 0.8f, 2.4f), box.Max);
+        Assert.Equal(new VoxelKey(-8, 0, 16), new BrickKey(-1, 0, 2).MinVoxel);
+        Assert.True(new BrickKey(-1, 0, 2).Contains(new VoxelKey(-1, 7, 23)));
+        Assert.Equal(new BrickKey(-1, 0, 2), BrickKey.Of(new VoxelKey(-1, 7, 23)));
+        Assert.Equal("resolution", Assert.Throws<ArgumentOutOfRangeException>(() => new BrickKey(0, 0, 0).Bounds(0)).ParamName);
     }
 
     [Fact]
