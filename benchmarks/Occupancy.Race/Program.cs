@@ -14,6 +14,7 @@ namespace Occupancy.Race;
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
 ///   files SCAN.bin [MAP]                 the file rows only (our side), on the exact map of the scans; saves it
+///   ghosts [HALF_LIFE IN_VIEW]           ghost trails of a person crossing the room, without and with decay
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
 /// </summary>
@@ -64,12 +65,17 @@ public static class Program
             return 0;
         }
 
+        if (args.Length is 1 or 3 && args[0] == "ghosts")
+        {
+            return Ghosts.Run(args.Length == 3 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 8, args.Length == 3 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 0.25);
+        }
+
         if (args.Length >= 1 && args[0] == "soak")
         {
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW]");
         return 2;
     }
 

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Globalization;
 using System.Numerics;
 
@@ -77,6 +78,18 @@ public sealed class GroundTruth : VoxelGrid
     /// <summary>True when the voxel meets a solid; false outside the grid.</summary>
     /// <param name="key">A map voxel.</param>
     public bool IsOccupied(VoxelKey key) => TryIndex(key, out int i) && _classes[i] != 0;
+
+    /// <summary>Every occupied voxel of the grid.</summary>
+    public IEnumerable<VoxelKey> OccupiedKeys()
+    {
+        for (int i = 0; i < _classes.Length; i++)
+        {
+            if (_classes[i] != 0)
+            {
+                yield return new VoxelKey(Origin.X + (i % SizeX), Origin.Y + ((i / SizeX) % SizeY), Origin.Z + (i / (SizeX * SizeY)));
+            }
+        }
+    }
 
     /// <summary>Semantic class of an occupied voxel; null when it is free or outside the grid.</summary>
     /// <param name="key">A map voxel.</param>

@@ -83,6 +83,32 @@ public static class StandardRoom
         return new Scene(primitives);
     }
 
+    /// <summary>
+    /// The room with a person walking across it: a capsule 1.65 m tall and 0.5 m wide (class Pedestrian) that walks
+    /// from (−4, −0.5) to (4, 0.5) at 1.3 m/s, leaving at t = 1 s and arriving at about 7.2 s.
+    /// </summary>
+    /// <param name="seed">Seed of the room's furniture.</param>
+    public static MovingWorld CreateCrossingWorld(int seed = DefaultSeed)
+    {
+        var walker = new Mover(
+            new Capsule(new Vector3(0, 0, 0.3f), new Vector3(0, 0, 1.45f), 0.25f, SemanticClass.Pedestrian),
+            new WaypointTrajectory([new Vector3(-4, -0.5f, 0), new Vector3(4, 0.5f, 0)], 1.3, 1.0));
+        return new MovingWorld(CreateScene(seed).Primitives, [walker]);
+    }
+
+    /// <summary>
+    /// A camera that walks the standard path's circle continuously, one turn in 12 s, at 1.3 m height, looking in
+    /// across the room (the odd frames' view, turned 0.35 rad off the radius, tilted down 0.3), for moving-world runs.
+    /// </summary>
+    /// <param name="time">Seconds.</param>
+    public static Pose3 SweepCameraPose(double time)
+    {
+        float angle = (float)(2 * Math.PI * time / 12.0);
+        var eye = new Vector3(PathRadius * MathF.Cos(angle), PathRadius * MathF.Sin(angle), 1.3f);
+        float heading = angle + MathF.PI + 0.35f;
+        return Pose3.LookAt(eye, eye + new Vector3(MathF.Cos(heading), MathF.Sin(heading), -0.3f), Vector3.UnitZ);
+    }
+
     /// <summary>Pose of the camera's optical frame for one frame of the standard path.</summary>
     /// <param name="frame">0 to <see cref="FrameCount"/> − 1.</param>
     /// <exception cref="ArgumentOutOfRangeException">The frame is out of range.</exception>

@@ -45,6 +45,11 @@ public abstract class VoxelGrid
     /// <param name="key">A map voxel.</param>
     public bool Contains(VoxelKey key) => TryIndex(key, out _);
 
+    /// <summary>The box the grid's voxels cover, world frame, metres.</summary>
+    public Aabb Bounds => new(
+        new System.Numerics.Vector3((float)(Origin.X * Resolution), (float)(Origin.Y * Resolution), (float)(Origin.Z * Resolution)),
+        new System.Numerics.Vector3((float)((Origin.X + SizeX) * Resolution), (float)((Origin.Y + SizeY) * Resolution), (float)((Origin.Z + SizeZ) * Resolution)));
+
     /// <summary>Index of a key in the grid's storage (x fastest, then y, then z), or false outside it.</summary>
     /// <param name="k">A map voxel.</param>
     /// <param name="index">Its index; −1 when false is returned.</param>

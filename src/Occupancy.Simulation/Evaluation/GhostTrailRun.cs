@@ -1,0 +1,71 @@
+using System;
+
+namespace Occupancy.Simulation;
+
+/// <summary>What a <see cref="GhostTrailRun"/> measured.</summary>
+/// <param name="TrailShare">Share of the trail still occupied at the delay (see <see cref="GhostTrail"/>).</param>
+/// <param name="Ghosts">Trail voxels still occupied at the delay.</param>
+/// <param name="Scored">Trail voxels scored.</param>
+/// <param name="Static">The map's known voxels against the static structure's ground truth at the end.</param>
+/// <param name="Map">The map at the end.</param>
+public sealed record GhostTrailResult(double TrailShare, long Ghosts, long Scored, OccupancyMetrics Static, OccupancyMap Map);
+
+/// <summary>
+/// One run of a moving world through a depth camera: frames rendered at a fixed rate, noise added, the decay policy
+/// applied and the frame integrated, the ghost trail recorded after each; the static structure scored at the end.
+/// World frame, metres, z up; seconds.
+/// </summary>
+public static class GhostTrailRun
+{
+    /// <summary>Runs the world from t = 0 to <paramref name="duration"/>.</summary>
+    /// <param name="world">The world.</param>
+    /// <param name="region">The box scored (static ground truth and trail), world frame.</param>
+    /// <param name="resolution">Voxel edge, metres.</param>
+    /// <param name="intrinsics">The depth camera.</param>
+    /// <param name="cameraPose">The camera's optical frame at each time.</param>
+    /// <param name="maxRange">Integration range, metres.</param>
+    /// <param name="frameRate">Frames a second; positive.</param>
+    /// <param name="duration">Seconds; positive.</param>
+    /// <param name="policy">Decay applied before each frame (<see cref="DecayPolicy.None"/>: OctoMap's behaviour).</param>
+    /// <param name="noise">Depth noise added to each frame.</param>
+    /// <param name="seed">Seed of the noise.</param>
+    /// <param name="delay">Seconds after leaving at which trail voxels are scored.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The rate or duration is not positive and finite.</exception>
+    public static GhostTrailResult Run(MovingWorld world, Aabb region, double resolution, PinholeIntrinsics intrinsics, Func<double, Pose3> cameraPose,
+        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, int seed, double delay)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        ArgumentNullException.ThrowIfNull(cameraPose);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(noise);
+        if (!(frameRate > 0 && double.IsFinite(frameRate)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(frameRate), frameRate, $"frameRate must be positive and finite, but was {frameRate}.");
+        }
+
+        if (!(duration > 0 && double.IsFinite(duration)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(duration), duration, $"duration must be positive and finite, but was {duration}.");
+        }
+
+        GroundTruth truth = GroundTruth.Voxelize(world.StaticScene, region, resolution);
+        var map = new OccupancyMap(resolution);
+        var integrator = new DepthImageIntegrator(map, maxRange);
+        var trail = new GhostTrail(world, truth, delay);
+        var depth = new float[intrinsics.PixelCount];
+        var random = new Random(seed);
+        int frames = (int)Math.Floor(duration * frameRate) + 1;
+        for (int k = 0; k < frames; k++)
+        {
+            double t = k / frameRate;
+            Pose3 pose = cameraPose(t);
+            DepthRenderer.Render(world.SceneAt(t), intrinsics, pose, depth);
+            noise.Apply(depth, intrinsics, random);
+            policy.Apply(map, t);
+            integrator.Integrate(depth, intrinsics, pose);
+            trail.Record(map, t);
+        }
+
+        return new GhostTrailResult(trail.Share, trail.Ghosts, trail.Scored, OccupancyMetrics.Compare(map, truth), map);
+    }
+}
