@@ -34,10 +34,67 @@ public static class GhostTrailRun
     public static GhostTrailResult Run(MovingWorld world, Aabb region, double resolution, PinholeIntrinsics intrinsics, Func<double, Pose3> cameraPose,
         float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, int seed, double delay)
     {
-        ArgumentNullException.ThrowIfNull(world);
         ArgumentNullException.ThrowIfNull(cameraPose);
-        ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(noise);
+        var depth = new float[intrinsics.PixelCount];
+        var random = new Random(seed);
+        return RunFrames(world, region, resolution, maxRange, frameRate, duration, policy, delay, (scene, t, integrator) =>
+        {
+            Pose3 pose = cameraPose(t);
+            DepthRenderer.Render(scene, intrinsics, pose, depth);
+            noise.Apply(depth, intrinsics, random);
+            integrator.Integrate(depth, intrinsics, pose);
+        });
+    }
+
+    /// <summary>Runs the world through a camera rig (one depth image per camera, integrated as one rig frame).</summary>
+    /// <param name="world">The world.</param>
+    /// <param name="region">The box scored (static ground truth and trail), world frame.</param>
+    /// <param name="resolution">Voxel edge, metres.</param>
+    /// <param name="rig">The depth cameras on the body.</param>
+    /// <param name="bodyPose">The body's pose at each time (REP-103 body: x forward, y left, z up).</param>
+    /// <param name="maxRange">Integration range, metres.</param>
+    /// <param name="frameRate">Frames a second; positive.</param>
+    /// <param name="duration">Seconds; positive.</param>
+    /// <param name="policy">Decay applied before each frame.</param>
+    /// <param name="noise">Depth noise added to each image.</param>
+    /// <param name="seed">Seed of the noise.</param>
+    /// <param name="delay">Seconds after leaving at which trail voxels are scored.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The rate or duration is not positive and finite.</exception>
+    public static GhostTrailResult Run(MovingWorld world, Aabb region, double resolution, CameraRig rig, Func<double, Pose3> bodyPose,
+        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, int seed, double delay)
+    {
+        ArgumentNullException.ThrowIfNull(rig);
+        ArgumentNullException.ThrowIfNull(bodyPose);
+        ArgumentNullException.ThrowIfNull(noise);
+        var images = new float[rig.Cameras.Count][];
+        var memories = new ReadOnlyMemory<float>[images.Length];
+        for (int i = 0; i < images.Length; i++)
+        {
+            images[i] = new float[rig.Cameras[i].Intrinsics.PixelCount];
+            memories[i] = images[i];
+        }
+
+        var random = new Random(seed);
+        return RunFrames(world, region, resolution, maxRange, frameRate, duration, policy, delay, (scene, t, integrator) =>
+        {
+            Pose3 body = bodyPose(t);
+            for (int i = 0; i < images.Length; i++)
+            {
+                PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
+                DepthRenderer.Render(scene, k, rig.CameraPose(i, body), images[i]);
+                noise.Apply(images[i], k, random);
+            }
+
+            integrator.Integrate(rig, body, memories);
+        });
+    }
+
+    private static GhostTrailResult RunFrames(MovingWorld world, Aabb region, double resolution, float maxRange, double frameRate, double duration,
+        DecayPolicy policy, double delay, Action<Scene, double, DepthImageIntegrator> frame)
+    {
+        ArgumentNullException.ThrowIfNull(world);
+        ArgumentNullException.ThrowIfNull(policy);
         if (!(frameRate > 0 && double.IsFinite(frameRate)))
         {
             throw new ArgumentOutOfRangeException(nameof(frameRate), frameRate, $"frameRate must be positive and finite, but was {frameRate}.");
@@ -52,17 +109,12 @@ public static class GhostTrailRun
         var map = new OccupancyMap(resolution);
         var integrator = new DepthImageIntegrator(map, maxRange);
         var trail = new GhostTrail(world, truth, delay);
-        var depth = new float[intrinsics.PixelCount];
-        var random = new Random(seed);
         int frames = (int)Math.Floor(duration * frameRate) + 1;
         for (int k = 0; k < frames; k++)
         {
             double t = k / frameRate;
-            Pose3 pose = cameraPose(t);
-            DepthRenderer.Render(world.SceneAt(t), intrinsics, pose, depth);
-            noise.Apply(depth, intrinsics, random);
             policy.Apply(map, t);
-            integrator.Integrate(depth, intrinsics, pose);
+            frame(world.SceneAt(t), t, integrator);
             trail.Record(map, t);
         }
 

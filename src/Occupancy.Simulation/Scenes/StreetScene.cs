@@ -78,6 +78,19 @@ public static class StreetScene
         ]);
     }
 
+    /// <summary>
+    /// The street with a car passing the ego car in the opposite lane: a box 4.5 m long, 1.8 m wide and 1.25 m tall
+    /// (0.25 m clearance; class Vehicle) driving from x = 75 m to x = 5 m along y = 1.7 m at 10 m/s, leaving at t = 0.5 s.
+    /// </summary>
+    /// <param name="seed">Seed of the street's layout.</param>
+    public static MovingWorld CreatePassingWorld(int seed = DefaultSeed)
+    {
+        var car = new Mover(
+            new AxisAlignedBox(new Aabb(new Vector3(-2.25f, -0.9f, 0.25f), new Vector3(2.25f, 0.9f, 1.5f)), SemanticClass.Vehicle),
+            new WaypointTrajectory([new Vector3(75, 1.7f, RoadHeight), new Vector3(5, 1.7f, RoadHeight)], 10, 0.5));
+        return new MovingWorld(CreateScene(seed).Primitives, [car]);
+    }
+
     /// <summary>Builds the street.</summary>
     /// <param name="seed">Seed of the cars, pedestrians, trees and building heights.</param>
     public static Scene CreateScene(int seed = DefaultSeed)
