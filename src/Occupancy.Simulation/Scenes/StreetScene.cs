@@ -91,6 +91,40 @@ public static class StreetScene
         return new MovingWorld(CreateScene(seed).Primitives, [car]);
     }
 
+    /// <summary>
+    /// A long street: <paramref name="segments"/> copies of the 80 m street one after another along x (each with its own
+    /// layout, seeds <paramref name="seed"/> + k), one road surface under all of them: 1,040 m for 13 segments.
+    /// </summary>
+    /// <param name="segments">Copies; 1 to 1,000.</param>
+    /// <param name="seed">Seed of the first segment's layout.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="segments"/> is out of range.</exception>
+    public static Scene CreateLongScene(int segments, int seed = DefaultSeed)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(segments, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(segments, 1000);
+        var primitives = new List<Primitive>();
+        for (int k = 0; k < segments; k++)
+        {
+            var shift = new Pose3(new Vector3(80f * k, 0, 0), Quaternion.Identity);
+            foreach (Primitive p in CreateScene(seed + k).Primitives)
+            {
+                if (p.Bounds is null)
+                {
+                    if (k == 0)
+                    {
+                        primitives.Add(p); // the road surface, once
+                    }
+                }
+                else
+                {
+                    primitives.Add(k == 0 ? p : new PosedPrimitive(p, shift));
+                }
+            }
+        }
+
+        return new Scene(primitives);
+    }
+
     /// <summary>Builds the street.</summary>
     /// <param name="seed">Seed of the cars, pedestrians, trees and building heights.</param>
     public static Scene CreateScene(int seed = DefaultSeed)

@@ -22,6 +22,10 @@ internal sealed class BrickGrid
 
     private Cells? _cells;
 
+    // The box of the bricks recorded since the grid was last cleared (without the margins a grid adds around it):
+    // margins are taken from it, so that growth along one axis does not widen the others again and again.
+    private int _minX = int.MaxValue, _minY = int.MaxValue, _minZ = int.MaxValue, _maxX = int.MinValue, _maxY = int.MinValue, _maxZ = int.MinValue;
+
     public long MemoryBytes => _cells is null ? 0 : (long)_cells.Slots.Length * sizeof(int);
 
     /// <summary>The slot of a brick: −1 when the grid knows it is absent, −2 when the brick lies outside the grid.</summary>
@@ -51,6 +55,12 @@ internal sealed class BrickGrid
     /// <param name="allBricks">Every brick of the map as (x, y, z, slot), to fill a grown grid.</param>
     public void Set(int bx, int by, int bz, int slot, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
     {
+        if (slot >= 0)
+        {
+            (_minX, _minY, _minZ) = (Math.Min(_minX, bx), Math.Min(_minY, by), Math.Min(_minZ, bz));
+            (_maxX, _maxY, _maxZ) = (Math.Max(_maxX, bx), Math.Max(_maxY, by), Math.Max(_maxZ, bz));
+        }
+
         Cells? c = _cells;
         if (c is null || !c.Contains(bx, by, bz))
         {
@@ -59,7 +69,7 @@ internal sealed class BrickGrid
                 return;
             }
 
-            c = Grow(c, bx, by, bz, allBricks);
+            c = Grow(bx, by, bz, allBricks);
             if (c is null)
             {
                 return; // too wide: this brick stays in the hash table only
@@ -69,7 +79,11 @@ internal sealed class BrickGrid
         Volatile.Write(ref c.Slots[c.Index(bx, by, bz)], slot);
     }
 
-    public void Clear() => Volatile.Write(ref _cells, null);
+    public void Clear()
+    {
+        Volatile.Write(ref _cells, null);
+        (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = (int.MaxValue, int.MaxValue, int.MaxValue, int.MinValue, int.MinValue, int.MinValue);
+    }
 
     /// <summary>The current grid's origin, size and cells for vectorised lookups; false when there is none.</summary>
     public bool TryGetCells(out int x0, out int y0, out int z0, out int nx, out int ny, out int nz, out int[] slots)
@@ -86,18 +100,12 @@ internal sealed class BrickGrid
         return true;
     }
 
-    private Cells? Grow(Cells? old, int bx, int by, int bz, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
+    private Cells? Grow(int bx, int by, int bz, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
     {
-        int x0 = bx, y0 = by, z0 = bz, x1 = bx, y1 = by, z1 = bz;
-        if (old is not null)
-        {
-            x0 = Math.Min(x0, old.X0);
-            y0 = Math.Min(y0, old.Y0);
-            z0 = Math.Min(z0, old.Z0);
-            x1 = Math.Max(x1, old.X0 + old.Nx - 1);
-            y1 = Math.Max(y1, old.Y0 + old.Ny - 1);
-            z1 = Math.Max(z1, old.Z0 + old.Nz - 1);
-        }
+        // The box of the bricks recorded (this one included), not the old grid's with its margins: margins on margins
+        // compounded by half on every axis at every growth, and a long drive grew the grid to megabytes of empty cells.
+        int x0 = Math.Min(bx, _minX), y0 = Math.Min(by, _minY), z0 = Math.Min(bz, _minZ);
+        int x1 = Math.Max(bx, _maxX), y1 = Math.Max(by, _maxY), z1 = Math.Max(bz, _maxZ);
 
         // Leave room on every side so that a map growing outwards does not regrow on every brick.
         int mx = Math.Max(4, (x1 - x0 + 1) / 4), my = Math.Max(4, (y1 - y0 + 1) / 4), mz = Math.Max(2, (z1 - z0 + 1) / 4);

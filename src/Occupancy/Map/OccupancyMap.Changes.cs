@@ -191,6 +191,29 @@ public sealed partial class OccupancyMap
     /// <summary>Releases a brick that holds no known voxel (readers retry around it). Writers only.</summary>
     internal void ReleaseBrick(int slot) => RemoveBrick(slot);
 
+    /// <summary>Bytes of the dense brick directory (the rest of <see cref="MemoryBytes"/> scales with the slots).</summary>
+    internal long DirectoryBytes => _grid.MemoryBytes;
+
+    /// <summary>The packed coordinate of a slot's brick. Writers only.</summary>
+    internal long PackedKeyOf(int slot) => _brickKeys[slot];
+
+    /// <summary>
+    /// Rebuilds the dense brick directory around the bricks there are now (after many were released far away, as a
+    /// rolling window does): lookups meanwhile fall back to the hash table. Writers only.
+    /// </summary>
+    internal void CompactDirectory()
+    {
+        _grid.Clear();
+        for (int slot = 0; slot < _slotHighWater; slot++)
+        {
+            if (_bricks[slot] is not null)
+            {
+                (int x, int y, int z) = VoxelKey.UnpackBrick(_brickKeys[slot]);
+                _grid.Set(x, y, z, slot, AllBricks);
+            }
+        }
+    }
+
     /// <summary>Starts the bookkeeping of a slot taken for a new brick (under the add lock).</summary>
     private void StampNewSlot(int slot)
     {
