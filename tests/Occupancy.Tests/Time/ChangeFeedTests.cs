@@ -200,9 +200,9 @@ public class ChangeFeedTests
         map.AdvanceTime(10.5);
         map.UpdateVoxel(new VoxelKey(1, 0, 0), true);
         Assert.Equal(10.5, map.GetLastObserved(new VoxelKey(7, 7, 7))); // the brick's time
-        map.AdvanceTime(12);
         var cloud = new PointCloudIntegrator(map);
-        cloud.IntegrateWorldFrame([new Vector3(3.05f, 0.05f, 0.05f)], new Vector3(2.05f, 0.05f, 0.05f));
+        cloud.IntegrateWorldFrame([new Vector3(3.05f, 0.05f, 0.05f)], new Vector3(2.05f, 0.05f, 0.05f), timestamp: 12);
+        Assert.Equal(12, map.Time);
         Assert.Equal(12, map.GetLastObserved(new VoxelKey(30, 0, 0)));
         Assert.Equal(10.5, map.GetLastObserved(new VoxelKey(0, 0, 0)));
         Assert.True(double.IsNaN(map.GetLastObserved(new VoxelKey(500, 0, 0))));
@@ -213,8 +213,19 @@ public class ChangeFeedTests
         Assert.Contains("11", backwards.Message, StringComparison.Ordinal);
         Assert.Throws<ArgumentOutOfRangeException>(() => map.AdvanceTime(double.NaN));
         Assert.Throws<ArgumentOutOfRangeException>(() => DecayPolicy.Exponential(1).Apply(map, 11.9));
+        Assert.Equal("timestamp", Assert.Throws<ArgumentOutOfRangeException>(() => cloud.IntegrateWorldFrame([new Vector3(5, 0, 0)], Vector3.Zero, timestamp: 11)).ParamName);
+        var depth = new DepthImageIntegrator(map, 5);
+        var k = new PinholeIntrinsics(4, 4, 4, 4, 1.5f, 1.5f);
+        float[] wall = Enumerable.Repeat(2f, 16).ToArray();
+        Assert.Equal("timestamp", Assert.Throws<ArgumentOutOfRangeException>(() => depth.Integrate(wall, k, Pose3.Identity, double.PositiveInfinity)).ParamName);
         Assert.Equal(12, map.Time);
         Assert.Equal(version, map.Version);
+        Assert.True(double.IsNaN(map.GetLastObserved(new VoxelKey(0, 0, 40))));
+
+        // A timed depth frame (optical z forward: the wall 2 m ahead is world z = 2 m with the identity pose).
+        depth.Integrate(wall, k, Pose3.Identity, 13.5);
+        Assert.Equal(13.5, map.GetLastObserved(new VoxelKey(0, 0, 20)));
+        Assert.Equal(12, map.GetLastObserved(new VoxelKey(30, 0, 0)));
     }
 }
 

@@ -121,11 +121,24 @@ public sealed partial class DepthImageIntegrator
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The scale, intrinsics, image size or pose is invalid; the map is then unchanged.</exception>
-    public unsafe IntegrationStats Integrate(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)
+    public IntegrationStats Integrate(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose) => IntegrateCore(depth, metresPerUnit, intrinsics, cameraPose, null);
+
+    /// <summary>Integrates a 16-bit depth image, such as a RealSense or Kinect frame or a TUM RGB-D PNG.</summary>
+    /// <param name="depth">Depth in units of <paramref name="metresPerUnit"/>, row-major; 0 is no return.</param>
+    /// <param name="metresPerUnit">Scale: 0.001 for millimetres, 1/5000 (0.0002) for TUM RGB-D.</param>
+    /// <param name="intrinsics">Camera intrinsics; the image must have exactly Width × Height pixels.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done.</returns>
+    /// <exception cref="ArgumentException">The scale, intrinsics, image size or pose is invalid; the map is then unchanged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats Integrate(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, double timestamp) => IntegrateCore(depth, metresPerUnit, intrinsics, cameraPose, timestamp);
+
+    private unsafe IntegrationStats IntegrateCore(ReadOnlySpan<ushort> depth, float metresPerUnit, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, double? timestamp)
     {
         ThrowHelper.ThrowIfNotPositiveFinite(metresPerUnit, nameof(metresPerUnit));
         Validate(depth.Length, intrinsics, cameraPose);
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         if (_converted.Length < depth.Length)
         {
             _converted = new float[depth.Length];
@@ -169,10 +182,22 @@ public sealed partial class DepthImageIntegrator
     /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The intrinsics, image size or pose is invalid; the map is then unchanged.</exception>
-    public IntegrationStats Integrate(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose)
+    public IntegrationStats Integrate(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose) => IntegrateCore(depth, intrinsics, cameraPose, null);
+
+    /// <summary>Integrates a depth image in metres.</summary>
+    /// <param name="depth">Depth along the optical axis, metres, row-major. NaN, infinite, zero or negative is no return.</param>
+    /// <param name="intrinsics">Camera intrinsics; the image must have exactly Width × Height pixels.</param>
+    /// <param name="cameraPose">Pose of the optical frame in the world frame.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done.</returns>
+    /// <exception cref="ArgumentException">The intrinsics, image size or pose is invalid; the map is then unchanged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats Integrate(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, double timestamp) => IntegrateCore(depth, intrinsics, cameraPose, timestamp);
+
+    private IntegrationStats IntegrateCore(ReadOnlySpan<float> depth, in PinholeIntrinsics intrinsics, in Pose3 cameraPose, double? timestamp)
     {
         Validate(depth.Length, intrinsics, cameraPose);
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         return IntegrateValidated(depth, intrinsics, cameraPose);
     }
 
@@ -186,7 +211,23 @@ public sealed partial class DepthImageIntegrator
     /// <param name="depths">One depth image per camera, in the rig's order, metres along each optical axis; NaN is no return.</param>
     /// <returns>The counts summed over the cameras.</returns>
     /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or the pose is not finite.</exception>
-    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths)
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths) => IntegrateCore(rig, bodyPose, depths, null);
+
+    /// <summary>
+    /// Integrates one frame of a camera rig: one depth image per camera, all taken at one body pose. Every image and pose
+    /// is checked before the map is touched, so a bad frame leaves the map as it was. Each camera's image is one
+    /// observation: where two cameras' views overlap, the voxels there are updated by both, as by two sensors.
+    /// </summary>
+    /// <param name="rig">The cameras and their mountings on the body.</param>
+    /// <param name="bodyPose">Pose of the body frame in the world frame (REP-103 body: x forward, y left, z up).</param>
+    /// <param name="depths">One depth image per camera, in the rig's order, metres along each optical axis; NaN is no return.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>The counts summed over the cameras.</returns>
+    /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or the pose is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths, double timestamp) => IntegrateCore(rig, bodyPose, depths, timestamp);
+
+    private IntegrationStats IntegrateCore(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths, double? timestamp)
     {
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(depths);
@@ -198,7 +239,7 @@ public sealed partial class DepthImageIntegrator
 
         // One write for the whole rig frame: no other writer runs between its cameras, and ray-cast summaries stay stale
         // until all of them are in (readers may see a voxel where cameras overlap after some of them: docs/threads.md).
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         IntegrationStats total = default;
         for (int i = 0; i < depths.Count; i++)
         {

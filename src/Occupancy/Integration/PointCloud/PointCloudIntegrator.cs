@@ -12,7 +12,7 @@ namespace Occupancy;
 /// over a miss. Points beyond <see cref="MaxRange"/> clear space up to the maximum range and mark nothing.
 /// Clouds come in the world frame (<see cref="IntegrateWorldFrame(ReadOnlySpan{Vector3}, Vector3)"/>: metres,
 /// right-handed, z up, with the sensor's origin) or in the sensor's frame with its pose
-/// (<see cref="IntegrateSensorFrame"/>).
+/// (<see cref="IntegrateSensorFrame(ReadOnlySpan{Vector3}, Pose3)"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -117,7 +117,21 @@ public sealed class PointCloudIntegrator
     /// <param name="sensorPose">Pose of the sensor frame in the world frame.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The pose is not finite or lies outside the map; the map is then unchanged.</exception>
-    public IntegrationStats IntegrateSensorFrame(ReadOnlySpan<Vector3> points, Pose3 sensorPose)
+    public IntegrationStats IntegrateSensorFrame(ReadOnlySpan<Vector3> points, Pose3 sensorPose) => IntegrateSensorFrameCore(points, sensorPose, null);
+
+    /// <summary>
+    /// Integrates a point cloud given in the sensor's frame, with the sensor's pose in the world frame: each point is
+    /// transformed by the pose, and every ray starts at the pose's position.
+    /// </summary>
+    /// <param name="points">Endpoints in the sensor frame, metres. Non-finite points are skipped and counted as no return.</param>
+    /// <param name="sensorPose">Pose of the sensor frame in the world frame.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done.</returns>
+    /// <exception cref="ArgumentException">The pose is not finite or lies outside the map; the map is then unchanged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats IntegrateSensorFrame(ReadOnlySpan<Vector3> points, Pose3 sensorPose, double timestamp) => IntegrateSensorFrameCore(points, sensorPose, timestamp);
+
+    private IntegrationStats IntegrateSensorFrameCore(ReadOnlySpan<Vector3> points, Pose3 sensorPose, double? timestamp)
     {
         if (!sensorPose.IsFinite)
         {
@@ -125,7 +139,7 @@ public sealed class PointCloudIntegrator
         }
 
         VoxelKey originKey = CheckOrigin(sensorPose.Position, nameof(sensorPose));
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         if (_transformed.Length < points.Length)
         {
             _transformed = new Vector3[points.Length];
@@ -145,10 +159,21 @@ public sealed class PointCloudIntegrator
     /// <param name="sensorOrigin">Origin of every ray, world frame, metres.</param>
     /// <returns>Counts of what was done.</returns>
     /// <exception cref="ArgumentException">The origin is not finite or lies outside the map; the map is then unchanged.</exception>
-    public IntegrationStats IntegrateWorldFrame(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin)
+    public IntegrationStats IntegrateWorldFrame(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin) => IntegrateWorldFrameCore(points, sensorOrigin, null);
+
+    /// <summary>Integrates a point cloud given in the world frame, measured from <paramref name="sensorOrigin"/>.</summary>
+    /// <param name="points">Endpoints in the world frame, metres. Non-finite points are skipped and counted as no return.</param>
+    /// <param name="sensorOrigin">Origin of every ray, world frame, metres.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done.</returns>
+    /// <exception cref="ArgumentException">The origin is not finite or lies outside the map; the map is then unchanged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats IntegrateWorldFrame(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, double timestamp) => IntegrateWorldFrameCore(points, sensorOrigin, timestamp);
+
+    private IntegrationStats IntegrateWorldFrameCore(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, double? timestamp)
     {
         VoxelKey originKey = CheckOrigin(sensorOrigin, nameof(sensorOrigin));
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         return IntegrateOne(points, sensorOrigin, originKey);
     }
 
@@ -160,10 +185,24 @@ public sealed class PointCloudIntegrator
     /// <param name="scans">World-frame endpoints with their sensor origins.</param>
     /// <returns>Counts of what was done, over all scans.</returns>
     /// <exception cref="ArgumentException">An origin is not finite or lies outside the map; the map is then unchanged.</exception>
-    public IntegrationStats IntegrateWorldFrame(IReadOnlyList<PointCloudScan> scans)
+    public IntegrationStats IntegrateWorldFrame(IReadOnlyList<PointCloudScan> scans) => IntegrateWorldFrameCore(scans, null);
+
+    /// <summary>
+    /// Integrates several scans taken at one instant from different origins (the cameras or LiDARs of one body) as one
+    /// update: every voxel is updated at most once, a hit from any scan wins over misses from all of them, exactly as
+    /// if the rays of all scans made one scan. Points are in the world frame. Every origin is checked before the map changes.
+    /// </summary>
+    /// <param name="scans">World-frame endpoints with their sensor origins.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done, over all scans.</returns>
+    /// <exception cref="ArgumentException">An origin is not finite or lies outside the map; the map is then unchanged.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats IntegrateWorldFrame(IReadOnlyList<PointCloudScan> scans, double timestamp) => IntegrateWorldFrameCore(scans, timestamp);
+
+    private IntegrationStats IntegrateWorldFrameCore(IReadOnlyList<PointCloudScan> scans, double? timestamp)
     {
         ArgumentNullException.ThrowIfNull(scans);
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         return IntegrateScans(scans, 0);
     }
 
@@ -178,12 +217,29 @@ public sealed class PointCloudIntegrator
     /// <param name="depths">One depth image per camera, metres along each optical axis; NaN, zero or negative is no return.</param>
     /// <returns>Counts of what was done over all cameras (pixels without a return count as no return).</returns>
     /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or a pose is not finite or outside the map.</exception>
-    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths)
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths) => IntegrateCore(rig, bodyPose, depths, null);
+
+    /// <summary>
+    /// Integrates one frame of a camera rig by ray casting, as one update (see <see cref="IntegrateWorldFrame(IReadOnlyList{PointCloudScan})"/>):
+    /// each camera's depth image is back-projected from its pose on the body, and a voxel seen by several cameras is
+    /// updated once, a hit from any of them winning. (The projective <see cref="DepthImageIntegrator"/> treats each
+    /// camera as its own observation instead.) Everything is checked before the map changes.
+    /// </summary>
+    /// <param name="rig">The cameras and their mountings on the body.</param>
+    /// <param name="bodyPose">Pose of the body frame in the world frame (REP-103 body: x forward, y left, z up).</param>
+    /// <param name="depths">One depth image per camera, metres along each optical axis; NaN, zero or negative is no return.</param>
+    /// <param name="timestamp">Seconds: when the data was taken. The map's clock (<see cref="OccupancyMap.Time"/>) advances to it before the update, so that the bricks the update observes carry it (<see cref="OccupancyMap.GetLastObserved"/>); finite and not before the map's time, else an <see cref="ArgumentOutOfRangeException"/> and the map unchanged.</param>
+    /// <returns>Counts of what was done over all cameras (pixels without a return count as no return).</returns>
+    /// <exception cref="ArgumentException">The number of images differs from the rig's cameras, an image has the wrong size, or a pose is not finite or outside the map.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timestamp"/> is not finite or lies before the map's time.</exception>
+    public IntegrationStats Integrate(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths, double timestamp) => IntegrateCore(rig, bodyPose, depths, timestamp);
+
+    private IntegrationStats IntegrateCore(CameraRig rig, in Pose3 bodyPose, IReadOnlyList<ReadOnlyMemory<float>> depths, double? timestamp)
     {
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(depths);
         rig.CheckFrame(bodyPose, depths);
-        using OccupancyMap.WriteScope write = _map.BeginWrite();
+        using OccupancyMap.WriteScope write = _map.BeginWrite(timestamp);
         _rigScans.Clear();
         int noReturn = 0;
         for (int i = 0; i < depths.Count; i++)
