@@ -79,6 +79,30 @@ internal sealed class BrickGrid
         Volatile.Write(ref c.Slots[c.Index(bx, by, bz)], slot);
     }
 
+    /// <summary>
+    /// Builds the grid anew around the bricks there are now (one writer at a time): the box of what the map has
+    /// touched forgets bricks released since, as a rolling window releases them behind a travelling agent.
+    /// </summary>
+    public void Rebuild(Func<(int X, int Y, int Z, int Slot)[]> allBricks)
+    {
+        (int X, int Y, int Z, int Slot)[] all = allBricks();
+        (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = (int.MaxValue, int.MaxValue, int.MaxValue, int.MinValue, int.MinValue, int.MinValue);
+        foreach ((int x, int y, int z, int _) in all)
+        {
+            (_minX, _minY, _minZ) = (Math.Min(_minX, x), Math.Min(_minY, y), Math.Min(_minZ, z));
+            (_maxX, _maxY, _maxZ) = (Math.Max(_maxX, x), Math.Max(_maxY, y), Math.Max(_maxZ, z));
+        }
+
+        if (all.Length == 0)
+        {
+            Volatile.Write(ref _cells, null);
+            return;
+        }
+
+        // One growth over the whole box (a too-wide box keeps the old grid, whose released cells already read −1).
+        Grow(all[0].X, all[0].Y, all[0].Z, () => all);
+    }
+
     public void Clear()
     {
         Volatile.Write(ref _cells, null);

@@ -199,20 +199,9 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Rebuilds the dense brick directory around the bricks there are now (after many were released far away, as a
-    /// rolling window does): lookups meanwhile fall back to the hash table. Writers only.
+    /// rolling window does). Writers only.
     /// </summary>
-    internal void CompactDirectory()
-    {
-        _grid.Clear();
-        for (int slot = 0; slot < _slotHighWater; slot++)
-        {
-            if (_bricks[slot] is not null)
-            {
-                (int x, int y, int z) = VoxelKey.UnpackBrick(_brickKeys[slot]);
-                _grid.Set(x, y, z, slot, AllBricks);
-            }
-        }
-    }
+    internal void CompactDirectory() => _grid.Rebuild(AllBricks);
 
     /// <summary>Starts the bookkeeping of a slot taken for a new brick (under the add lock).</summary>
     private void StampNewSlot(int slot)

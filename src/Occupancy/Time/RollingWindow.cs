@@ -7,8 +7,9 @@ namespace Occupancy;
 /// <summary>
 /// An ego-centric map with a memory budget: as the agent travels, the bricks farthest from it are released so that
 /// the map's <see cref="OccupancyMap.MemoryBytes"/> stays under the budget. Call <see cref="Evict"/> after each frame
-/// with the agent's position; it does nothing until the map nears the budget, then releases the farthest bricks down to
-/// a lower mark in one pass, so that the next frames add bricks into the memory it freed. Near the agent the map answers
+/// with the agent's position; it does nothing until the map holds more than <see cref="HighMark"/> bricks, then releases
+/// the farthest down to <see cref="LowMark"/> (a frame's worth of bricks below), so that the next frame adds its bricks
+/// into the memory it freed. Near the agent the map answers
 /// as an unbounded one would. World frame, metres, z up.
 /// </summary>
 /// <remarks>
@@ -46,7 +47,7 @@ public sealed class RollingWindow
         // Bricks held at most after a frame (nine tenths of the budget, the rest for the directory and a frame's new
         // bricks), and the mark an eviction goes down to.
         HighMark = (int)Math.Min(int.MaxValue / 2, memoryBudgetBytes * 8 / 10 / BytesPerBrick);
-        LowMark = HighMark * 7 / 8;
+        LowMark = HighMark - Math.Max(32, HighMark / 64);
     }
 
     /// <summary>Bytes the map may hold.</summary>
@@ -116,7 +117,7 @@ public sealed class RollingWindow
             return 0;
         }
 
-        Array.Sort(_distances, _slots, 0, n);
+        SelectSmallest(_distances, _slots, n, release);
         for (int i = 0; i < release; i++)
         {
             _map.ReleaseBrick(_slots[i]);
@@ -129,5 +130,53 @@ public sealed class RollingWindow
 
         EvictedBricks += release;
         return release;
+    }
+
+    /// <summary>
+    /// Reorders the first <paramref name="n"/> keys (with their slots) so that the <paramref name="k"/> smallest come
+    /// first, in no order (Hoare's selection: linear on average, where a sort of every brick cost most of a call).
+    /// </summary>
+    private static void SelectSmallest(float[] keys, int[] slots, int n, int k)
+    {
+        int lo = 0, hi = n - 1;
+        while (lo < hi)
+        {
+            float pivot = keys[lo + ((hi - lo) / 2)];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (keys[i] < pivot)
+                {
+                    i++;
+                }
+
+                while (keys[j] > pivot)
+                {
+                    j--;
+                }
+
+                if (i <= j)
+                {
+                    (keys[i], keys[j]) = (keys[j], keys[i]);
+                    (slots[i], slots[j]) = (slots[j], slots[i]);
+                    i++;
+                    j--;
+                }
+            }
+
+            // [lo, j] <= pivot <= [i, hi]: keep the part that holds position k - 1.
+            if (k - 1 <= j)
+            {
+                hi = j;
+            }
+            else if (k - 1 >= i)
+            {
+                lo = i;
+            }
+            else
+            {
+                return;
+            }
+        }
     }
 }
