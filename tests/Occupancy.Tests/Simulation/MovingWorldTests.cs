@@ -51,6 +51,30 @@ public class MovingWorldTests
     }
 
     [Fact]
+    public void Flow_ground_truth_gives_every_moving_voxel_its_rigid_velocity()
+    {
+        // The passing car at t = 3 s: every voxel it meets moves at (-10, 0, 0) m/s; the static street is not in it.
+        MovingWorld street = StreetScene.CreatePassingWorld();
+        FlowTruth car = FlowTruth.Voxelize(street, 3, StreetScene.Region, StreetScene.Resolution);
+        GroundTruth occupied = GroundTruth.Voxelize(street.MoversAt(3)!, StreetScene.Region, StreetScene.Resolution);
+        Assert.Equal(occupied.OccupiedKeys().Count(), car.Velocities.Count);
+        Assert.True(car.Velocities.Count > 200, $"{car.Velocities.Count} car voxels");
+        Assert.All(car.Velocities.Values, v => Assert.Equal(new Vector3(-10, 0, 0), v));
+
+        // A door mid-swing: each voxel's speed is the angular speed times its centre's distance from the hinge.
+        var door = new Mover(new AxisAlignedBox(new Aabb(new Vector3(0, -0.05f, 0), new Vector3(0.9f, 0.05f, 2))), new SwingTrajectory(new Vector3(1, 1, 0), 0, MathF.PI / 2, 0, 2));
+        var world = new MovingWorld([new HalfSpace(Vector3.Zero, Vector3.UnitZ, SemanticClass.Ground)], [door]);
+        FlowTruth swing = FlowTruth.Voxelize(world, 1, new Aabb(new Vector3(-1, -1, 0), new Vector3(3, 3, 2)), 0.05);
+        Assert.NotEmpty(swing.Velocities);
+        foreach ((VoxelKey key, Vector3 v) in swing.Velocities)
+        {
+            var centre = new Vector3((key.X + 0.5f) * 0.05f, (key.Y + 0.5f) * 0.05f, (key.Z + 0.5f) * 0.05f);
+            float lever = new Vector2(centre.X - 1, centre.Y - 1).Length();
+            Assert.Equal(lever * MathF.PI / 4, v.Length(), 4);
+        }
+    }
+
+    [Fact]
     public void A_posed_primitive_is_its_body_moved_and_turned()
     {
         var body = new AxisAlignedBox(new Aabb(new Vector3(0, 0, 0), new Vector3(2, 1, 1)));
