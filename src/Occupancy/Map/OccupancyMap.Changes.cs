@@ -169,14 +169,27 @@ public sealed partial class OccupancyMap
 
     /// <summary>Marks a brick changed by the write under way (writers; the threads of one write may mark at once).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void MarkChanged(int slot) => Volatile.Read(ref _changed)[slot] = _writeStamp;
+    internal void MarkChanged(int slot)
+    {
+        // Read before writing: the threads of a write mark the same bricks many times, and a store of an equal value
+        // would still take the cache line from the other cores.
+        ref long stamp = ref Volatile.Read(ref _changed)[slot];
+        if (stamp != _writeStamp)
+        {
+            stamp = _writeStamp;
+        }
+    }
 
     /// <summary>Marks a brick changed and observed by the write under way, at the map's time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void MarkObserved(int slot)
     {
-        Volatile.Read(ref _changed)[slot] = _writeStamp;
-        Volatile.Read(ref _observed)[slot] = _time;
+        MarkChanged(slot);
+        ref double observed = ref Volatile.Read(ref _observed)[slot];
+        if (observed != _time)
+        {
+            observed = _time;
+        }
     }
 
     /// <summary>The time a slot's brick was last observed (negative infinity: never by a timed write). Writers only.</summary>

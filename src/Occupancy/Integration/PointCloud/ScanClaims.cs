@@ -38,6 +38,7 @@ internal static class ScanClaims
             int plane = hits ? HitPlane : 0;
             int applied = 0;
             int n = 0;
+            int marked = -1;
             while (n < count)
             {
                 // A run of entries in one word of claim bits (claims move in brick by brick, word by word): one
@@ -61,7 +62,11 @@ internal static class ScanClaims
                 }
 
                 Span<float> voxels = map.BrickAt(slot);
-                map.MarkObserved(slot);
+                if (slot != marked)
+                {
+                    map.MarkObserved(slot); // once per brick: claims arrive brick by brick
+                    marked = slot;
+                }
                 for (; run != 0; run &= run - 1)
                 {
                     ref float v = ref voxels[first + BitOperations.TrailingZeroCount(run)];
