@@ -57,8 +57,7 @@ internal sealed class BrickGrid
     {
         if (slot >= 0)
         {
-            (_minX, _minY, _minZ) = (Math.Min(_minX, bx), Math.Min(_minY, by), Math.Min(_minZ, bz));
-            (_maxX, _maxY, _maxZ) = (Math.Max(_maxX, bx), Math.Max(_maxY, by), Math.Max(_maxZ, bz));
+            Include(bx, by, bz);
         }
 
         Cells? c = _cells;
@@ -86,11 +85,10 @@ internal sealed class BrickGrid
     public void Rebuild(Func<(int X, int Y, int Z, int Slot)[]> allBricks)
     {
         (int X, int Y, int Z, int Slot)[] all = allBricks();
-        (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = (int.MaxValue, int.MaxValue, int.MaxValue, int.MinValue, int.MinValue, int.MinValue);
+        ForgetBox();
         foreach ((int x, int y, int z, int _) in all)
         {
-            (_minX, _minY, _minZ) = (Math.Min(_minX, x), Math.Min(_minY, y), Math.Min(_minZ, z));
-            (_maxX, _maxY, _maxZ) = (Math.Max(_maxX, x), Math.Max(_maxY, y), Math.Max(_maxZ, z));
+            Include(x, y, z);
         }
 
         if (all.Length == 0)
@@ -106,8 +104,17 @@ internal sealed class BrickGrid
     public void Clear()
     {
         Volatile.Write(ref _cells, null);
-        (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = (int.MaxValue, int.MaxValue, int.MaxValue, int.MinValue, int.MinValue, int.MinValue);
+        ForgetBox();
     }
+
+    private void Include(int x, int y, int z)
+    {
+        (_minX, _minY, _minZ) = (Math.Min(_minX, x), Math.Min(_minY, y), Math.Min(_minZ, z));
+        (_maxX, _maxY, _maxZ) = (Math.Max(_maxX, x), Math.Max(_maxY, y), Math.Max(_maxZ, z));
+    }
+
+    private void ForgetBox() =>
+        (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = (int.MaxValue, int.MaxValue, int.MaxValue, int.MinValue, int.MinValue, int.MinValue);
 
     /// <summary>The current grid's origin, size and cells for vectorised lookups; false when there is none.</summary>
     public bool TryGetCells(out int x0, out int y0, out int z0, out int nx, out int ny, out int nz, out int[] slots)

@@ -54,26 +54,21 @@ public sealed partial class OccupancyMap
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="time"/> is not finite or lies before <see cref="Time"/>.</exception>
     public void AdvanceTime(double time)
     {
-        CheckTime(time, nameof(time));
-        using WriteScope write = BeginWrite();
-        SetTime(time, nameof(time));
+        using WriteScope write = BeginWrite(time, nameof(time));
     }
 
     /// <summary>Throws unless <paramref name="time"/> could advance the clock (checked again under the write lock).</summary>
     internal void CheckTime(double time, string parameter)
     {
-        if (!double.IsFinite(time) || time < Time)
+        if (!(double.IsFinite(time) && time >= Time))
         {
-            ThrowHelper.ArgumentOutOfRange(parameter, time, string.Create(CultureInfo.InvariantCulture, $"{parameter} must be finite and not before the map's time {Time} s, but was {time}."));
+            ThrowTimeRefused(time, parameter);
         }
     }
 
-    /// <summary>Advances the clock inside a write (writers only).</summary>
-    internal void SetTime(double time, string parameter)
-    {
-        CheckTime(time, parameter);
-        Volatile.Write(ref _time, time);
-    }
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private void ThrowTimeRefused(double time, string parameter) =>
+        ThrowHelper.ArgumentOutOfRange(parameter, time, string.Create(CultureInfo.InvariantCulture, $"{parameter} must be finite and not before the map's time {Time} s, but was {time}."));
 
     /// <summary>
     /// When a voxel's brick (its 8×8×8 voxels) was last observed: the <see cref="Time"/> of the latest write that
@@ -200,9 +195,6 @@ public sealed partial class OccupancyMap
 
     /// <summary>Whether a slot holds a brick. Writers only.</summary>
     internal bool HasBrick(int slot) => _bricks[slot] is not null;
-
-    /// <summary>Releases a brick that holds no known voxel (readers retry around it). Writers only.</summary>
-    internal void ReleaseBrick(int slot) => RemoveBrick(slot);
 
     /// <summary>Bytes of the dense brick directory (the rest of <see cref="MemoryBytes"/> scales with the slots).</summary>
     internal long DirectoryBytes => _grid.MemoryBytes;

@@ -33,21 +33,21 @@ public sealed partial class OccupancyMap
 
     /// <summary>
     /// Starts a write that carries a timestamp: checks it (before waiting, and again once the write is ours, throwing
-    /// before anything changes) and advances the map's clock to it. Null starts a plain write.
+    /// before anything changes and without a new version) and advances the map's clock to it. Null starts a plain write.
     /// </summary>
-    internal WriteScope BeginWrite(double? timestamp)
+    internal WriteScope BeginWrite(double? timestamp, string parameter = "timestamp")
     {
         if (timestamp is not double time)
         {
             return BeginWrite();
         }
 
-        CheckTime(time, "timestamp");
+        CheckTime(time, parameter);
         WriteScope scope = BeginWrite();
         if (!(time >= _time))
         {
-            Monitor.Exit(_writeLock); // nothing changed: no new version
-            CheckTime(time, "timestamp");
+            Monitor.Exit(_writeLock); // another writer moved the clock past it meanwhile
+            ThrowTimeRefused(time, parameter);
         }
 
         Volatile.Write(ref _time, time);

@@ -192,7 +192,7 @@ public sealed partial class OccupancyMap
     public void Clear()
     {
         using WriteScope write = BeginWrite();
-        ResetFeed(); // before the removal starts, as RemoveBrick logs
+        ResetFeed(); // before the removal starts, as ReleaseBrick logs
         BeginStructureChange();
         _table.Clear();
         _grid.Clear();
@@ -263,7 +263,7 @@ public sealed partial class OccupancyMap
 
             if (!anyLeft)
             {
-                RemoveBrick(slot);
+                ReleaseBrick(slot);
             }
             else if (cleared > clearedBefore)
             {
@@ -450,7 +450,8 @@ public sealed partial class OccupancyMap
         return all;
     }
 
-    private void RemoveBrick(int slot)
+    /// <summary>Releases a brick, whatever it holds (readers retry around it). Writers only.</summary>
+    internal void ReleaseBrick(int slot)
     {
         // Readers that looked the brick up meanwhile may hold its slot, or a bucket the table shifts: they retry.
         // Logged before the removal starts: a consumer of the change feed holds the log's lock while it reads slots, and
