@@ -15,6 +15,7 @@ namespace Occupancy.Race;
 ///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
 ///   files SCAN.bin [MAP]                 the file rows only (our side), on the exact map of the scans; saves it
 ///   ghosts [HALF_LIFE IN_VIEW]           ghost trails of a person crossing the room, without and with decay
+///   flow [tune | SEED...]                occupancy flow and forecasts on the street with traffic
 ///   rolling [BUDGET]                     the rolling window on a 1 km drive: memory against the budget, eviction cost
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
@@ -71,6 +72,11 @@ public static class Program
             return Ghosts.Run(args.Length == 3 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 8, args.Length == 3 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 0.25);
         }
 
+        if (args.Length >= 1 && args[0] == "flow")
+        {
+            return Flow.Run(args[1..]);
+        }
+
         if (args.Length is 1 or 2 && args[0] == "rolling")
         {
             return Rolling.Run(args.Length == 2 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 8L << 20);
@@ -81,7 +87,7 @@ public static class Program
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | SEED...]");
         return 2;
     }
 

@@ -45,8 +45,17 @@ public sealed class MapPicture
 
     private static int LineHeight => BitmapFont.LineHeight(TextSize);
 
-    private MapPicture(int width, int height, byte[] rgb, int mapLeft, int mapTop, double scaleBarMetres)
+    private readonly VoxelKey _low;
+    private readonly VoxelKey _high;
+    private readonly int _scale;
+    private readonly double _resolution;
+
+    private MapPicture(int width, int height, byte[] rgb, int mapLeft, int mapTop, double scaleBarMetres, VoxelKey low, VoxelKey high, int scale, double resolution)
     {
+        _low = low;
+        _high = high;
+        _scale = scale;
+        _resolution = resolution;
         Width = width;
         Height = height;
         Rgb = rgb;
@@ -155,7 +164,27 @@ public sealed class MapPicture
         x = DrawLabel(rgb, width, x, y, voxelLabel);
         DrawLabel(rgb, width, x, y, NorthLabel);
 
-        return new MapPicture(width, height, rgb, mapLeft, mapTop, barMetres);
+        return new MapPicture(width, height, rgb, mapLeft, mapTop, barMetres, lo, hi, scale, map.Resolution);
+    }
+
+    /// <summary>The pixel a world point (x, y) falls on, inside the map's area of the picture (for drawing over it).</summary>
+    /// <param name="x">World x, metres.</param>
+    /// <param name="y">World y, metres.</param>
+    /// <param name="column">Pixel column; from the left.</param>
+    /// <param name="row">Pixel row; from the top.</param>
+    /// <returns>False, with -1 for both, when the point lies outside the region drawn or is not finite.</returns>
+    public bool TryGetPixel(double x, double y, out int column, out int row)
+    {
+        double cx = Math.Floor(x / _resolution * _scale) - ((double)_low.X * _scale), ry = (((double)_high.Y + 1) * _scale) - Math.Floor(y / _resolution * _scale) - 1;
+        if (!(cx >= 0 && cx < (_high.X - _low.X + 1) * _scale && ry >= 0 && ry < (_high.Y - _low.Y + 1) * _scale))
+        {
+            column = row = -1;
+            return false;
+        }
+
+        column = MapLeft + (int)cx;
+        row = MapTop + (int)ry;
+        return true;
     }
 
     /// <summary>Writes the picture as an 8-bit RGB PNG with <see cref="PngImages.SaveColor"/>.</summary>

@@ -14,14 +14,18 @@ public sealed class FlowTruth
 {
     private readonly Dictionary<VoxelKey, Vector3> _velocities;
 
-    private FlowTruth(Dictionary<VoxelKey, Vector3> velocities, double time)
+    private FlowTruth(Dictionary<VoxelKey, Vector3> velocities, double time, double resolution)
     {
         _velocities = velocities;
         Time = time;
+        Resolution = resolution;
     }
 
     /// <summary>The instant, seconds.</summary>
     public double Time { get; }
+
+    /// <summary>Voxel edge, metres (the map's).</summary>
+    public double Resolution { get; }
 
     /// <summary>Every moving voxel with its velocity.</summary>
     public IReadOnlyDictionary<VoxelKey, Vector3> Velocities => _velocities;
@@ -56,6 +60,6 @@ public sealed class FlowTruth
             }
         }
 
-        return new FlowTruth(velocities, time);
+        return new FlowTruth(velocities, time, map.Resolution);
     }
 }

@@ -40,6 +40,13 @@ public static class StreetScene
     /// <summary>Range the car's map is built to, metres.</summary>
     public const float MaxRange = 20f;
 
+    /// <summary>
+    /// Depth noise of a car's depth sensing out to its range (the default <see cref="DepthNoiseModel"/> is an indoor
+    /// structured-light camera that sees nothing past 8 m): σ(z) = 0.02 m + 0.0002·z² (2 cm near, 10 cm at 20 m),
+    /// 1% dropouts, 0.3 to 40 m, no disparity quantisation.
+    /// </summary>
+    public static DepthNoiseModel DepthNoise { get; } = new(0.02f, 0.0002f, 0.01f, 0.3f, 40f, 0f);
+
     /// <summary>Everything the street holds up to 6 m high.</summary>
     public static Aabb Region { get; } = new(new Vector3(0, -11, -0.4f), new Vector3(80, 11, 6));
 
@@ -89,6 +96,72 @@ public static class StreetScene
             new AxisAlignedBox(new Aabb(new Vector3(-2.25f, -0.9f, 0.25f), new Vector3(2.25f, 0.9f, 1.5f)), SemanticClass.Vehicle),
             new WaypointTrajectory([new Vector3(75, 1.7f, RoadHeight), new Vector3(5, 1.7f, RoadHeight)], 10, 0.5));
         return new MovingWorld(CreateScene(seed).Primitives, [car]);
+    }
+
+    /// <summary>
+    /// The street (layout from <paramref name="seed"/>) with traffic drawn from the same seed, around the standing ego
+    /// car: two or three cars (boxes 4.2-4.8 m long, 1.8 m wide, 1.25 m tall, class Vehicle) one after another in the
+    /// opposite lane at 6-13 m/s, the first entering the ego car's 20 m range within about two seconds; two or three
+    /// people (capsules 0.5 m wide, 1.45 m tall, class Pedestrian) walking 12 m along the sidewalks at 1.0-1.7 m/s; and
+    /// one person crossing the road at 1.1-1.6 m/s ahead of or behind the ego car, when the opposite lane is clear.
+    /// </summary>
+    /// <param name="seed">Seed of the layout and the traffic.</param>
+    public static MovingWorld CreateTrafficWorld(int seed = DefaultSeed)
+    {
+        var random = new Random(unchecked(seed * 7919) + 17);
+        float U(float lo, float hi) => lo + (random.NextSingle() * (hi - lo));
+        var movers = new List<Mover>();
+        var cars = new List<(WaypointTrajectory Path, float Length)>();
+        int count = 2 + random.Next(2);
+        float start = U(0, 1);
+        for (int i = 0; i < count; i++)
+        {
+            float length = U(4.2f, 4.8f), y = 1.7f + U(-0.25f, 0.25f), x0 = 62 + U(0, 6);
+            var path = new WaypointTrajectory([new Vector3(x0, y, RoadHeight), new Vector3(-20, y, RoadHeight)], U(6, 13), start);
+            cars.Add((path, length));
+            movers.Add(new Mover(new AxisAlignedBox(new Aabb(new Vector3(-length / 2, -0.9f, 0.25f), new Vector3(length / 2, 0.9f, 1.5f)), SemanticClass.Vehicle), path));
+            start += U(1.5f, 3f);
+        }
+
+        static Mover Walker(Vector3 from, Vector3 to, double speed, double start) => new(
+            new Capsule(new Vector3(0, 0, 0.25f), new Vector3(0, 0, 1.45f), 0.25f, SemanticClass.Pedestrian),
+            new WaypointTrajectory([from, to], speed, start));
+
+        int walkers = 2 + random.Next(2);
+        for (int i = 0; i < walkers; i++)
+        {
+            float side = random.Next(2) == 0 ? 1 : -1, y = side * U(6.6f, 7.6f), x0 = U(28, 52), dir = random.Next(2) == 0 ? 1 : -1;
+            movers.Add(Walker(new Vector3(x0, y, SidewalkHeight), new Vector3(x0 + (12 * dir), y, SidewalkHeight), U(1.0f, 1.7f), U(0, 1)));
+        }
+
+        // The crossing person waits until the lane is clear: no car within 2 m of the crossing while they are in it.
+        float xc = random.Next(2) == 0 ? U(45, 55) : U(25, 35), from = random.Next(2) == 0 ? -7.5f : 7.5f, speed = U(1.1f, 1.6f);
+        double leave = U(0, 2);
+        while (!LaneClear(cars, xc, from, speed, leave))
+        {
+            leave += 0.1;
+        }
+
+        movers.Add(Walker(new Vector3(xc, from, RoadHeight), new Vector3(xc, -from, RoadHeight), speed, leave));
+        return new MovingWorld(CreateScene(seed).Primitives, movers);
+    }
+
+    private static bool LaneClear(List<(WaypointTrajectory Path, float Length)> cars, float x, float from, float speed, double leave)
+    {
+        // In the opposite lane (y 0.3 to 3.3 m, the car's width, the person's and a margin) from t0 to t1.
+        double t0 = leave + (Math.Min(Math.Abs(from - 0.3f), Math.Abs(from - 3.3f)) / speed), t1 = leave + (Math.Max(Math.Abs(from - 0.3f), Math.Abs(from - 3.3f)) / speed);
+        foreach ((WaypointTrajectory path, float length) in cars)
+        {
+            for (double t = t0; t <= t1 + 1e-9; t += 0.05)
+            {
+                if (Math.Abs(path.PoseAt(t).Position.X - x) < (length / 2) + 2)
+                {
+                    return false;
+                }
+            }
+        }
+
+        return true;
     }
 
     /// <summary>

@@ -1,0 +1,743 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Occupancy;
+
+/// <summary>
+/// Occupancy flow: a velocity for the map's occupied voxels, estimated from consecutive frames by following clusters of
+/// young occupied voxels, and occupancy forecasts made by moving the map along that flow. World frame, metres, z up;
+/// seconds; metres per second.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Method (a model-free tracker in the tradition of motion-based detection and tracking in 3D LiDAR scans, e.g. Dewan,
+/// Caselitz, Tipaldi and Burgard, ICRA 2016, with the constant-velocity tracks of AB3DMOT, Weng et al., IROS 2020):
+/// each frame's returns are binned into the map's voxels. A voxel starts a <em>streak</em> when it is hit while the map
+/// holds it free (something arrived in space seen empty); it stays <em>young</em> for
+/// <see cref="YoungAge"/> seconds of its streak. Static structure is old (the map has held it occupied for longer), and
+/// it stays old while something hides it, because the map keeps it occupied. Young hit voxels are grouped into
+/// 26-connected clusters; each cluster of at least <see cref="MinClusterVoxels"/> voxels is matched to the nearest track
+/// predicted to the frame's time (within <see cref="Gate"/>), or starts a track. A track's velocity is the
+/// least-squares slope of its centroid over the last <see cref="Window"/> seconds. Voxels of a cluster matched to a
+/// moving track, and the map's occupied voxels within the track's box (widened by a voxel across), take its velocity;
+/// every other voxel has none.
+/// </para>
+/// <para>
+/// Call <see cref="Observe"/> with a frame's returns <em>before</em> integrating that frame into the map: the streaks
+/// are read from what the map held before the frame.
+/// </para>
+/// <para>Threads: not thread-safe; use one estimator from the thread that writes its map, between integrations.</para>
+/// </remarks>
+public sealed class FlowEstimator
+{
+    private const int HistoryCapacity = 64;
+
+    private readonly OccupancyMap _map;
+    private readonly Dictionary<VoxelKey, PointSum> _frame = [];
+    private readonly Dictionary<VoxelKey, double> _since = [];
+    private readonly Dictionary<VoxelKey, int> _clusterOf = [];
+    private readonly List<VoxelKey> _young = [];
+    private readonly List<VoxelKey> _members = [];
+    private readonly List<VoxelKey> _stale = [];
+    private readonly Queue<VoxelKey> _queue = new();
+    private readonly List<Cluster> _clusters = [];
+    private readonly List<Track> _tracks = [];
+    private readonly List<(float Distance, int Cluster, int Track)> _pairs = [];
+    private readonly List<FlowTrack> _published = [];
+    private int[] _trackOfCluster = [];
+    private int[] _remap = [];
+    private double _time = double.NegativeInfinity;
+    private int _nextId = 1;
+
+    /// <summary>Creates an estimator for a map.</summary>
+    /// <param name="map">The map the frames are integrated into.</param>
+    /// <param name="youngAge">Seconds a voxel's streak stays young; positive (default 1.5).</param>
+    /// <param name="window">Seconds of a track's history its velocity is fitted over; positive (default 1).</param>
+    /// <param name="minClusterVoxels">Voxels a cluster needs to be followed; at least 1 (default 20).</param>
+    /// <param name="gate">Metres between a track's predicted centroid and a cluster's beyond which they do not match; positive (default 3).</param>
+    /// <param name="minSpeed">Speed a track needs to count as moving, metres per second; not negative (default 0.4).</param>
+    /// <param name="minFrames">Frames a track needs to count as moving; at least 2 (default 3).</param>
+    /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range; the message names it and its value.</exception>
+    public FlowEstimator(OccupancyMap map, double youngAge = 1.5, double window = 1.0, int minClusterVoxels = 20, double gate = 3.0, double minSpeed = 0.4, int minFrames = 3)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        ThrowHelper.ThrowIfNotPositiveFinite(youngAge, nameof(youngAge));
+        ThrowHelper.ThrowIfNotPositiveFinite(window, nameof(window));
+        ThrowHelper.ThrowIfNotPositiveFinite(gate, nameof(gate));
+        if (minClusterVoxels < 1)
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(minClusterVoxels), minClusterVoxels, string.Create(CultureInfo.InvariantCulture, $"minClusterVoxels must be at least 1, but was {minClusterVoxels}."));
+        }
+
+        if (!(minSpeed >= 0 && double.IsFinite(minSpeed)))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(minSpeed), minSpeed, string.Create(CultureInfo.InvariantCulture, $"minSpeed must be finite and not negative, but was {minSpeed}."));
+        }
+
+        if (minFrames < 2)
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(minFrames), minFrames, string.Create(CultureInfo.InvariantCulture, $"minFrames must be at least 2, but was {minFrames}."));
+        }
+
+        _map = map;
+        YoungAge = youngAge;
+        Window = window;
+        MinClusterVoxels = minClusterVoxels;
+        Gate = gate;
+        MinSpeed = minSpeed;
+        MinFrames = minFrames;
+    }
+
+    /// <summary>Seconds a voxel's streak stays young.</summary>
+    public double YoungAge { get; }
+
+    /// <summary>Seconds of a track's history its velocity is fitted over.</summary>
+    public double Window { get; }
+
+    /// <summary>Voxels a cluster needs to be followed.</summary>
+    public int MinClusterVoxels { get; }
+
+    /// <summary>Metres between a track's predicted centroid and a cluster's beyond which they do not match.</summary>
+    public double Gate { get; }
+
+    /// <summary>Speed a track needs to count as moving, metres per second.</summary>
+    public double MinSpeed { get; }
+
+    /// <summary>Frames a track needs to count as moving.</summary>
+    public int MinFrames { get; }
+
+    /// <summary>Timestamp of the last frame observed, seconds; negative infinity before the first.</summary>
+    public double Time => _time;
+
+    /// <summary>Returns skipped so far: non-finite points and points outside the map's index range.</summary>
+    public long NoReturns { get; private set; }
+
+    /// <summary>Voxels the last frame hit.</summary>
+    public int FrameVoxels => _frame.Count;
+
+    /// <summary>Young voxels of the last frame.</summary>
+    public int YoungVoxels => _young.Count;
+
+    /// <summary>The tracks seen in the last frame. The list is reused by the next frame: copy what you keep.</summary>
+    public IReadOnlyList<FlowTrack> Tracks => _published;
+
+    /// <summary>
+    /// Takes one frame's returns (the points where rays ended on a surface, world frame) and updates the tracks. Call it
+    /// before integrating the same frame into the map.
+    /// </summary>
+    /// <param name="points">Returns, world frame, metres; non-finite ones are counted in <see cref="NoReturns"/> and skipped.</param>
+    /// <param name="timestamp">Seconds; finite and later than the previous frame's.</param>
+    /// <exception cref="ArgumentOutOfRangeException">The timestamp is not finite or not later than the previous one.</exception>
+    public void Observe(ReadOnlySpan<Vector3> points, double timestamp)
+    {
+        if (!double.IsFinite(timestamp) || timestamp <= _time)
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(timestamp), timestamp, string.Create(CultureInfo.InvariantCulture, $"timestamp must be finite and later than the previous frame's ({_time}), but was {timestamp}."));
+        }
+
+        _time = timestamp;
+        BinReturns(points);
+        FindYoung(timestamp);
+        FindClusters();
+        Associate(timestamp);
+        Publish(timestamp);
+    }
+
+    /// <summary>
+    /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box
+    /// (widened by a voxel across); false, with zero, for every other voxel.
+    /// </summary>
+    /// <param name="key">The voxel.</param>
+    /// <param name="velocity">Metres per second; zero when false is returned.</param>
+    public bool TryGetVelocity(VoxelKey key, out Vector3 velocity)
+    {
+        if (_clusterOf.TryGetValue(key, out int c) && c >= 0 && _trackOfCluster[c] >= 0)
+        {
+            Track t = _tracks[_trackOfCluster[c]];
+            if (t.IsMoving)
+            {
+                velocity = t.Velocity;
+                return true;
+            }
+        }
+
+        foreach (Track t in _tracks)
+        {
+            if (t.IsMoving && t.LastSeen == _time && key.Z >= t.Min.Z && key.Z <= t.Max.Z
+                && key.X >= t.Min.X - 1 && key.X <= t.Max.X + 1 && key.Y >= t.Min.Y - 1 && key.Y <= t.Max.Y + 1)
+            {
+                velocity = t.Velocity;
+                return true;
+            }
+        }
+
+        velocity = Vector3.Zero;
+        return false;
+    }
+
+    /// <summary>
+    /// An occupancy forecast: every voxel the map holds occupied, with its probability of occupancy, moved by its
+    /// velocity times <paramref name="horizon"/> (voxels without a velocity stay). Where several land in one voxel the
+    /// highest probability is kept. A horizon of zero gives the static forecast: the map as it is.
+    /// </summary>
+    /// <param name="horizon">Seconds ahead of the last frame; finite and not negative.</param>
+    /// <param name="occupancy">Cleared, then receives each forecast voxel's probability of occupancy.</param>
+    /// <returns>The number of voxels that moved.</returns>
+    /// <exception cref="ArgumentOutOfRangeException">The horizon is negative or not finite.</exception>
+    public int Forecast(double horizon, Dictionary<VoxelKey, float> occupancy)
+    {
+        ArgumentNullException.ThrowIfNull(occupancy);
+        if (!(horizon >= 0 && double.IsFinite(horizon)))
+        {
+            ThrowHelper.ArgumentOutOfRange(nameof(horizon), horizon, string.Create(CultureInfo.InvariantCulture, $"horizon must be finite and not negative, but was {horizon}."));
+        }
+
+        occupancy.Clear();
+        double scale = horizon / _map.Resolution;
+        int moved = 0;
+        foreach (VoxelInfo voxel in _map.EnumerateVoxels(VoxelState.Occupied))
+        {
+            float p = 1f / (1f + MathF.Exp(-voxel.LogOdds));
+            VoxelKey target = voxel.Key;
+            if (horizon > 0 && TryGetVelocity(voxel.Key, out Vector3 v))
+            {
+                target = voxel.Key.Offset((int)Math.Round(v.X * scale), (int)Math.Round(v.Y * scale), (int)Math.Round(v.Z * scale));
+                if (!OccupancyMap.IsInRange(target))
+                {
+                    continue;
+                }
+
+                moved++;
+            }
+
+            ref float slot = ref CollectionsMarshal.GetValueRefOrAddDefault(occupancy, target, out bool exists);
+            slot = exists ? MathF.Max(slot, p) : p;
+        }
+
+        return moved;
+    }
+
+    private void BinReturns(ReadOnlySpan<Vector3> points)
+    {
+        _frame.Clear();
+        long skipped = 0;
+        foreach (Vector3 p in points)
+        {
+            if (!_map.TryGetKey(p, out VoxelKey key))
+            {
+                skipped++; // not finite, or outside the index range
+                continue;
+            }
+
+            ref PointSum sum = ref CollectionsMarshal.GetValueRefOrAddDefault(_frame, key, out _);
+            sum.Sum += p;
+            sum.Count++;
+        }
+
+        NoReturns += skipped;
+    }
+
+    private void FindYoung(double now)
+    {
+        _young.Clear();
+        foreach (VoxelKey key in _frame.Keys)
+        {
+            // Seen free before this frame: something arrived; a streak starts. (A first sighting, of a surface never
+            // seen or forgotten, starts none: it is taken for static until something moves into seen free space.)
+            if (_map.GetLogOdds(key) < 0)
+            {
+                _since[key] = now;
+                _young.Add(key);
+            }
+            else if (_since.TryGetValue(key, out double since) && now - since <= YoungAge)
+            {
+                _young.Add(key);
+            }
+        }
+
+        // Streaks past their youth are forgotten: a voxel with no streak that the map holds occupied is old.
+        _stale.Clear();
+        foreach (KeyValuePair<VoxelKey, double> entry in _since)
+        {
+            if (now - entry.Value > YoungAge)
+            {
+                _stale.Add(entry.Key);
+            }
+        }
+
+        foreach (VoxelKey key in _stale)
+        {
+            _since.Remove(key);
+        }
+    }
+
+    private void FindClusters()
+    {
+        _clusterOf.Clear();
+        _clusters.Clear();
+        _members.Clear();
+        foreach (VoxelKey key in _young)
+        {
+            _clusterOf[key] = -1;
+        }
+
+        foreach (VoxelKey seed in _young)
+        {
+            if (_clusterOf[seed] >= 0)
+            {
+                continue;
+            }
+
+            int index = _clusters.Count;
+            var cluster = new Cluster { Min = seed, Max = seed, Start = _members.Count };
+            _clusterOf[seed] = index;
+            _queue.Enqueue(seed);
+            while (_queue.TryDequeue(out VoxelKey key))
+            {
+                PointSum s = _frame[key];
+                cluster.Sum += s.Sum / s.Count;
+                _members.Add(key);
+                cluster.Voxels++;
+                cluster.Min = new VoxelKey(Math.Min(cluster.Min.X, key.X), Math.Min(cluster.Min.Y, key.Y), Math.Min(cluster.Min.Z, key.Z));
+                cluster.Max = new VoxelKey(Math.Max(cluster.Max.X, key.X), Math.Max(cluster.Max.Y, key.Y), Math.Max(cluster.Max.Z, key.Z));
+                for (int dz = -1; dz <= 1; dz++)
+                {
+                    for (int dy = -1; dy <= 1; dy++)
+                    {
+                        for (int dx = -1; dx <= 1; dx++)
+                        {
+                            VoxelKey n = key.Offset(dx, dy, dz);
+                            ref int label = ref CollectionsMarshal.GetValueRefOrNullRef(_clusterOf, n);
+                            if (!System.Runtime.CompilerServices.Unsafe.IsNullRef(ref label) && label < 0)
+                            {
+                                label = index;
+                                _queue.Enqueue(n);
+                            }
+                        }
+                    }
+                }
+            }
+
+            _clusters.Add(cluster);
+        }
+    }
+
+    private void Associate(double now)
+    {
+        if (_trackOfCluster.Length < _clusters.Count)
+        {
+            _trackOfCluster = new int[Math.Max(_clusters.Count, _trackOfCluster.Length * 2)];
+        }
+
+        Array.Fill(_trackOfCluster, -1, 0, _clusters.Count);
+        _pairs.Clear();
+        for (int c = 0; c < _clusters.Count; c++)
+        {
+            if (_clusters[c].Voxels < MinClusterVoxels)
+            {
+                continue;
+            }
+
+            Vector3 centroid = _clusters[c].Centroid;
+            for (int t = 0; t < _tracks.Count; t++)
+            {
+                Track track = _tracks[t];
+                Vector3 predicted = track.Centroid + (track.Velocity * (float)(now - track.LastSeen));
+                float d = Vector3.Distance(centroid, predicted);
+                if (d <= Gate)
+                {
+                    _pairs.Add((d, c, t));
+                }
+            }
+        }
+
+        _pairs.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        foreach ((float _, int c, int t) in _pairs)
+        {
+            if (_trackOfCluster[c] >= 0 || _tracks[t].LastSeen == now || !TryRegister(_tracks[t], _clusters[c], now, out Vector3 displacement))
+            {
+                continue;
+            }
+
+            // An established track's displacement stays within half a voxel of its prediction: a car does not change
+            // its speed by 1 m/s in a tenth of a second, while a face cut by the edge of the view seems to.
+            Track matched = _tracks[t];
+            if (matched.Frames >= MinFrames + 2)
+            {
+                var predicted = matched.Velocity * (float)(now - matched.LastSeen);
+                var tolerance = new Vector3((float)(_map.Resolution / 2));
+                displacement = Vector3.Clamp(displacement, predicted - tolerance, predicted + tolerance);
+            }
+
+            _trackOfCluster[c] = t;
+            matched.Add(now, _clusters[c], displacement, Window, MinFrames, MinSpeed);
+            KeepPoints(_tracks[t], _clusters[c]);
+        }
+
+        for (int c = 0; c < _clusters.Count; c++)
+        {
+            if (_trackOfCluster[c] < 0 && _clusters[c].Voxels >= MinClusterVoxels)
+            {
+                // A cluster inside a moving track's predicted box (widened by half a metre, and two more along the
+                // motion, where a car reaches past its part seen) is a part of its object
+                // seen apart (the object crosses a gap between cameras, or its visible part changed at once): it joins
+                // the track, which coasts at its velocity if this cluster is all it has.
+                int owner = -1;
+                float nearest = float.MaxValue;
+                for (int t = 0; t < _tracks.Count; t++)
+                {
+                    Track candidate = _tracks[t];
+                    if (candidate.IsMoving && candidate.Frames >= MinFrames && candidate.PredictedBoxMeets(_clusters[c], now, _map.Resolution, 0.5, 2.0))
+                    {
+                        float d = Vector3.Distance(_clusters[c].Centroid, candidate.PredictCentroid(now));
+                        if (d < nearest)
+                        {
+                            (owner, nearest) = (t, d);
+                        }
+                    }
+                }
+
+                if (owner >= 0)
+                {
+                    Track found = _tracks[owner];
+                    if (found.LastSeen == now)
+                    {
+                        found.Attach(_clusters[c]);
+                    }
+                    else
+                    {
+                        found.Add(now, _clusters[c], found.Velocity * (float)(now - found.LastSeen), Window, MinFrames, MinSpeed);
+                        KeepPoints(found, _clusters[c]);
+                    }
+
+                    _trackOfCluster[c] = owner;
+                    continue;
+                }
+
+                var track = new Track(_nextId++);
+                track.Add(now, _clusters[c], Vector3.Zero, Window, MinFrames, MinSpeed);
+                KeepPoints(track, _clusters[c]);
+                _trackOfCluster[c] = _tracks.Count;
+                _tracks.Add(track);
+            }
+        }
+
+        // Tracks not seen for half a window are dropped (indices of the clusters' tracks are remapped).
+        if (_remap.Length < _tracks.Count)
+        {
+            _remap = new int[Math.Max(_tracks.Count, _remap.Length * 2)];
+        }
+
+        int kept = 0;
+        for (int t = 0; t < _tracks.Count; t++)
+        {
+            if (now - _tracks[t].LastSeen <= Window / 2)
+            {
+                _remap[t] = kept;
+                _tracks[kept++] = _tracks[t];
+            }
+            else
+            {
+                _remap[t] = -1;
+            }
+        }
+
+        if (kept < _tracks.Count)
+        {
+            _tracks.RemoveRange(kept, _tracks.Count - kept);
+            for (int c = 0; c < _clusters.Count; c++)
+            {
+                if (_trackOfCluster[c] >= 0)
+                {
+                    _trackOfCluster[c] = _remap[_trackOfCluster[c]];
+                }
+            }
+        }
+    }
+
+    // The cluster's displacement since the track's last frame: the integer voxel shift (searched around the predicted
+    // one) under which most of the cluster's voxels land on the track's last voxels, refined by the mean offset of each
+    // voxel's mean return to the nearest last mean. False when too few voxels overlap (the cluster is another object).
+    private bool TryRegister(Track track, in Cluster cluster, double now, out Vector3 displacement)
+    {
+        float r = (float)_map.Resolution;
+        // Integer shifts in two windows: around the prediction (the track's velocity) and around the centroids' difference (right for compact objects whatever the prediction).
+        Vector3 moved = cluster.Centroid - track.Centroid;
+        Vector3 guess = track.Frames >= 2 ? track.Velocity * (float)(now - track.LastSeen) : moved;
+        var around = new VoxelKey((int)MathF.Round(guess.X / r), (int)MathF.Round(guess.Y / r), (int)MathF.Round(guess.Z / r));
+        const int Reach = 3, Side = (2 * Reach) + 1, PerWindow = Side * Side * 3;
+        Span<int> scores = stackalloc int[2 * PerWindow];
+        Span<VoxelKey> shifts = stackalloc VoxelKey[2 * PerWindow];
+        int best = 0, n = 0;
+        for (int w = 0; w < 2; w++)
+        {
+            VoxelKey centre = w == 0 ? around : new VoxelKey((int)MathF.Round(moved.X / r), (int)MathF.Round(moved.Y / r), (int)MathF.Round(moved.Z / r));
+            for (int dz = -1; dz <= 1; dz++)
+            {
+                for (int dy = -Reach; dy <= Reach; dy++)
+                {
+                    for (int dx = -Reach; dx <= Reach; dx++)
+                    {
+                        VoxelKey o = centre.Offset(dx, dy, dz);
+                        int score = 0;
+                        for (int i = cluster.Start; i < cluster.Start + cluster.Voxels; i++)
+                        {
+                            score += track.Points.ContainsKey(_members[i].Offset(-o.X, -o.Y, -o.Z)) ? 1 : 0;
+                        }
+
+                        shifts[n] = o;
+                        scores[n++] = score;
+                        best = Math.Max(best, score);
+                    }
+                }
+            }
+        }
+
+        // The best overlap; between equal ones (a face sliding along itself, cut by the edge of the view), the shift
+        // nearest the prediction.
+        int sx = 0, sy = 0, sz = 0, bestSpread = int.MaxValue;
+        for (int i = 0; i < n; i++)
+        {
+            VoxelKey o = shifts[i];
+            int spread = ((o.X - around.X) * (o.X - around.X)) + ((o.Y - around.Y) * (o.Y - around.Y)) + ((o.Z - around.Z) * (o.Z - around.Z));
+            if (scores[i] == best && spread < bestSpread)
+            {
+                (sx, sy, sz, bestSpread) = (o.X, o.Y, o.Z, spread);
+            }
+        }
+
+        if (best < 0.5 * Math.Min(cluster.Voxels, track.Points.Count))
+        {
+            displacement = default;
+            return false;
+        }
+
+        var shift = new Vector3(sx * r, sy * r, sz * r);
+        Vector3 offsets = Vector3.Zero;
+        int pairs = 0;
+        for (int i = cluster.Start; i < cluster.Start + cluster.Voxels; i++)
+        {
+            VoxelKey key = _members[i];
+            PointSum s = _frame[key];
+            Vector3 q = (s.Sum / s.Count) - shift;
+            VoxelKey at = key.Offset(-sx, -sy, -sz);
+            float nearest = r * r;
+            Vector3 offset = default;
+            bool found = false;
+            for (int dz = -1; dz <= 1; dz++)
+            {
+                for (int dy = -1; dy <= 1; dy++)
+                {
+                    for (int dx = -1; dx <= 1; dx++)
+                    {
+                        if (track.Points.TryGetValue(at.Offset(dx, dy, dz), out Vector3 p) && Vector3.DistanceSquared(q, p) < nearest)
+                        {
+                            nearest = Vector3.DistanceSquared(q, p);
+                            offset = q - p;
+                            found = true;
+                        }
+                    }
+                }
+            }
+
+            if (found)
+            {
+                offsets += offset;
+                pairs++;
+            }
+        }
+
+        displacement = shift + (pairs > 0 ? offsets / pairs : Vector3.Zero);
+        return true;
+    }
+
+    private void KeepPoints(Track track, in Cluster cluster)
+    {
+        track.Points.Clear();
+        AddPoints(track, cluster);
+    }
+
+    private void AddPoints(Track track, in Cluster cluster)
+    {
+        for (int i = cluster.Start; i < cluster.Start + cluster.Voxels; i++)
+        {
+            PointSum s = _frame[_members[i]];
+            track.Points[_members[i]] = s.Sum / s.Count;
+        }
+    }
+
+    private void Publish(double now)
+    {
+        _published.Clear();
+        foreach (Track t in _tracks)
+        {
+            if (t.LastSeen == now)
+            {
+                _published.Add(new FlowTrack(t.Id, t.Centroid, t.Velocity, t.Voxels, t.Frames, t.FirstSeen, t.LastSeen, t.IsMoving));
+            }
+        }
+    }
+
+    private struct PointSum
+    {
+        public Vector3 Sum;
+        public int Count;
+    }
+
+    private struct Cluster
+    {
+        public Vector3 Sum;
+        public int Start;
+        public int Voxels;
+        public VoxelKey Min;
+        public VoxelKey Max;
+
+        public readonly Vector3 Centroid => Sum / Voxels;
+    }
+
+    private sealed class Track(int id)
+    {
+        private readonly double[] _times = new double[HistoryCapacity];
+        private readonly Vector3[] _positions = new Vector3[HistoryCapacity];
+        private int _start;
+        private int _count;
+        private Vector3 _previousCentroid;
+        private VoxelKey _previousMin;
+        private VoxelKey _previousMax;
+        private double _previousSeen = double.NegativeInfinity;
+
+        public int Id { get; } = id;
+
+        // The cluster's voxels at the last frame, with their mean returns.
+        public Dictionary<VoxelKey, Vector3> Points { get; } = [];
+
+        public Vector3 Centroid { get; private set; }
+
+        // Accumulated displacement since the first frame: the series the velocity is fitted to.
+        public Vector3 Position { get; private set; }
+
+        public Vector3 Velocity { get; private set; }
+
+        public int Voxels { get; private set; }
+
+        public int Frames { get; private set; }
+
+        public double FirstSeen { get; private set; } = double.NaN;
+
+        public double LastSeen { get; private set; } = double.NegativeInfinity;
+
+        public VoxelKey Min { get; private set; }
+
+        public VoxelKey Max { get; private set; }
+
+        public bool IsMoving { get; private set; }
+
+        // Where the centroid is expected at a time, at the track's velocity. The last centroid and time before this
+        // frame are kept for tracks updated in this frame.
+        public Vector3 PredictCentroid(double now) => LastSeen < now
+            ? Centroid + (Velocity * (float)(now - LastSeen))
+            : _previousCentroid + (Velocity * (float)(now - _previousSeen));
+
+        // True when the cluster's box meets the track's box predicted to the time (its last box moved by its velocity;
+        // for a track seen in this frame, this frame's box and the one before, moved), widened.
+        public bool PredictedBoxMeets(in Cluster cluster, double now, double resolution, double across, double along)
+        {
+            // Along the motion the object may reach a car's length past what was seen of it.
+            Vector3 direction = Velocity.Length() > 0 ? Vector3.Abs(Vector3.Normalize(Velocity)) : Vector3.Zero;
+            Vector3 pad = new Vector3((float)across) + (direction * (float)along);
+            return LastSeen < now
+                ? Meets(cluster, Min, Max, Velocity * (float)(now - LastSeen), resolution, pad)
+                : Meets(cluster, Min, Max, Vector3.Zero, resolution, pad)
+                    || (Frames > 1 && Meets(cluster, _previousMin, _previousMax, Velocity * (float)(now - _previousSeen), resolution, pad));
+        }
+
+        private static bool Meets(in Cluster cluster, VoxelKey min, VoxelKey max, Vector3 shift, double resolution, Vector3 pad)
+        {
+            float r = (float)resolution;
+            Vector3 p = pad;
+            Vector3 lo = (new Vector3(min.X, min.Y, min.Z) * r) + shift - p, hi = (new Vector3(max.X + 1, max.Y + 1, max.Z + 1) * r) + shift + p;
+            Vector3 clo = new Vector3(cluster.Min.X, cluster.Min.Y, cluster.Min.Z) * r, chi = new Vector3(cluster.Max.X + 1, cluster.Max.Y + 1, cluster.Max.Z + 1) * r;
+            return clo.X <= hi.X && chi.X >= lo.X && clo.Y <= hi.Y && chi.Y >= lo.Y && clo.Z <= hi.Z && chi.Z >= lo.Z;
+        }
+
+        // A second cluster of the object in the same frame: the box and centroid cover both.
+        public void Attach(in Cluster cluster)
+        {
+            Centroid = ((Centroid * Voxels) + cluster.Sum) / (Voxels + cluster.Voxels);
+            Voxels += cluster.Voxels;
+            Min = new VoxelKey(Math.Min(Min.X, cluster.Min.X), Math.Min(Min.Y, cluster.Min.Y), Math.Min(Min.Z, cluster.Min.Z));
+            Max = new VoxelKey(Math.Max(Max.X, cluster.Max.X), Math.Max(Max.Y, cluster.Max.Y), Math.Max(Max.Z, cluster.Max.Z));
+        }
+
+        public void Add(double now, in Cluster cluster, Vector3 displacement, double window, int minFrames, double minSpeed)
+        {
+            if (Frames == 0)
+            {
+                FirstSeen = now;
+            }
+
+            _previousCentroid = Centroid;
+            _previousSeen = LastSeen;
+            _previousMin = Min;
+            _previousMax = Max;
+            Centroid = cluster.Centroid;
+            Position += displacement;
+            Voxels = cluster.Voxels;
+            Min = cluster.Min;
+            Max = cluster.Max;
+            LastSeen = now;
+            Frames++;
+
+            // History: the samples within the window (at least the newest two), oldest first, in a ring.
+            if (_count == HistoryCapacity)
+            {
+                _start = (_start + 1) % HistoryCapacity;
+                _count--;
+            }
+
+            int slot = (_start + _count) % HistoryCapacity;
+            _times[slot] = now;
+            _positions[slot] = Position;
+            _count++;
+            while (_count > 2 && now - _times[_start] > window)
+            {
+                _start = (_start + 1) % HistoryCapacity;
+                _count--;
+            }
+
+            Velocity = _count < 2 ? Vector3.Zero : FitSlope();
+            IsMoving = Frames >= minFrames && Velocity.Length() >= minSpeed;
+        }
+
+        // Least-squares slope of position over time (times taken relative to the newest sample).
+        private Vector3 FitSlope()
+        {
+            double tMean = 0;
+            Vector3 pMean = Vector3.Zero;
+            double newest = _times[(_start + _count - 1) % HistoryCapacity];
+            for (int i = 0; i < _count; i++)
+            {
+                int k = (_start + i) % HistoryCapacity;
+                tMean += _times[k] - newest;
+                pMean += _positions[k];
+            }
+
+            tMean /= _count;
+            pMean /= _count;
+            double stt = 0;
+            Vector3 stp = Vector3.Zero;
+            for (int i = 0; i < _count; i++)
+            {
+                int k = (_start + i) % HistoryCapacity;
+                double dt = _times[k] - newest - tMean;
+                stt += dt * dt;
+                stp += (_positions[k] - pMean) * (float)dt;
+            }
+
+            return stt > 0 ? stp / (float)stt : Vector3.Zero;
+        }
+    }
+}
