@@ -64,6 +64,7 @@ internal static class Flow
         {
             ("defaults", m => new FlowEstimator(m)),
             ("cluster 6", m => new FlowEstimator(m, minClusterVoxels: 6)),
+            ("cluster 12", m => new FlowEstimator(m, minClusterVoxels: 12)),
             ("cluster 40", m => new FlowEstimator(m, minClusterVoxels: 40)),
             ("window 0.5", m => new FlowEstimator(m, window: 0.5)),
             ("window 2", m => new FlowEstimator(m, window: 2)),

@@ -16,14 +16,18 @@ namespace Occupancy;
 /// Method (a model-free tracker in the tradition of motion-based detection and tracking in 3D LiDAR scans, e.g. Dewan,
 /// Caselitz, Tipaldi and Burgard, ICRA 2016, with the constant-velocity tracks of AB3DMOT, Weng et al., IROS 2020):
 /// each frame's returns are binned into the map's voxels. A voxel starts a <em>streak</em> when it is hit while the map
-/// holds it free (something arrived in space seen empty); it stays <em>young</em> for
-/// <see cref="YoungAge"/> seconds of its streak. Static structure is old (the map has held it occupied for longer), and
-/// it stays old while something hides it, because the map keeps it occupied. Young hit voxels are grouped into
-/// 26-connected clusters; each cluster of at least <see cref="MinClusterVoxels"/> voxels is matched to the nearest track
-/// predicted to the frame's time (within <see cref="Gate"/>), or starts a track. A track's velocity is the
-/// least-squares slope of its centroid over the last <see cref="Window"/> seconds. Voxels of a cluster matched to a
-/// moving track, and the map's occupied voxels within the track's box (widened by a voxel across), take its velocity;
-/// every other voxel has none.
+/// holds it free (something arrived in space seen empty); it stays <em>young</em> for <see cref="YoungAge"/> seconds of
+/// its streak. Static structure is old (the map has held it occupied for longer), and it stays old while something hides
+/// it, because the map keeps it occupied. Young hit voxels are grouped into 26-connected clusters; each cluster of at
+/// least <see cref="MinClusterVoxels"/> voxels is matched to the nearest track predicted to the frame's time (within
+/// <see cref="Gate"/>) if registration agrees (the integer voxel shift under which most of the cluster lands on the
+/// track's last voxels, refined to a fraction of a voxel), joins a moving track whose predicted box it lies in (the
+/// object seen apart, across a gap between cameras), or starts a track. An established track keeps its prediction
+/// along axes the overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half
+/// its speed within a frame (a face cut at both ends by the edges of the view looks still; no car brakes so hard). A
+/// track's velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/>
+/// seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (widened by a
+/// voxel across), take its velocity; every other voxel has none.
 /// </para>
 /// <para>
 /// Call <see cref="Observe"/> with a frame's returns <em>before</em> integrating that frame into the map: the streaks
@@ -362,14 +366,17 @@ public sealed class FlowEstimator
                 continue;
             }
 
-            // An established track's displacement stays within half a voxel of its prediction: a car does not change
-            // its speed by 1 m/s in a tenth of a second, while a face cut by the edge of the view seems to.
+            // An established track that seems to have slowed to less than half its speed within a frame (from a voxel a
+            // frame or more) is not believed: no car brakes so hard, while a face cut at both ends by the edges of the
+            // view looks still. The track coasts at its velocity.
             Track matched = _tracks[t];
             if (matched.Frames >= MinFrames + 2)
             {
                 var predicted = matched.Velocity * (float)(now - matched.LastSeen);
-                var tolerance = new Vector3((float)(_map.Resolution / 2));
-                displacement = Vector3.Clamp(displacement, predicted - tolerance, predicted + tolerance);
+                if (predicted.Length() >= _map.Resolution && Vector3.Dot(displacement, predicted) < 0.5f * predicted.LengthSquared())
+                {
+                    displacement = predicted;
+                }
             }
 
             _trackOfCluster[c] = t;
@@ -496,14 +503,23 @@ public sealed class FlowEstimator
             }
         }
 
-        // The best overlap; between equal ones (a face sliding along itself, cut by the edge of the view), the shift
-        // nearest the prediction.
-        int sx = 0, sy = 0, sz = 0, bestSpread = int.MaxValue;
+        // The best overlap; between nearly equal ones the shift nearest the prediction. Where the nearly equal shifts
+        // differ along an axis (a face sliding along itself, or cut by the edge of the view, overlaps itself under
+        // many shifts), the overlap says nothing along that axis: an established track keeps its prediction there.
+        int sx = 0, sy = 0, sz = 0, bestSpread = int.MaxValue, tied = best - Math.Max(1, best / 50);
+        VoxelKey low = new(int.MaxValue, int.MaxValue, int.MaxValue), high = new(int.MinValue, int.MinValue, int.MinValue);
         for (int i = 0; i < n; i++)
         {
+            if (scores[i] < tied)
+            {
+                continue;
+            }
+
             VoxelKey o = shifts[i];
+            low = new VoxelKey(Math.Min(low.X, o.X), Math.Min(low.Y, o.Y), Math.Min(low.Z, o.Z));
+            high = new VoxelKey(Math.Max(high.X, o.X), Math.Max(high.Y, o.Y), Math.Max(high.Z, o.Z));
             int spread = ((o.X - around.X) * (o.X - around.X)) + ((o.Y - around.Y) * (o.Y - around.Y)) + ((o.Z - around.Z) * (o.Z - around.Z));
-            if (scores[i] == best && spread < bestSpread)
+            if (spread < bestSpread)
             {
                 (sx, sy, sz, bestSpread) = (o.X, o.Y, o.Z, spread);
             }
@@ -551,6 +567,10 @@ public sealed class FlowEstimator
         }
 
         displacement = shift + (pairs > 0 ? offsets / pairs : Vector3.Zero);
+        if (track.Frames >= 2)
+        {
+            displacement = new Vector3(high.X > low.X ? guess.X : displacement.X, high.Y > low.Y ? guess.Y : displacement.Y, high.Z > low.Z ? guess.Z : displacement.Z);
+        }
         return true;
     }
 

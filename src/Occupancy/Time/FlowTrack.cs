@@ -8,7 +8,7 @@ namespace Occupancy;
 /// </summary>
 /// <param name="Id">Identity, kept while the object is followed; never reused by the same estimator.</param>
 /// <param name="Position">Centroid of the cluster's returns at the last frame it was seen.</param>
-/// <param name="Velocity">Velocity: the least-squares slope of the centroid over the estimator's window.</param>
+/// <param name="Velocity">Velocity: the least-squares slope of the accumulated displacement over the estimator's window.</param>
 /// <param name="Voxels">Voxels of the cluster at the last frame it was seen.</param>
 /// <param name="Frames">Frames it has been seen in.</param>
 /// <param name="FirstSeen">Timestamp of the first frame it was seen in.</param>
