@@ -108,7 +108,7 @@ public static class StreetScene
     /// <param name="seed">Seed of the layout and the traffic.</param>
     public static MovingWorld CreateTrafficWorld(int seed = DefaultSeed)
     {
-        var random = new Random(unchecked(seed * 7919) + 17);
+        var random = new Random(unchecked((seed * 7919) + 17));
         float U(float lo, float hi) => lo + (random.NextSingle() * (hi - lo));
         var movers = new List<Mover>();
         var cars = new List<(WaypointTrajectory Path, float Length)>();
@@ -137,9 +137,9 @@ public static class StreetScene
         // The crossing person waits until the lane is clear: no car within 2 m of the crossing while they are in it.
         float xc = random.Next(2) == 0 ? U(45, 55) : U(25, 35), from = random.Next(2) == 0 ? -7.5f : 7.5f, speed = U(1.1f, 1.6f);
         double leave = U(0, 2);
-        while (!LaneClear(cars, xc, from, speed, leave))
+        while (leave < 60 && !LaneClear(cars, xc, from, speed, leave))
         {
-            leave += 0.1;
+            leave += 0.1; // the last car has left the street by a minute
         }
 
         movers.Add(Walker(new Vector3(xc, from, RoadHeight), new Vector3(xc, -from, RoadHeight), speed, leave));
