@@ -29,7 +29,7 @@ internal static class Flow
         foreach (bool noisy in new[] { false, true })
         {
             Console.WriteLine(noisy ? "depth noise: StreetScene.DepthNoise (2 cm + 0.0002 z^2)" : "depth noise: none");
-            Console.WriteLine($"{"seed",5} {"trail",7} {"static IoU",10} {"EPE m/s",8} {"voxels",8} {"estimated",9} {"IoU+0.5",8} {"static",7} {"AUC+0.5",8} {"static",7} {"IoU+1.0",8} {"static",7} {"AUC+1.0",8} {"static",7} {"seconds",8}");
+            Console.WriteLine($"{"seed",5} {"trail",7} {"static IoU",10} {"EPE m/s",8} {"voxels",8} {"estimated",9} {"IoU+0.5",8} {"static",7} {"AUC+0.5",8} {"static",7} {"IoU+1.0",8} {"static",7} {"AUC+1.0",8} {"static",7} {"observe ms",10} {"forecast ms",11} {"seconds",8}");
             var all = new List<FlowRunResult>();
             foreach (int seed in seeds)
             {
@@ -42,7 +42,7 @@ internal static class Flow
             double Mean(Func<FlowRunResult, double> f) => all.Average(f);
             Console.WriteLine($"{"mean",5} {Mean(r => r.TrailShare),7:P2} {Mean(r => r.Static.IoU),10:F4} {Mean(r => r.EndPointError),8:F3} {"",8} {Mean(r => r.EstimatedShare),9:P1} " +
                 $"{Mean(r => r.Forecasts[0].SoftIoU),8:F3} {Mean(r => r.Forecasts[0].StaticSoftIoU),7:F3} {Mean(r => r.Forecasts[0].Auc),8:F3} {Mean(r => r.Forecasts[0].StaticAuc),7:F3} " +
-                $"{Mean(r => r.Forecasts[1].SoftIoU),8:F3} {Mean(r => r.Forecasts[1].StaticSoftIoU),7:F3} {Mean(r => r.Forecasts[1].Auc),8:F3} {Mean(r => r.Forecasts[1].StaticAuc),7:F3}");
+                $"{Mean(r => r.Forecasts[1].SoftIoU),8:F3} {Mean(r => r.Forecasts[1].StaticSoftIoU),7:F3} {Mean(r => r.Forecasts[1].Auc),8:F3} {Mean(r => r.Forecasts[1].StaticAuc),7:F3} {Mean(r => r.ObserveMilliseconds),10:F1} {Mean(r => r.ForecastMilliseconds),11:F1}");
         }
 
         return 0;
@@ -55,7 +55,7 @@ internal static class Flow
     private static string Row(string name, FlowRunResult r, double seconds) =>
         $"{name,5} {r.TrailShare,7:P2} {r.Static.IoU,10:F4} {r.EndPointError,8:F3} {r.FlowVoxels,8} {r.EstimatedShare,9:P1} " +
         $"{r.Forecasts[0].SoftIoU,8:F3} {r.Forecasts[0].StaticSoftIoU,7:F3} {r.Forecasts[0].Auc,8:F3} {r.Forecasts[0].StaticAuc,7:F3} " +
-        $"{r.Forecasts[1].SoftIoU,8:F3} {r.Forecasts[1].StaticSoftIoU,7:F3} {r.Forecasts[1].Auc,8:F3} {r.Forecasts[1].StaticAuc,7:F3} {seconds,8:F1}";
+        $"{r.Forecasts[1].SoftIoU,8:F3} {r.Forecasts[1].StaticSoftIoU,7:F3} {r.Forecasts[1].Auc,8:F3} {r.Forecasts[1].StaticAuc,7:F3} {r.ObserveMilliseconds,10:F1} {r.ForecastMilliseconds,11:F1} {seconds,8:F1}";
 
     private static int Tune()
     {

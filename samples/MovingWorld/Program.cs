@@ -76,6 +76,7 @@ Console.WriteLine($"  run               {seconds:F1} s for 81 frames; {animation
 Console.WriteLine($"  ghost trails      {result.TrailShare:P2} of the movers' trail still occupied 2 s after they left");
 Console.WriteLine($"  static structure  occupied IoU {result.Static.IoU:F4} against the street's ground truth");
 Console.WriteLine($"  flow              end-point error {result.EndPointError:F3} m/s over {result.FlowVoxels} moving voxels the map held occupied ({result.EstimatedShare:P1} with an estimate)");
+Console.WriteLine($"  flow estimator    {result.ObserveMilliseconds:F1} ms a frame to observe, {result.ForecastMilliseconds:F1} ms a forecast (one thread)");
 Console.WriteLine($"  forecast +0.5 s   soft IoU {half.SoftIoU:F3} (static {half.StaticSoftIoU:F3}), AUC {half.Auc:F3} (static {half.StaticAuc:F3})");
 Console.WriteLine($"  forecast +1.0 s   soft IoU {one.SoftIoU:F3} (static {one.StaticSoftIoU:F3}), AUC {one.Auc:F3} (static {one.StaticAuc:F3})");
 Console.WriteLine($"  wrote             {Path.Combine(outputDir, "moving-world.gif")}, {Path.Combine(outputDir, "moving-world-4s.png")}");

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Numerics;
 
 namespace Occupancy.Simulation;
@@ -20,10 +21,12 @@ public sealed record ForecastResult(double Horizon, double SoftIoU, double Auc, 
 /// <param name="FlowVoxels">Moving voxels scored for the end-point error.</param>
 /// <param name="EstimatedShare">Share of those the estimator gave a velocity.</param>
 /// <param name="Forecasts">Forecast scores at each horizon.</param>
+/// <param name="ObserveMilliseconds">Mean wall time of <see cref="FlowEstimator.Observe"/> per frame, milliseconds.</param>
+/// <param name="ForecastMilliseconds">Mean wall time of one <see cref="FlowEstimator.Forecast"/> call, milliseconds.</param>
 /// <param name="Map">The map at the end.</param>
 /// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record FlowRunResult(double TrailShare, OccupancyMetrics Static, double EndPointError, long FlowVoxels, double EstimatedShare,
-    IReadOnlyList<ForecastResult> Forecasts, OccupancyMap Map);
+    IReadOnlyList<ForecastResult> Forecasts, double ObserveMilliseconds, double ForecastMilliseconds, OccupancyMap Map);
 
 /// <summary>One frame of a <see cref="FlowRun"/>, after its integration, for pictures and logs.</summary>
 /// <param name="Time">Seconds.</param>
@@ -105,7 +108,8 @@ public static class FlowRun
         var points = new Vector3[pixels];
         var forecast = new Dictionary<VoxelKey, float>();
         var random = new Random(seed);
-        int frames = (int)Math.Floor(duration * frameRate) + 1;
+        int frames = (int)Math.Floor(duration * frameRate) + 1, forecasts = 0;
+        TimeSpan observeTime = TimeSpan.Zero, forecastTime = TimeSpan.Zero;
         for (int k = 0; k < frames; k++)
         {
             double t = k / frameRate;
@@ -129,7 +133,9 @@ public static class FlowRun
                 }
             }
 
+            long observing = Stopwatch.GetTimestamp();
             flow.Observe(points.AsSpan(0, count), t);
+            observeTime += Stopwatch.GetElapsedTime(observing);
             integrator.Integrate(rig, body, memories, t);
             trail.Record(map, t);
             if (t >= scoreFrom - 1e-9)
@@ -138,7 +144,10 @@ public static class FlowRun
                 for (int h = 0; h < horizons.Count; h++)
                 {
                     FlowTruth future = FlowTruth.Voxelize(world, t + horizons[h], region, resolution);
+                    long forecasting = Stopwatch.GetTimestamp();
                     flow.Forecast(horizons[h], forecast);
+                    forecastTime += Stopwatch.GetElapsedTime(forecasting);
+                    forecasts++;
                     moved[h].Add(forecast, future);
                     flow.Forecast(0, forecast);
                     still[h].Add(forecast, future);
@@ -148,13 +157,14 @@ public static class FlowRun
             onFrame?.Invoke(new FlowFrame(t, scene, map, flow));
         }
 
-        var forecasts = new ForecastResult[horizons.Count];
+        var results = new ForecastResult[horizons.Count];
         for (int h = 0; h < horizons.Count; h++)
         {
-            forecasts[h] = new ForecastResult(horizons[h], moved[h].SoftIoU, moved[h].Auc, still[h].SoftIoU, still[h].Auc);
+            results[h] = new ForecastResult(horizons[h], moved[h].SoftIoU, moved[h].Auc, still[h].SoftIoU, still[h].Auc);
         }
 
         return new FlowRunResult(trail.Share, OccupancyMetrics.Compare(map, truth), error.Mean, error.Voxels,
-            error.Voxels == 0 ? double.NaN : (double)error.Estimated / error.Voxels, forecasts, map);
+            error.Voxels == 0 ? double.NaN : (double)error.Estimated / error.Voxels, results,
+            observeTime.TotalMilliseconds / frames, forecasts == 0 ? double.NaN : forecastTime.TotalMilliseconds / forecasts, map);
     }
 }
