@@ -71,15 +71,7 @@ public static class FlowRun
         ArgumentNullException.ThrowIfNull(policy);
         ArgumentNullException.ThrowIfNull(noise);
         ArgumentNullException.ThrowIfNull(horizons);
-        if (!(frameRate > 0 && double.IsFinite(frameRate)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(frameRate), frameRate, $"frameRate must be positive and finite, but was {frameRate}.");
-        }
-
-        if (!(duration > 0 && double.IsFinite(duration)))
-        {
-            throw new ArgumentOutOfRangeException(nameof(duration), duration, $"duration must be positive and finite, but was {duration}.");
-        }
+        int frames = GhostTrailRun.FrameCount(frameRate, duration);
 
         GroundTruth truth = GroundTruth.Voxelize(world.StaticScene, region, resolution);
         var map = new OccupancyMap(resolution);
@@ -108,7 +100,7 @@ public static class FlowRun
         var points = new Vector3[pixels];
         var forecast = new Dictionary<VoxelKey, float>();
         var random = new Random(seed);
-        int frames = (int)Math.Floor(duration * frameRate) + 1, forecasts = 0;
+        int forecasts = 0;
         TimeSpan observeTime = TimeSpan.Zero, forecastTime = TimeSpan.Zero;
         for (int k = 0; k < frames; k++)
         {

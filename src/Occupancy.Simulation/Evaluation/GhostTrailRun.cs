@@ -95,6 +95,26 @@ public static class GhostTrailRun
     {
         ArgumentNullException.ThrowIfNull(world);
         ArgumentNullException.ThrowIfNull(policy);
+        int frames = FrameCount(frameRate, duration);
+
+        GroundTruth truth = GroundTruth.Voxelize(world.StaticScene, region, resolution);
+        var map = new OccupancyMap(resolution);
+        var integrator = new DepthImageIntegrator(map, maxRange);
+        var trail = new GhostTrail(world, truth, delay);
+        for (int k = 0; k < frames; k++)
+        {
+            double t = k / frameRate;
+            policy.Apply(map, t);
+            frame(world.SceneAt(t), t, integrator);
+            trail.Record(map, t);
+        }
+
+        return new GhostTrailResult(trail.Share, trail.Ghosts, trail.Scored, OccupancyMetrics.Compare(map, truth), map);
+    }
+
+    // Frames of a run from t = 0 to the duration at the rate, both checked.
+    internal static int FrameCount(double frameRate, double duration)
+    {
         if (!(frameRate > 0 && double.IsFinite(frameRate)))
         {
             throw new ArgumentOutOfRangeException(nameof(frameRate), frameRate, $"frameRate must be positive and finite, but was {frameRate}.");
@@ -105,19 +125,6 @@ public static class GhostTrailRun
             throw new ArgumentOutOfRangeException(nameof(duration), duration, $"duration must be positive and finite, but was {duration}.");
         }
 
-        GroundTruth truth = GroundTruth.Voxelize(world.StaticScene, region, resolution);
-        var map = new OccupancyMap(resolution);
-        var integrator = new DepthImageIntegrator(map, maxRange);
-        var trail = new GhostTrail(world, truth, delay);
-        int frames = (int)Math.Floor(duration * frameRate) + 1;
-        for (int k = 0; k < frames; k++)
-        {
-            double t = k / frameRate;
-            policy.Apply(map, t);
-            frame(world.SceneAt(t), t, integrator);
-            trail.Record(map, t);
-        }
-
-        return new GhostTrailResult(trail.Share, trail.Ghosts, trail.Scored, OccupancyMetrics.Compare(map, truth), map);
+        return (int)Math.Floor(duration * frameRate) + 1;
     }
 }
