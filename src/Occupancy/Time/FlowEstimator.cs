@@ -389,9 +389,9 @@ public sealed class FlowEstimator
             if (_trackOfCluster[c] < 0 && _clusters[c].Voxels >= MinClusterVoxels)
             {
                 // A cluster inside a moving track's predicted box (widened by half a metre, and two more along the
-                // motion, where a car reaches past its part seen) is a part of its object
-                // seen apart (the object crosses a gap between cameras, or its visible part changed at once): it joins
-                // the track, which coasts at its velocity if this cluster is all it has.
+                // motion, where a car reaches past its part seen) is a part of its object seen apart (the object
+                // crosses a gap between cameras, or its visible part changed at once): it joins the track, which
+                // coasts at its velocity if this cluster is all it has.
                 int owner = -1;
                 float nearest = float.MaxValue;
                 for (int t = 0; t < _tracks.Count; t++)
@@ -465,9 +465,10 @@ public sealed class FlowEstimator
         }
     }
 
-    // The cluster's displacement since the track's last frame: the integer voxel shift (searched around the predicted
-    // one) under which most of the cluster's voxels land on the track's last voxels, refined by the mean offset of each
-    // voxel's mean return to the nearest last mean. False when too few voxels overlap (the cluster is another object).
+    // The cluster's displacement since the track's last frame: the integer voxel shift (searched around the prediction
+    // and around the centroids' difference) under which most of the cluster's voxels land on the track's last voxels,
+    // refined by the mean offset of each voxel's mean return to the nearest last mean. False when fewer than half
+    // overlap (the cluster is another object).
     private bool TryRegister(Track track, in Cluster cluster, double now, out Vector3 displacement)
     {
         float r = (float)_map.Resolution;
