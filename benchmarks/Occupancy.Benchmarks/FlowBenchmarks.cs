@@ -40,22 +40,7 @@ public class FlowBenchmarks
         {
             _time = k / 10.0;
             Scene scene = world.SceneAt(_time);
-            count = 0;
-            for (int i = 0; i < images.Length; i++)
-            {
-                Pose3 camera = rig.CameraPose(i, StreetScene.EgoPose);
-                DepthRenderer.Render(scene, rig.Cameras[i].Intrinsics, camera, images[i]);
-                StreetScene.DepthNoise.Apply(images[i], rig.Cameras[i].Intrinsics, random);
-                int end = count + DepthProjection.BackProject(images[i], rig.Cameras[i].Intrinsics, camera, points.AsSpan(count));
-                for (int j = count; j < end; j++)
-                {
-                    if (Vector3.Distance(points[j], camera.Position) <= StreetScene.MaxRange)
-                    {
-                        points[count++] = points[j];
-                    }
-                }
-            }
-
+            count = RigFrame.Render(scene, rig, StreetScene.EgoPose, StreetScene.DepthNoise, random, images, points, StreetScene.MaxRange);
             _flow.Observe(points.AsSpan(0, count), _time);
             integrator.Integrate(rig, StreetScene.EgoPose, memories, _time);
         }

@@ -108,22 +108,7 @@ public static class FlowRun
             policy.Apply(map, t);
             Scene scene = world.SceneAt(t);
             Pose3 body = bodyPose(t);
-            int count = 0;
-            for (int i = 0; i < images.Length; i++)
-            {
-                PinholeIntrinsics intrinsics = rig.Cameras[i].Intrinsics;
-                Pose3 camera = rig.CameraPose(i, body);
-                DepthRenderer.Render(scene, intrinsics, camera, images[i]);
-                noise.Apply(images[i], intrinsics, random);
-                int end = count + DepthProjection.BackProject(images[i], intrinsics, camera, points.AsSpan(count));
-                for (int j = count; j < end; j++)
-                {
-                    if (Vector3.DistanceSquared(points[j], camera.Position) <= maxRange * maxRange)
-                    {
-                        points[count++] = points[j];
-                    }
-                }
-            }
+            int count = RigFrame.Render(scene, rig, body, noise, random, images, points, maxRange);
 
             long observing = Stopwatch.GetTimestamp();
             flow.Observe(points.AsSpan(0, count), t);

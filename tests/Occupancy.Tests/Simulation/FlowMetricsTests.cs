@@ -55,6 +55,37 @@ public class FlowMetricsTests
     }
 
     [Fact]
+    public void A_rig_frame_returns_the_back_projected_points_within_range_and_refuses_mismatched_buffers()
+    {
+        // Two cameras, 32 x 24, looking along +x and -x from 1 m up: a wall 5 m ahead, nothing behind within 3 m.
+        var k = new PinholeIntrinsics(32, 24, 20, 20, 15.5f, 11.5f);
+        var rig = new CameraRig([
+            new RigCamera("front", k, Pose3.LookAt(new Vector3(0, 0, 1), new Vector3(1, 0, 1), Vector3.UnitZ)),
+            new RigCamera("rear", k, Pose3.LookAt(new Vector3(0, 0, 1), new Vector3(-1, 0, 1), Vector3.UnitZ)),
+        ]);
+        var scene = new Scene([new AxisAlignedBox(new Aabb(new Vector3(5, -20, -5), new Vector3(6, 20, 5)), SemanticClass.Wall),
+            new AxisAlignedBox(new Aabb(new Vector3(-9, -20, -5), new Vector3(-8, 20, 5)), SemanticClass.Wall)]);
+        float[][] images = [new float[k.PixelCount], new float[k.PixelCount]];
+        var returns = new Vector3[2 * k.PixelCount];
+        int n = RigFrame.Render(scene, rig, Pose3.Identity, DepthNoiseModel.None, new Random(1), images, returns, 7f);
+
+        // Independently: the front camera's image back-projected, every point within 7 m of it (the rear wall is 8 m off).
+        var depth = new float[k.PixelCount];
+        DepthRenderer.Render(scene, k, rig.CameraPose(0, Pose3.Identity), depth);
+        var expected = new Vector3[k.PixelCount];
+        int m = DepthProjection.BackProject(depth, k, rig.CameraPose(0, Pose3.Identity), expected);
+        expected = [.. expected.Take(m).Where(p => Vector3.Distance(p, new Vector3(0, 0, 1)) <= 7f)];
+        Assert.Equal(expected.Length, n);
+        Assert.Equal(expected, returns.Take(n));
+        Assert.All(returns.Take(n), p => Assert.Equal(5f, p.X, 3));
+
+        Assert.Equal("images", Assert.Throws<ArgumentException>(() => RigFrame.Render(scene, rig, Pose3.Identity, DepthNoiseModel.None, new Random(1), [images[0]], returns, 7f)).ParamName);
+        Assert.Equal("images", Assert.Throws<ArgumentException>(() => RigFrame.Render(scene, rig, Pose3.Identity, DepthNoiseModel.None, new Random(1), [images[0], new float[3]], returns, 7f)).ParamName);
+        Assert.Equal("returns", Assert.Throws<ArgumentException>(() => RigFrame.Render(scene, rig, Pose3.Identity, DepthNoiseModel.None, new Random(1), images, new Vector3[10], 7f)).ParamName);
+        Assert.Equal("maxRange", Assert.Throws<ArgumentOutOfRangeException>(() => RigFrame.Render(scene, rig, Pose3.Identity, DepthNoiseModel.None, new Random(1), images, returns, float.NaN)).ParamName);
+    }
+
+    [Fact]
     public void The_traffic_world_is_fixed_by_its_seed_and_its_crossing_person_never_meets_a_car()
     {
         for (int seed = 1; seed <= 20; seed++)
