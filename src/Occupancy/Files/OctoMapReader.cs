@@ -9,9 +9,10 @@ namespace Occupancy.Files;
 
 /// <summary>
 /// Reads OctoMap's .bt and .ot files into a new map, as liboctomap 1.9.7 reads them and its <c>search</c> answers them:
-/// a leaf at depth d (a pruned node) gives its value to all 8^(16 − d) voxels below it. Two passes over the bytes: the
-/// first checks the structure and sums the voxels the leaves cover (refused above a limit, before anything is
-/// allocated for them), the second fills the map brick by brick.
+/// a leaf at depth d (a pruned node) gives its value to all 8^(16 − d) voxels below it. One pass over the bytes checks
+/// the structure and fills a new map brick by brick; every brick is counted against the limit before it is allocated,
+/// so a tree that needs more is refused having allocated at most the limit, and a damaged tree leaves only the new map,
+/// which is dropped.
 /// </summary>
 internal sealed class OctoMapReader
 {
@@ -22,7 +23,7 @@ internal sealed class OctoMapReader
     private readonly string _format;
     private readonly float _free, _occupied;
     private readonly long _maxVoxels;
-    private OccupancyMap? _map;
+    private OccupancyMap _map = null!;
     private long _nodes, _bricks;
     private (int X, int Y, int Z) _countedBrick = (int.MinValue, 0, 0);
     private int _pos;
@@ -109,9 +110,9 @@ internal sealed class OctoMapReader
         }
 
         int dataStart = _pos;
+        _map = new OccupancyMap(resolution, model);
         if (size > 0)
         {
-            // Pass 1: structure and volume only.
             Walk();
             if (_binary && _nodes != size) // readBinary checks the size; read (.ot) does not
             {
@@ -119,19 +120,7 @@ internal sealed class OctoMapReader
             }
         }
 
-        var map = new OccupancyMap(resolution, model);
-        if (size > 0)
-        {
-            // Pass 2: the same walk fills the map.
-            _map = map;
-            _pos = dataStart;
-            _nodes = 0;
-            _bricks = 0;
-            _countedBrick = (int.MinValue, 0, 0);
-            Walk();
-        }
-
-        return map;
+        return _map;
     }
 
     /// <summary>Parses the header lines as OctoMap's readHeader does; leaves <see cref="_pos"/> at the first data byte.</summary>
@@ -317,7 +306,7 @@ internal sealed class OctoMapReader
     private void VoxelsBinary(int codes, int x, int y, int z)
     {
         CountBrick(x, y, z);
-        Span<float> voxels = _map is null ? default : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
         for (int i = 0; i < 8; i++)
         {
@@ -333,11 +322,7 @@ internal sealed class OctoMapReader
             }
 
             _nodes++;
-
-            if (!voxels.IsEmpty)
-            {
-                voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = code == 1 ? _free : _occupied;
-            }
+            voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = code == 1 ? _free : _occupied;
         }
     }
 
@@ -397,7 +382,7 @@ internal sealed class OctoMapReader
         _nodes += count;
         CountBrick(x, y, z);
 
-        Span<float> voxels = _map is null ? default : Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
+        Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
         for (int i = 0; i < 8; i++)
         {
@@ -418,10 +403,7 @@ internal sealed class OctoMapReader
             }
 
             _pos += 5;
-            if (!voxels.IsEmpty)
-            {
-                voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = value;
-            }
+            voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = value;
         }
     }
 
@@ -439,11 +421,6 @@ internal sealed class OctoMapReader
             CountBrick(x, y, z);
         }
 
-        if (_map is null)
-        {
-            return;
-        }
-
         int side = 1 << sideBits;
         int vx = x - OctoMapFormat.KeyOffset, vy = y - OctoMapFormat.KeyOffset, vz = z - OctoMapFormat.KeyOffset;
         if (side >= VoxelKey.BrickSize)
@@ -454,7 +431,8 @@ internal sealed class OctoMapReader
                 {
                     for (int bx = vx >> 3; bx < (vx + side) >> 3; bx++)
                     {
-                        Brick(bx, by, bz).Fill(value);
+                        // Whole bricks are new (the tree's leaves are disjoint) and written once, with the value.
+                        _map.AdoptFilledBrick(bx, by, bz, value);
                     }
                 }
             }
@@ -462,13 +440,19 @@ internal sealed class OctoMapReader
             return;
         }
 
+        // A block of 1, 2 or 4 voxels a side inside one brick: element by element (Span.Fill's call costs more than
+        // the stores of a row this short).
         Span<float> voxels = Brick(vx >> 3, vy >> 3, vz >> 3);
-        int lx = vx & 7, ly = vy & 7, lz = vz & 7;
-        for (int k = lz; k < lz + side; k++)
+        int first = ((vz & 7) << 6) | ((vy & 7) << 3) | (vx & 7);
+        for (int k = 0; k < side; k++)
         {
-            for (int j = ly; j < ly + side; j++)
+            for (int j = 0; j < side; j++)
             {
-                voxels.Slice((k << 6) | (j << 3) | lx, side).Fill(value);
+                Span<float> row = voxels.Slice(first + (k << 6) + (j << 3), side);
+                for (int i = 0; i < row.Length; i++)
+                {
+                    row[i] = value;
+                }
             }
         }
     }
@@ -505,7 +489,7 @@ internal sealed class OctoMapReader
     {
         if (_lastBrick != (bx, by, bz))
         {
-            int slot = _map!.GetOrAddBrick(bx, by, bz);
+            int slot = _map.GetOrAddBrick(bx, by, bz);
             _lastSlab = _map.SlabOf(slot);
             _lastStart = OccupancyMap.CellStart(slot);
             _lastBrick = (bx, by, bz);

@@ -27,6 +27,7 @@ internal sealed class OctoMapWriter
 
     private readonly bool _binary;
     private readonly float _threshold, _free, _occupied;
+    private readonly KernelWidth _masks;
     private (ulong Morton, ReadOnlyMemory<float> Voxels)[] _bricks = [];
     private byte[] _out = ArrayPool<byte>.Shared.Rent(1 << 16); // pooled: a fresh multi-megabyte buffer a write would cost a full GC
     private int _length;
@@ -37,6 +38,7 @@ internal sealed class OctoMapWriter
         _threshold = map.SensorModel.OccupiedLogOdds;
         _free = map.SensorModel.ClampMinLogOdds;
         _occupied = map.SensorModel.ClampMaxLogOdds;
+        _masks = map.Kernels.Counts;
     }
 
     /// <summary>Writes <paramref name="map"/> as .bt (<paramref name="binary"/>) or .ot.</summary>
@@ -157,15 +159,16 @@ internal sealed class OctoMapWriter
         if (depth == OctoMapFormat.BrickDepth)
         {
             ReadOnlySpan<float> voxels = _bricks[lo].Voxels.Span;
+            if (_binary)
+            {
+                return EmitBinaryBrick(voxels, root);
+            }
+
             if (!root && Uniform(voxels) is float leaf)
             {
                 // All 512 voxels one leaf value (a brick of settled free space, most of a room): the brick's subtree
                 // prunes to one leaf, as the general path below would find node by node.
-                if (!_binary)
-                {
-                    WriteOtNode(leaf, 0);
-                }
-
+                WriteOtNode(leaf, 0);
                 return new Node(Leaf, leaf, 1);
             }
 
@@ -191,7 +194,122 @@ internal sealed class OctoMapWriter
         return Finish(header, children, root);
     }
 
-    /// <summary>The node at <paramref name="depth"/> (13..15) inside one brick, at local corner (x, y, z).</summary>
+    /// <summary>
+    /// A brick's subtree in .bt (depth 13 and below), from its known and occupied masks: a brick all free or all
+    /// occupied is one leaf, otherwise its 8 nodes of 4³ voxels and their 64 nodes of 2³, pruned alike.
+    /// </summary>
+    [SkipLocalsInit]
+    private Node EmitBinaryBrick(ReadOnlySpan<float> voxels, bool root)
+    {
+        Span<ulong> known = stackalloc ulong[VoxelMaskKernel.Words];
+        Span<ulong> occupied = stackalloc ulong[VoxelMaskKernel.Words];
+        VoxelMaskKernel.Masks(voxels, _threshold, known, occupied, _masks);
+        ulong allKnown = ulong.MaxValue, anyOccupied = 0, allOccupied = ulong.MaxValue;
+        for (int w = 0; w < VoxelMaskKernel.Words; w++)
+        {
+            allKnown &= known[w];
+            anyOccupied |= occupied[w];
+            allOccupied &= occupied[w];
+        }
+
+        if (!root && allKnown == ulong.MaxValue && (anyOccupied == 0 || allOccupied == ulong.MaxValue))
+        {
+            // All 512 voxels one leaf value (a brick of settled free space, most of a room).
+            return new Node(Leaf, anyOccupied == 0 ? _free : _occupied, 1);
+        }
+
+        Span<Node> quarters = stackalloc Node[8];
+        Span<Node> blocks = stackalloc Node[8];
+        int header = Reserve();
+        for (int q = 0; q < 8; q++)
+        {
+            int qx = (q & 1) * 4, qy = ((q >> 1) & 1) * 4, qz = (q >> 2) * 4;
+            ulong pattern = 0x0F0F_0F0FUL << ((qy << 3) | qx); // the quarter's 4 × 4 voxels in each of its 4 slices
+            ulong anyKnown = 0, knownAll = pattern, occupiedAny = 0, occupiedAll = pattern;
+            for (int z = qz; z < qz + 4; z++)
+            {
+                anyKnown |= known[z] & pattern;
+                knownAll &= known[z];
+                occupiedAny |= occupied[z] & pattern;
+                occupiedAll &= occupied[z];
+            }
+
+            if (anyKnown == 0)
+            {
+                quarters[q] = default;
+                continue;
+            }
+
+            if (knownAll == pattern && (occupiedAny == 0 || occupiedAll == pattern))
+            {
+                // 4³ voxels all free or all occupied: one leaf, as the blocks below would prune to.
+                quarters[q] = new Node(Leaf, occupiedAny == 0 ? _free : _occupied, 1);
+                continue;
+            }
+
+            int quarterHeader = Reserve();
+            for (int b = 0; b < 8; b++)
+            {
+                blocks[b] = EmitBinaryBlock(known, occupied, qx + ((b & 1) * 2), qy + (((b >> 1) & 1) * 2), qz + ((b >> 2) * 2));
+            }
+
+            quarters[q] = Finish(quarterHeader, blocks, false);
+        }
+
+        return Finish(header, quarters, root);
+    }
+
+    /// <summary>The .bt node of the 2×2×2 block at local corner (x, y, z) of a brick, from the brick's masks.</summary>
+    private Node EmitBinaryBlock(ReadOnlySpan<ulong> known, ReadOnlySpan<ulong> occupied, int x, int y, int z)
+    {
+        // Child i of the block is voxel (x + bit 0, y + bit 1, z + bit 2): two bits of each row, rows in child order.
+        int shift = (y << 3) | x;
+        int k = Block(known, z, shift), o = Block(occupied, z, shift);
+        if (k == 0)
+        {
+            return default;
+        }
+
+        if (k == 0xFF && (o == 0 || o == 0xFF))
+        {
+            return new Node(Leaf, o == 0 ? _free : _occupied, 1);
+        }
+
+        int codes = Spread[k & ~o] | (Spread[k & o] << 1); // 01 free, 10 occupied, 00 unknown
+        Ensure(2);
+        _out[_length] = (byte)codes;
+        _out[_length + 1] = (byte)(codes >> 8);
+        _length += 2;
+        return new Node(Inner, o != 0 ? _occupied : _free, 1 + BitOperations.PopCount((uint)k));
+    }
+
+    /// <summary>The 8 bits of a 2×2×2 block in OctoMap's child order: bit i is voxel (x + i&amp;1, y + (i&gt;&gt;1)&amp;1, z + i&gt;&gt;2).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Block(ReadOnlySpan<ulong> mask, int z, int shift) =>
+        (int)((mask[z] >> shift) & 3) | (int)(((mask[z] >> (shift + 8)) & 3) << 2)
+        | (int)(((mask[z + 1] >> shift) & 3) << 4) | (int)(((mask[z + 1] >> (shift + 8)) & 3) << 6);
+
+    /// <summary>Each of 8 bits moved to the low bit of a 2-bit code: bit i to bit 2i.</summary>
+    private static readonly ushort[] Spread = MakeSpread();
+
+    private static ushort[] MakeSpread()
+    {
+        var table = new ushort[256];
+        for (int i = 0; i < 256; i++)
+        {
+            int v = 0;
+            for (int b = 0; b < 8; b++)
+            {
+                v |= ((i >> b) & 1) << (2 * b);
+            }
+
+            table[i] = (ushort)v;
+        }
+
+        return table;
+    }
+
+    /// <summary>The .ot node at <paramref name="depth"/> (13..15) inside one brick, at local corner (x, y, z).</summary>
     private Node EmitLocal(ReadOnlySpan<float> voxels, int depth, int x, int y, int z, bool root)
     {
         if (depth == OctoMapFormat.TreeDepth - 1)
@@ -210,28 +328,23 @@ internal sealed class OctoMapWriter
         return Finish(header, children, root);
     }
 
-    /// <summary>A node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>) and its 8 voxels, in one pass.</summary>
+    /// <summary>A .ot node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>) and its 8 voxels, in one pass.</summary>
     private Node EmitVoxels(ReadOnlySpan<float> voxels, int corner, bool root)
     {
         // Children in OctoMap's order: x is bit 0 of the child index, y bit 1, z bit 2.
         float v0 = voxels[corner], v1 = voxels[corner + 1], v2 = voxels[corner + 8], v3 = voxels[corner + 9];
         float v4 = voxels[corner + 64], v5 = voxels[corner + 65], v6 = voxels[corner + 72], v7 = voxels[corner + 73];
         ReadOnlySpan<float> v = [v0, v1, v2, v3, v4, v5, v6, v7];
-        int mask = 0, codes = 0, occupied = 0;
+        int mask = 0;
         float max = -float.MaxValue;
         for (int i = 0; i < 8; i++)
         {
             float value = v[i];
-            if (float.IsNaN(value))
+            if (!float.IsNaN(value))
             {
-                continue;
+                mask |= 1 << i;
+                max = Math.Max(max, value);
             }
-
-            mask |= 1 << i;
-            bool occ = value >= _threshold;
-            occupied += occ ? 1 : 0;
-            codes |= (occ ? 2 : 1) << (2 * i);
-            max = Math.Max(max, _binary ? (occ ? _occupied : _free) : value);
         }
 
         if (mask == 0)
@@ -239,68 +352,33 @@ internal sealed class OctoMapWriter
             return default;
         }
 
-        bool collapsible = !root && mask == 0xFF && (_binary ? occupied is 0 or 8 : v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7);
-        if (collapsible)
+        if (!root && mask == 0xFF && v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7)
         {
-            float leaf = _binary ? (occupied == 8 ? _occupied : _free) : v0;
-            if (!_binary)
-            {
-                WriteOtNode(leaf, 0);
-            }
-
-            return new Node(Leaf, leaf, 1);
+            WriteOtNode(v0, 0);
+            return new Node(Leaf, v0, 1);
         }
 
         int count = BitOperations.PopCount((uint)mask);
-        if (_binary)
+        Ensure(5 * (count + 1));
+        WriteOtNode(max, (byte)mask);
+        for (int i = 0; i < 8; i++)
         {
-            Ensure(2);
-            _out[_length] = (byte)codes;
-            _out[_length + 1] = (byte)(codes >> 8);
-            _length += 2;
-        }
-        else
-        {
-            Ensure(5 * (count + 1));
-            WriteOtNode(max, (byte)mask);
-            for (int i = 0; i < 8; i++)
+            if ((mask & (1 << i)) != 0)
             {
-                if ((mask & (1 << i)) != 0)
-                {
-                    WriteOtNode(v[i], 0);
-                }
+                WriteOtNode(v[i], 0);
             }
         }
 
         return new Node(Inner, max, 1 + count);
     }
 
-    /// <summary>
-    /// The one leaf value of a brick whose voxels are all known and alike (.bt: all free or all occupied, as their clamp;
-    /// .ot: bit-identical log-odds), or null.
-    /// </summary>
-    private float? Uniform(ReadOnlySpan<float> voxels)
+    /// <summary>The one log-odds of a brick whose voxels are all known and bit-identical (a .ot leaf), or null.</summary>
+    private static float? Uniform(ReadOnlySpan<float> voxels)
     {
         float first = voxels[0];
         if (float.IsNaN(first))
         {
             return null;
-        }
-
-        if (_binary)
-        {
-            bool occupied = first >= _threshold;
-            for (int i = 1; i < voxels.Length; i++)
-            {
-                float v = voxels[i];
-                // NaN compares false both ways: an unknown voxel ends the run whichever the state.
-                if (occupied ? !(v >= _threshold) : !(v < _threshold))
-                {
-                    return null;
-                }
-            }
-
-            return occupied ? _occupied : _free;
         }
 
         int bits = BitConverter.SingleToInt32Bits(first);

@@ -357,7 +357,17 @@ public sealed partial class OccupancyMap
         lock (_addLock)
         {
             slot = _table.Find(packed);
-            return slot >= 0 ? slot : AddBrick(packed, default);
+            return slot >= 0 ? slot : AddBrick(packed, default, float.NaN);
+        }
+    }
+
+    /// <summary>Adds a brick that is known to be absent, all 512 voxels <paramref name="value"/> (written once).</summary>
+    internal int AdoptFilledBrick(int bx, int by, int bz, float value)
+    {
+        System.Diagnostics.Debug.Assert(FindBrick(bx, by, bz) < 0, "the brick exists");
+        lock (_addLock)
+        {
+            return AddBrick(VoxelKey.PackBrick(bx, by, bz), default, value);
         }
     }
 
@@ -366,15 +376,15 @@ public sealed partial class OccupancyMap
     {
         lock (_addLock)
         {
-            return AddBrick(VoxelKey.PackBrick(bx, by, bz), voxels);
+            return AddBrick(VoxelKey.PackBrick(bx, by, bz), voxels, float.NaN);
         }
     }
 
     /// <summary>
-    /// Stores a brick (all unknown when <paramref name="voxels"/> is empty) and publishes it: the voxels and the key
-    /// first, the slot's slab next, its key in the table last.
+    /// Stores a brick (a copy of <paramref name="voxels"/>, or all <paramref name="fill"/> when it is empty) and
+    /// publishes it: the voxels and the key first, the slot's slab next, its key in the table last.
     /// </summary>
-    private int AddBrick(long packed, ReadOnlySpan<float> voxels)
+    private int AddBrick(long packed, ReadOnlySpan<float> voxels, float fill)
     {
         int slot;
         if (_freeCount > 0)
@@ -404,10 +414,10 @@ public sealed partial class OccupancyMap
         int slabIndex = SlabIndexOf(slot);
         if (slabIndex == _slabCount)
         {
-            // A new slab, all unknown (allocated without zeroing: the fill writes every element).
+            // A new slab, allocated without zeroing: each brick's cell is written when its slot is taken, and a cell
+            // never taken is never read.
             int floats = SlabLength(slabIndex) * BrickVoxels;
             float[] fresh = GC.AllocateUninitializedArray<float>(floats);
-            fresh.AsSpan().Fill(float.NaN);
             if (_slabCount == _slabs.Length)
             {
                 Array.Resize(ref _slabs, _slabCount * 2);
@@ -421,6 +431,10 @@ public sealed partial class OccupancyMap
         if (!voxels.IsEmpty)
         {
             voxels[..BrickVoxels].CopyTo(slab.AsSpan(CellStart(slot), BrickVoxels));
+        }
+        else
+        {
+            slab.AsSpan(CellStart(slot), BrickVoxels).Fill(fill);
         }
 
         // The key before the slab: a reader that sees a slot's voxels (TryReadBrick) then reads its key.

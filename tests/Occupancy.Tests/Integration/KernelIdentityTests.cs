@@ -280,6 +280,53 @@ public class KernelIdentityTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KernelData.Counts), MemberType = typeof(KernelData))]
+    public void Voxel_mask_kernels_equal_scalar_and_the_counts(string name)
+    {
+        KernelWidth width = KernelData.Width(name);
+        var random = new Random(29);
+        Span<ulong> known = stackalloc ulong[8], occupied = stackalloc ulong[8];
+        Span<ulong> knownScalar = stackalloc ulong[8], occupiedScalar = stackalloc ulong[8];
+        for (int trial = 0; trial < 200; trial++)
+        {
+            // Unknown, values either side of the threshold, the threshold itself, infinities and the clamps.
+            var brick = new float[512];
+            int unknownShare = random.Next(5);
+            for (int i = 0; i < brick.Length; i++)
+            {
+                brick[i] = random.Next(4) < unknownShare ? float.NaN : random.Next(8) switch
+                {
+                    0 => 0.5f,
+                    1 => float.PositiveInfinity,
+                    2 => float.NegativeInfinity,
+                    3 => -2f,
+                    _ => (random.NextSingle() * 6) - 3,
+                };
+            }
+
+            VoxelMaskKernel.MasksScalar(brick, 0.5f, knownScalar, occupiedScalar);
+            VoxelMaskKernel.Masks(brick, 0.5f, known, occupied, width);
+            Assert.True(known.SequenceEqual(knownScalar), $"known masks differ in trial {trial}");
+            Assert.True(occupied.SequenceEqual(occupiedScalar), $"occupied masks differ in trial {trial}");
+
+            // The scalar masks against the brick itself: bit y·8 + x of word z is voxel (x, y, z).
+            int bitsKnown = 0, bitsOccupied = 0;
+            for (int i = 0; i < 512; i++)
+            {
+                bool k = ((knownScalar[i >> 6] >> (i & 63)) & 1) != 0, o = ((occupiedScalar[i >> 6] >> (i & 63)) & 1) != 0;
+                Assert.Equal(!float.IsNaN(brick[i]), k);
+                Assert.Equal(brick[i] >= 0.5f, o);
+                bitsKnown += k ? 1 : 0;
+                bitsOccupied += o ? 1 : 0;
+            }
+
+            Assert.Equal(VoxelCountKernel.CountScalar(brick, 0.5f), (bitsKnown, bitsOccupied));
+        }
+
+        Assert.Throws<ArgumentException>(() => VoxelMaskKernel.Masks(new float[511], 0.5f, new ulong[8], new ulong[8], width));
+    }
+
     private static float[] RandomBrick(Random random)
     {
         var brick = new float[512];

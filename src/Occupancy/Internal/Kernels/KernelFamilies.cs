@@ -47,8 +47,8 @@ internal static class KernelFamilies
     public static readonly KernelFamily Lookups = new("lookups", 4, "batched lookups: brick slots of 8 points by gather, states from log-odds",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Avx2Runs));
 
-    /// <summary>Counts of known and occupied voxels in a brick.</summary>
-    public static readonly KernelFamily Counts = new("counts", 5, "known and occupied voxels of a brick",
+    /// <summary>Counts and bitmasks of the known and occupied voxels in a brick.</summary>
+    public static readonly KernelFamily Counts = new("counts", 5, "known and occupied voxels of a brick: counts and 512-bit masks",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector128, Vector128Runs), (KernelWidth.Vector256, Vector256Runs));
 
     /// <summary>The census transform of stereo matching.</summary>
