@@ -307,23 +307,24 @@ internal sealed class OctoMapReader
     {
         CountBrick(x, y, z);
         Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
-        int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
-        for (int i = 0; i < 8; i++)
+        if ((codes & (codes >> 1) & 0x5555) != 0)
         {
-            int code = (codes >> (2 * i)) & 3;
-            if (code == 0)
-            {
-                continue;
-            }
-
-            if (code == 3)
-            {
-                throw FileErrors.At(_format, _pos - 2, "a voxel (a node at depth 16) is marked as having children");
-            }
-
-            _nodes++;
-            voxels[corner + (i & 1) + (((i >> 1) & 1) << 3) + ((i >> 2) << 6)] = code == 1 ? _free : _occupied;
+            throw FileErrors.At(_format, _pos - 2, "a voxel (a node at depth 16) is marked as having children");
         }
+
+        // Without a branch per child (on a surface, which children exist is anyone's guess): code 0 stores NaN, which
+        // the new brick already holds there, since no other leaf covers these voxels.
+        _nodes += System.Numerics.BitOperations.PopCount((uint)((codes | (codes >> 1)) & 0x5555));
+        ReadOnlySpan<float> values = [float.NaN, _free, _occupied, float.NaN];
+        Span<float> row = voxels.Slice((x & 7) | ((y & 7) << 3) | ((z & 7) << 6), 74);
+        row[0] = values[codes & 3];
+        row[1] = values[(codes >> 2) & 3];
+        row[8] = values[(codes >> 4) & 3];
+        row[9] = values[(codes >> 6) & 3];
+        row[64] = values[(codes >> 8) & 3];
+        row[65] = values[(codes >> 10) & 3];
+        row[72] = values[(codes >> 12) & 3];
+        row[73] = values[(codes >> 14) & 3];
     }
 
     /// <summary>One .ot node at <paramref name="depth"/>: its float log-odds, its child flags, its children.</summary>
@@ -384,13 +385,10 @@ internal sealed class OctoMapReader
 
         Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
-        for (int i = 0; i < 8; i++)
+        for (int left = mask; left != 0; left &= left - 1)
         {
-            if ((mask & (1 << i)) == 0)
-            {
-                continue;
-            }
-
+            // The children present, lowest first: a loop without a guess at which of the 8 exist.
+            int i = System.Numerics.BitOperations.TrailingZeroCount(left);
             float value = BinaryPrimitives.ReadSingleLittleEndian(_data.AsSpan(_pos));
             if (_data[_pos + 4] != 0)
             {
@@ -407,7 +405,7 @@ internal sealed class OctoMapReader
         }
     }
 
-    /// <summary>A leaf at <paramref name="depth"/> with OctoMap key corner (x, y, z): counted, then (pass 2) filled in.</summary>
+    /// <summary>A leaf at <paramref name="depth"/> with OctoMap key corner (x, y, z): its bricks counted, then filled in.</summary>
     private void AddLeaf(int depth, int x, int y, int z, float value)
     {
         int sideBits = OctoMapFormat.TreeDepth - depth;

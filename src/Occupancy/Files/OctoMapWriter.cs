@@ -172,7 +172,7 @@ internal sealed class OctoMapWriter
                 return new Node(Leaf, leaf, 1);
             }
 
-            return EmitLocal(voxels, depth, 0, 0, 0, root);
+            return EmitFullBrick(voxels, root);
         }
 
         Span<Node> children = stackalloc Node[8];
@@ -309,66 +309,124 @@ internal sealed class OctoMapWriter
         return table;
     }
 
-    /// <summary>The .ot node at <paramref name="depth"/> (13..15) inside one brick, at local corner (x, y, z).</summary>
-    private Node EmitLocal(ReadOnlySpan<float> voxels, int depth, int x, int y, int z, bool root)
+    /// <summary>
+    /// A brick's subtree in .ot (depth 13 and below) that is not one leaf: its 8 nodes of 4³ voxels and their 64 nodes
+    /// of 2³, each pruned to a leaf where its voxels are all known and bit-identical.
+    /// </summary>
+    [SkipLocalsInit]
+    private Node EmitFullBrick(ReadOnlySpan<float> voxels, bool root)
     {
-        if (depth == OctoMapFormat.TreeDepth - 1)
-        {
-            return EmitVoxels(voxels, x | (y << 3) | (z << 6), root);
-        }
-
-        Span<Node> children = stackalloc Node[8];
+        Span<ulong> known = stackalloc ulong[VoxelMaskKernel.Words];
+        Span<ulong> occupied = stackalloc ulong[VoxelMaskKernel.Words];
+        VoxelMaskKernel.Masks(voxels, _threshold, known, occupied, _masks);
+        Span<Node> quarters = stackalloc Node[8];
+        Span<Node> blocks = stackalloc Node[8];
         int header = Reserve();
-        int half = 1 << (OctoMapFormat.TreeDepth - depth - 1);
-        for (int i = 0; i < 8; i++)
+        for (int q = 0; q < 8; q++)
         {
-            children[i] = EmitLocal(voxels, depth + 1, x + ((i & 1) * half), y + (((i >> 1) & 1) * half), z + ((i >> 2) * half), false);
+            int qx = (q & 1) * 4, qy = ((q >> 1) & 1) * 4, qz = (q >> 2) * 4;
+            ulong pattern = 0x0F0F_0F0FUL << ((qy << 3) | qx); // the quarter's 4 × 4 voxels in each of its 4 slices
+            ulong anyKnown = 0, knownAll = pattern;
+            for (int z = qz; z < qz + 4; z++)
+            {
+                anyKnown |= known[z] & pattern;
+                knownAll &= known[z];
+            }
+
+            if (anyKnown == 0)
+            {
+                quarters[q] = default;
+                continue;
+            }
+
+            int corner = qx | (qy << 3) | (qz << 6);
+            if (knownAll == pattern && SameValue(voxels, corner, 4))
+            {
+                // 4³ voxels of one value: one leaf, as the blocks below would prune to.
+                WriteOtNode(voxels[corner], 0);
+                quarters[q] = new Node(Leaf, voxels[corner], 1);
+                continue;
+            }
+
+            int quarterHeader = Reserve();
+            for (int b = 0; b < 8; b++)
+            {
+                int bx = qx + ((b & 1) * 2), by = qy + (((b >> 1) & 1) * 2), bz = qz + ((b >> 2) * 2);
+                blocks[b] = EmitVoxels(voxels, bx | (by << 3) | (bz << 6), Block(known, bz, (by << 3) | bx));
+            }
+
+            quarters[q] = Finish(quarterHeader, blocks, false);
         }
 
-        return Finish(header, children, root);
+        return Finish(header, quarters, root);
     }
 
-    /// <summary>A .ot node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>) and its 8 voxels, in one pass.</summary>
-    private Node EmitVoxels(ReadOnlySpan<float> voxels, int corner, bool root)
+    /// <summary>
+    /// Whether the cube of <paramref name="side"/>³ known voxels at brick index <paramref name="corner"/> holds one
+    /// value, as OctoMap's pruning compares children (float equality).
+    /// </summary>
+    private static bool SameValue(ReadOnlySpan<float> voxels, int corner, int side)
     {
-        // Children in OctoMap's order: x is bit 0 of the child index, y bit 1, z bit 2.
-        float v0 = voxels[corner], v1 = voxels[corner + 1], v2 = voxels[corner + 8], v3 = voxels[corner + 9];
-        float v4 = voxels[corner + 64], v5 = voxels[corner + 65], v6 = voxels[corner + 72], v7 = voxels[corner + 73];
-        ReadOnlySpan<float> v = [v0, v1, v2, v3, v4, v5, v6, v7];
-        int mask = 0;
-        float max = -float.MaxValue;
-        for (int i = 0; i < 8; i++)
+        float first = voxels[corner];
+        for (int z = 0; z < side; z++)
         {
-            float value = v[i];
-            if (!float.IsNaN(value))
+            for (int y = 0; y < side; y++)
             {
-                mask |= 1 << i;
-                max = Math.Max(max, value);
+                ReadOnlySpan<float> row = voxels.Slice(corner + (z << 6) + (y << 3), side);
+                for (int x = 0; x < row.Length; x++)
+                {
+                    if (row[x] != first)
+                    {
+                        return false;
+                    }
+                }
             }
         }
 
+        return true;
+    }
+
+    /// <summary>
+    /// A .ot node at depth 15 (a 2×2×2 block at brick index <paramref name="corner"/>, whose known children are
+    /// <paramref name="mask"/>, bit i for child i) and its voxels, in one pass.
+    /// </summary>
+    private Node EmitVoxels(ReadOnlySpan<float> voxels, int corner, int mask)
+    {
         if (mask == 0)
         {
             return default;
         }
 
-        if (!root && mask == 0xFF && v0 == v1 && v0 == v2 && v0 == v3 && v0 == v4 && v0 == v5 && v0 == v6 && v0 == v7)
+        // Children in OctoMap's order: x is bit 0 of the child index, y bit 1, z bit 2.
+        ReadOnlySpan<float> block = voxels.Slice(corner, 74);
+        ReadOnlySpan<float> v = [block[0], block[1], block[8], block[9], block[64], block[65], block[72], block[73]];
+        if (mask == 0xFF && SameValue(voxels, corner, 2))
         {
-            WriteOtNode(v0, 0);
-            return new Node(Leaf, v0, 1);
+            WriteOtNode(v[0], 0);
+            return new Node(Leaf, v[0], 1);
+        }
+
+        // The maximum of the known children (MaxNumber passes over the unknown, NaN, ones).
+        float max = -float.MaxValue;
+        for (int i = 0; i < 8; i++)
+        {
+            max = float.MaxNumber(max, v[i]);
         }
 
         int count = BitOperations.PopCount((uint)mask);
         Ensure(5 * (count + 1));
-        WriteOtNode(max, (byte)mask);
-        for (int i = 0; i < 8; i++)
+        Span<byte> output = _out.AsSpan(_length, 5 * (count + 1));
+        BinaryPrimitives.WriteSingleLittleEndian(output, max);
+        output[4] = (byte)mask;
+        int at = 5;
+        for (int left = mask; left != 0; left &= left - 1)
         {
-            if ((mask & (1 << i)) != 0)
-            {
-                WriteOtNode(v[i], 0);
-            }
+            BinaryPrimitives.WriteSingleLittleEndian(output[at..], v[BitOperations.TrailingZeroCount(left)]);
+            output[at + 4] = 0;
+            at += 5;
         }
 
+        _length += at;
         return new Node(Inner, max, 1 + count);
     }
 
