@@ -361,13 +361,11 @@ internal sealed class OctoMapReader
         }
 
         int bit = OctoMapFormat.TreeDepth - 1 - depth;
-        for (int i = 0; i < 8; i++)
+        for (int left = mask; left != 0; left &= left - 1)
         {
-            if ((mask & (1 << i)) != 0)
-            {
-                _nodes++;
-                WalkFull(depth + 1, x | ((i & 1) << bit), y | (((i >> 1) & 1) << bit), z | ((i >> 2) << bit));
-            }
+            int i = System.Numerics.BitOperations.TrailingZeroCount(left);
+            _nodes++;
+            WalkFull(depth + 1, x | ((i & 1) << bit), y | (((i >> 1) & 1) << bit), z | ((i >> 2) << bit));
         }
     }
 
