@@ -8,6 +8,9 @@
 //                                      (NaN where search finds no node)
 //   octomap_files time FILE.bt REPS    times writeBinary/readBinary (.bt) and write/read (.ot) of the tree in memory,
 //                                      prints JSON
+//   octomap_files insert GRAPH OUT.ot RES MAXRANGE DISCRETIZE
+//                                      inserts every node of a scan graph with insertPointCloud(node, MAXRANGE (-1:
+//                                      none), lazy_eval false, DISCRETIZE 0 or 1) into a tree of RES and writes it (.ot)
 #include <octomap/octomap.h>
 #include <octomap/OcTree.h>
 #include <octomap/ScanGraph.h>
@@ -213,6 +216,18 @@ void timeFiles(const std::string& path, int reps) {
               median(wbt), median(rbt), median(wot), median(rot), bt.size(), ot.size(), full->size());
 }
 
+// A scan graph's nodes inserted as graph2tree does (one insertPointCloud per node, the node's pose), with or without
+// OctoMap's discretize; written lossless.
+void insertGraph(const std::string& graphPath, const std::string& out, double res, double maxRange, bool discretize) {
+  octomap::ScanGraph g;
+  if (!g.readBinary(graphPath)) throw std::runtime_error("cannot read " + graphPath);
+  OcTree tree(res);
+  for (octomap::ScanGraph::iterator it = g.begin(); it != g.end(); ++it) {
+    tree.insertPointCloud(**it, maxRange, /*lazy_eval*/ false, discretize);
+  }
+  if (!tree.write(out)) throw std::runtime_error("cannot write " + out);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -234,7 +249,11 @@ int main(int argc, char** argv) {
     }
     if (cmd == "dump" && argc == 4) { dump(argv[2], argv[3]); return 0; }
     if (cmd == "time" && argc == 4) { timeFiles(argv[2], std::atoi(argv[3])); return 0; }
-    std::cerr << "usage: octomap_files fixtures DIR | dump FILE OUT | time FILE.ot REPS\n";
+    if (cmd == "insert" && argc == 7) {
+      insertGraph(argv[2], argv[3], std::atof(argv[4]), std::atof(argv[5]), std::atoi(argv[6]) != 0);
+      return 0;
+    }
+    std::cerr << "usage: octomap_files fixtures DIR | dump FILE OUT | time FILE.ot REPS | insert GRAPH OUT.ot RES MAXRANGE DISCRETIZE\n";
     return 2;
   } catch (const std::exception& e) {
     std::cerr << "octomap_files: " << e.what() << "\n";

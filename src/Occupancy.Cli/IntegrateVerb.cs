@@ -14,14 +14,15 @@ internal static class IntegrateVerb
 {
     public static void Run(Arguments a, TextWriter output, TextWriter error)
     {
-        a.ExpectPositional(2, "IN OUT [--resolution R] [--max-range M] [--mode exact|discretized] [--origin x,y,z]");
+        a.ExpectPositional(2, "IN OUT [--resolution R] [--max-range M] [--mode exact|discretized|first-point] [--origin x,y,z]");
         double resolution = a.Number("resolution", 0.1, OccupancyMap.MinResolution, OccupancyMap.MaxResolution);
         double maxRange = a.Number("max-range", double.PositiveInfinity, 0.01, double.PositiveInfinity);
         PointCloudMode mode = (a.Text("mode") ?? "exact") switch
         {
             "exact" => PointCloudMode.Exact,
             "discretized" => PointCloudMode.Discretized,
-            string other => throw CliException.UsageError($"integrate: --mode must be exact or discretized, but was '{other}'"),
+            "first-point" => PointCloudMode.FirstPointPerVoxel,
+            string other => throw CliException.UsageError($"integrate: --mode must be exact, discretized or first-point, but was '{other}'"),
         };
         string input = a.Positional[0];
         bool graph = Path.GetExtension(input).Equals(".graph", System.StringComparison.OrdinalIgnoreCase);

@@ -14,7 +14,8 @@ internal static class Program
           info FILE                 format, resolution, voxels, bounds, memory of a map (.occ .bt .ot) or points of a cloud
           convert IN OUT            between .occ, .bt and .ot, and to .ply [--cubes] [--color height|class]
           integrate IN OUT          build a map from a .graph (scan graph; progress on stderr), .ply or .xyz cloud
-                                    [--resolution R (0.1)] [--max-range M (unlimited)] [--mode exact|discretized]
+                                    [--resolution R (0.1)] [--max-range M (unlimited)]
+                                    [--mode exact|discretized|first-point (exact; discretized: OctoMap's)]
                                     [--origin x,y,z (0,0,0; clouds only)] [--cubes] [--color height]
           render IN OUT.png         top-down picture with title, legend and scale bar [--scale N] [--zmin Z] [--zmax Z]
                                     (the map's full height by default: --zmax to look under a ceiling)

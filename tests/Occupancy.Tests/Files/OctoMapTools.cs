@@ -67,6 +67,17 @@ internal static class OctoMapTools
         }
     }
 
+    /// <summary>
+    /// A scan graph inserted by liboctomap node by node (insertPointCloud with the node's pose, as graph2tree inserts),
+    /// with or without its discretize, written lossless to <paramref name="treeFile"/> (.ot).
+    /// </summary>
+    public static void InsertGraph(string graph, string treeFile, double resolution, double maxRange, bool discretize)
+    {
+        string helper = LazyHelper.Value!;
+        (int code, string text) = Run(helper, "insert", graph, treeFile, resolution.ToString(System.Globalization.CultureInfo.InvariantCulture), maxRange.ToString(System.Globalization.CultureInfo.InvariantCulture), discretize ? "1" : "0");
+        Assert.True(code == 0, $"octomap_files insert {graph} failed: {text}");
+    }
+
     private static void Require(bool available, string what)
     {
         if (available)

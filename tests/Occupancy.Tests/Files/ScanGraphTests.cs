@@ -43,6 +43,42 @@ public sealed class ScanGraphTests
         Directory.Delete(folder, true);
     }
 
+    [Theory]
+    [InlineData(-1.0)]
+    [InlineData(3.0)]
+    public void Discretized_mode_agrees_with_octomaps_discretize(double maxRange)
+    {
+        // The oracle is liboctomap itself: insertPointCloud(node, maxrange, lazy_eval false, discretize true).
+        string graph = Path.Combine(OctoMapTools.Fixtures, "scans.graph");
+        string folder = OctoMapFileTests.TemporaryFolder();
+        string tree = Path.Combine(folder, "d.ot");
+        OctoMapTools.InsertGraph(graph, tree, 0.1, maxRange, discretize: true);
+        OccupancyMap theirs = OctoMapFile.Load(tree);
+
+        var nodes = ScanGraphFile.Load(graph);
+        OccupancyMap Build(PointCloudMode mode)
+        {
+            var map = new OccupancyMap(0.1);
+            var integrator = new PointCloudIntegrator(map, maxRange > 0 ? (float)maxRange : float.PositiveInfinity, mode);
+            foreach (ScanNode node in nodes)
+            {
+                integrator.IntegrateWorldFrame(node.ToWorld(), node.SensorOrigin);
+            }
+
+            return map;
+        }
+
+        (long union, long sameState, long sameBits) = Compare(theirs, Build(PointCloudMode.Discretized));
+        double agreement = (double)sameState / union;
+        Assert.True(agreement >= 0.9999, $"state agreement {agreement:P4} of {union} voxels ({sameBits} bit-identical)");
+        Assert.True(union > 10000, $"{union} voxels");
+
+        // Casting to each voxel's first point instead is a different method, and OctoMap's discretize tells them apart.
+        (long unionFirst, long sameFirst, _) = Compare(theirs, Build(PointCloudMode.FirstPointPerVoxel));
+        Assert.True(sameFirst < unionFirst, "the first-point mode matched OctoMap's discretize exactly: the test cannot tell the modes apart");
+        Directory.Delete(folder, true);
+    }
+
     [Fact]
     public void Poses_transform_points_as_octomap_does()
     {

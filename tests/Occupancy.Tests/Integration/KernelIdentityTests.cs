@@ -427,6 +427,7 @@ public class ParallelIntegrationTests
     [Theory]
     [InlineData(PointCloudMode.Exact)]
     [InlineData(PointCloudMode.Discretized)]
+    [InlineData(PointCloudMode.FirstPointPerVoxel)]
     public void Point_cloud_integration_does_not_depend_on_the_thread_count(PointCloudMode mode)
     {
         var one = new OccupancyMap(StandardRoom.Resolution);

@@ -333,6 +333,7 @@ public class PointCloudIntegratorTests
     [InlineData(PointCloudMode.Exact, 1)]
     [InlineData(PointCloudMode.Exact, 2)]
     [InlineData(PointCloudMode.Discretized, 2)]
+    [InlineData(PointCloudMode.FirstPointPerVoxel, 2)]
     public void A_scan_interrupted_before_its_update_leaves_later_scans_exact(PointCloudMode mode, int threads)
     {
         // Two scans as one update, whose second scan's points cannot be read (a memory provider that throws): the first
@@ -379,12 +380,18 @@ public class PointCloudIntegratorTests
     }
 
     [Theory]
-    [InlineData(5000, 1)]
-    [InlineData(40_000, 2)] // de-duplicated in chunks on two threads; voxels recur across chunks
-    [InlineData(40_000, 5)] // a chunk per 8 192 points, as many as 5 threads allow: four, more than two cores, each filtered against all earlier ones
-    [InlineData(7, 3)]
-    public void Discretized_mode_equals_exact_mode_on_the_first_point_of_each_endpoint_voxel(int count, int threads)
+    [InlineData(PointCloudMode.FirstPointPerVoxel, 5000, 1)]
+    [InlineData(PointCloudMode.FirstPointPerVoxel, 40_000, 2)] // de-duplicated in chunks on two threads; voxels recur across chunks
+    [InlineData(PointCloudMode.FirstPointPerVoxel, 40_000, 5)] // a chunk per 8 192 points, as many as 5 threads allow: four, more than two cores, each filtered against all earlier ones
+    [InlineData(PointCloudMode.FirstPointPerVoxel, 7, 3)]
+    [InlineData(PointCloudMode.Discretized, 5000, 1)]
+    [InlineData(PointCloudMode.Discretized, 40_000, 2)]
+    [InlineData(PointCloudMode.Discretized, 40_000, 5)]
+    [InlineData(PointCloudMode.Discretized, 7, 3)]
+    public void Discretized_modes_equal_exact_mode_on_one_ray_end_per_endpoint_voxel(PointCloudMode mode, int count, int threads)
     {
+        // The oracle de-duplicates by brute force and casts exactly: to the voxel's centre (OctoMap's keyToCoord,
+        // ((key + 0.5) × resolution) in double, then float) or to the first point of the scan in the voxel.
         var random = new Random(3);
         var origin = new Vector3(0.1f, -0.2f, 1.0f);
         var points = new Vector3[count];
@@ -394,19 +401,22 @@ public class PointCloudIntegratorTests
         }
 
         var discretized = new OccupancyMap(0.1);
-        var integrator = new PointCloudIntegrator(discretized, 3f, PointCloudMode.Discretized) { MaxDegreeOfParallelism = threads };
+        var integrator = new PointCloudIntegrator(discretized, 3f, mode) { MaxDegreeOfParallelism = threads };
         integrator.IntegrateWorldFrame(points, origin);
         integrator.IntegrateWorldFrame(points.AsSpan(0, count / 2), origin); // fewer chunks next time: none keeps stale voxels
         integrator.IntegrateWorldFrame(points, origin);
 
         var oracle = new OccupancyMap(0.1);
+        Vector3 End(VoxelKey k, Vector3 p) => mode == PointCloudMode.Discretized
+            ? new Vector3((float)((k.X + 0.5) * 0.1), (float)((k.Y + 0.5) * 0.1), (float)((k.Z + 0.5) * 0.1))
+            : p;
         var centres = new List<Vector3>();
         var seen = new HashSet<VoxelKey>();
         foreach (Vector3 p in points)
         {
             if (seen.Add(oracle.KeyOf(p)))
             {
-                centres.Add(p); // the first point of the scan in that voxel
+                centres.Add(End(oracle.KeyOf(p), p));
             }
         }
 
@@ -418,7 +428,7 @@ public class PointCloudIntegratorTests
         {
             if (seen.Add(oracle.KeyOf(p)))
             {
-                half.Add(p);
+                half.Add(End(oracle.KeyOf(p), p));
             }
         }
 

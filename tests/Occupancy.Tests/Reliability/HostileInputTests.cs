@@ -174,7 +174,7 @@ public class HostileInputTests
     [Fact]
     public void Points_outside_the_map_beyond_the_range_clear_alike_in_both_modes()
     {
-        // 40 points in distinct voxels (so the discretized mode casts the same rays as the exact one), every third of
+        // 40 points in distinct voxels (so the first-point mode casts the same rays as the exact one), every third of
         // them 1e30 m away: outside the map's index range. Enough points for the keys 8 at a time and the scalar tail.
         var origin = new Vector3(0.05f, 0.05f, 0.05f);
         var points = new Vector3[40];
@@ -188,7 +188,7 @@ public class HostileInputTests
         var exact = new OccupancyMap(0.1);
         var discretized = new OccupancyMap(0.1);
         IntegrationStats e = new PointCloudIntegrator(exact, 5f, PointCloudMode.Exact).IntegrateWorldFrame(points, origin);
-        IntegrationStats d = new PointCloudIntegrator(discretized, 5f, PointCloudMode.Discretized).IntegrateWorldFrame(points, origin);
+        IntegrationStats d = new PointCloudIntegrator(discretized, 5f, PointCloudMode.FirstPointPerVoxel).IntegrateWorldFrame(points, origin);
         Assert.Equal((14, 0, 26), (e.BeyondMaxRange, e.OutOfMap, e.OccupiedUpdates));
         Assert.Equal((e.BeyondMaxRange, e.OutOfMap, e.OccupiedUpdates, e.FreeUpdates), (d.BeyondMaxRange, d.OutOfMap, d.OccupiedUpdates, d.FreeUpdates));
         TestData.AssertSameMap(TestData.Snapshot(exact), TestData.Snapshot(discretized));

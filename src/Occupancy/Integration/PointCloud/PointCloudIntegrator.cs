@@ -55,7 +55,7 @@ public sealed class PointCloudIntegrator
     /// <summary>Creates an integrator for one map.</summary>
     /// <param name="map">The map to update.</param>
     /// <param name="maxRange">Maximum range in metres; points farther from the origin only clear space up to it. Infinity for none.</param>
-    /// <param name="mode">Exact traversal per point, or one ray per distinct endpoint voxel.</param>
+    /// <param name="mode">Exact traversal per point, or one ray per distinct endpoint voxel (to its centre, as OctoMap's discretize, or to its first point).</param>
     /// <exception cref="ArgumentNullException"><paramref name="map"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxRange"/> is not positive, or <paramref name="mode"/> is not defined.</exception>
     public PointCloudIntegrator(OccupancyMap map, float maxRange = float.PositiveInfinity, PointCloudMode mode = PointCloudMode.Exact)
@@ -66,9 +66,9 @@ public sealed class PointCloudIntegrator
             ThrowHelper.ArgumentOutOfRange(nameof(maxRange), maxRange, string.Create(CultureInfo.InvariantCulture, $"maxRange must be greater than zero (or infinity for none), but was {maxRange}."));
         }
 
-        if (mode is not (PointCloudMode.Exact or PointCloudMode.Discretized))
+        if (mode is not (PointCloudMode.Exact or PointCloudMode.Discretized or PointCloudMode.FirstPointPerVoxel))
         {
-            ThrowHelper.ArgumentOutOfRange(nameof(mode), mode, "mode must be Exact or Discretized.");
+            ThrowHelper.ArgumentOutOfRange(nameof(mode), mode, "mode must be Exact, Discretized or FirstPointPerVoxel.");
         }
 
         _map = map;
@@ -345,11 +345,11 @@ public sealed class PointCloudIntegrator
     private unsafe void Mark(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, VoxelKey originKey)
     {
         ReadOnlySpan<Vector3> rays = points;
-        if (Mode == PointCloudMode.Discretized)
+        if (Mode != PointCloudMode.Exact)
         {
             fixed (Vector3* p = points)
             {
-                rays = _endpoints.Run(p, points.Length, sensorOrigin, originKey, MaxRange, _maxDegreeOfParallelism, _workers[0]);
+                rays = _endpoints.Run(p, points.Length, sensorOrigin, originKey, MaxRange, _maxDegreeOfParallelism, _workers[0], centres: Mode == PointCloudMode.Discretized);
             }
         }
 
