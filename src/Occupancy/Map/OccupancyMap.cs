@@ -53,6 +53,9 @@ public sealed partial class OccupancyMap
     private readonly BrickGrid _grid = new();
     private readonly object _addLock = new();
 
+    /// <summary>The occupied threshold's bits, ordered as the floats are (see <see cref="OrderedBits"/>), for <see cref="StateOf"/>.</summary>
+    private readonly int _occupiedKey;
+
     // Voxels live in slabs, arrays of many bricks: a slot's 512 log-odds are one cell of a slab, fixed by the slot's
     // number (CellStart), so that a map of thousands of bricks is a hundred-odd objects for the garbage collector to
     // mark and move, not thousands of 2 KiB arrays (a burst of them, a file load or a first scan, was more than half
@@ -93,6 +96,7 @@ public sealed partial class OccupancyMap
         InverseResolution = 1.0 / resolution;
         SensorModel = sensorModel ?? SensorModel.Default;
         Kernels = kernels;
+        _occupiedKey = OrderedBits(BitConverter.SingleToInt32Bits(SensorModel.OccupiedLogOdds));
     }
 
     /// <summary>The kernel implementations this map's queries and integrators use.</summary>

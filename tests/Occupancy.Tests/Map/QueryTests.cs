@@ -67,6 +67,50 @@ public class QueryTests
         }
     }
 
+    [Fact]
+    public void Single_lookups_classify_bits_as_the_float_rule_does()
+    {
+        // The branch-free state of one lookup (integer compares of the bits) against "NaN unknown, at or above the
+        // threshold occupied, else free", for thresholds of either sign and zero of either sign, on special values
+        // and random bit patterns (every kind of NaN included).
+        var random = new Random(31);
+        float[] thresholds = [SensorModel.Default.OccupiedLogOdds, 0f, -0f, -1.5f, float.Epsilon, -float.Epsilon];
+        foreach (float threshold in thresholds)
+        {
+            int key = OccupancyMap.OrderedBits(BitConverter.SingleToInt32Bits(threshold));
+            float[] pool = [float.NaN, -float.NaN, threshold, MathF.BitDecrement(threshold), MathF.BitIncrement(threshold), 0f, -0f, float.PositiveInfinity, float.NegativeInfinity, float.MaxValue, float.MinValue, float.Epsilon, -float.Epsilon, -2f, 3.5f];
+            for (int i = 0; i < pool.Length + 100_000; i++)
+            {
+                int bits = i < pool.Length ? BitConverter.SingleToInt32Bits(pool[i]) : random.Next(int.MinValue, int.MaxValue);
+                float value = BitConverter.Int32BitsToSingle(bits);
+                VoxelState expected = float.IsNaN(value) ? VoxelState.Unknown : value >= threshold ? VoxelState.Occupied : VoxelState.Free;
+                Assert.True(expected == OccupancyMap.StateOfBits(bits, key), $"bits 0x{bits:X8} ({value}) against threshold {threshold}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Single_lookups_answer_without_a_brick_in_the_first_slot()
+    {
+        // A lookup of an absent brick reads the first slot's cell and masks it: an empty map has no such cell, nor has
+        // a map whose first brick was released; both answer as the map holds.
+        var map = new OccupancyMap(0.1);
+        Assert.Equal(VoxelState.Unknown, map.GetState(new Vector3(0.05f, 0.05f, 0.05f)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(3, 4, 5)));
+        map.UpdateVoxel(new VoxelKey(0, 0, 0), occupied: true); // slot 0
+        map.UpdateVoxel(new VoxelKey(40, 0, 0), occupied: false); // slot 1
+        Assert.Equal(VoxelState.Occupied, map.GetState(new Vector3(0.05f, 0.05f, 0.05f)));
+        Assert.Equal(VoxelState.Free, map.GetState(new VoxelKey(40, 0, 0)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(41, 0, 0)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(-100, 0, 0)));
+        Assert.Equal(1, map.ClearRegion(new Aabb(new Vector3(-0.05f), new Vector3(0.85f)))); // brick 0's one voxel
+        Assert.Equal(1, map.BrickCount); // and with it the brick: slot 0 is empty
+        Assert.Equal(VoxelState.Unknown, map.GetState(new Vector3(0.05f, 0.05f, 0.05f)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(-100, 0, 0)));
+        Assert.Equal(VoxelState.Free, map.GetState(new VoxelKey(40, 0, 0)));
+        Assert.Equal(VoxelState.Unknown, map.GetState(new VoxelKey(OccupancyMap.MaxVoxelIndex + 1, 0, 0)));
+    }
+
     [Theory]
     [InlineData(5000)]
     [InlineData(50_003)] // split over the cores in slices, the last one partial

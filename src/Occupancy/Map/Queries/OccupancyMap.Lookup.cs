@@ -69,11 +69,64 @@ public sealed partial class OccupancyMap
 
     /// <summary>State of a voxel: unknown, free or occupied.</summary>
     /// <param name="key">The voxel.</param>
-    public VoxelState GetState(VoxelKey key) => Classify(GetLogOdds(key));
+    public VoxelState GetState(VoxelKey key) => IsInRange(key) ? StateOf(key) : VoxelState.Unknown;
 
     /// <summary>State of the voxel holding a point; unknown when the point is not finite or not in the map.</summary>
     /// <param name="point">World frame, metres.</param>
-    public VoxelState GetState(Vector3 point) => TryGetKey(point, out VoxelKey key) ? GetState(key) : VoxelState.Unknown;
+    public VoxelState GetState(Vector3 point) => TryGetKey(point, out VoxelKey key) ? StateOf(key) : VoxelState.Unknown;
+
+    /// <summary>
+    /// The state of a voxel in range, without a branch on what the map holds there: on queries scattered over a map,
+    /// whether the brick exists and whether the voxel is known are anyone's guess, and branches on them mispredict
+    /// (as in <see cref="ToStates"/>). An absent brick reads slot 0's cell and is masked to unknown; the state is
+    /// known + occupied, both from integer compares of the log-odds' bits (<see cref="StateOfBits"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private VoxelState StateOf(VoxelKey key)
+    {
+        long stamp = StructureStamp();
+        int slot = FindBrick(key.BrickX, key.BrickY, key.BrickZ);
+        int absent = slot >> 31; // −1 when there is no brick, 0 when there is
+        int read = slot & ~absent;
+        float[]? slab = Volatile.Read(ref _bricks)[read];
+        if (slab is null)
+        {
+            // No cell at slot 0 (an empty map, or its first brick released), or the brick was removed meanwhile.
+            return Classify(GetLogOdds(key));
+        }
+
+        int bits = BitConverter.SingleToInt32Bits(slab[CellStart(read) + key.LocalIndex]);
+        bits = (bits & ~absent) | (QuietNaNBits & absent);
+        VoxelState state = StateOfBits(bits, _occupiedKey);
+        return StructureHeld(stamp) ? state : Classify(GetLogOdds(key));
+    }
+
+    /// <summary>The bits of the quiet NaN that stands for an absent brick's voxels.</summary>
+    private const int QuietNaNBits = 0x7FC0_0000;
+
+    /// <summary>
+    /// Unknown (NaN), free or occupied from a log-odds' bits with integer compares only: known when the magnitude's bits
+    /// are at most infinity's, occupied when known and the bits, ordered as the floats are
+    /// (<see cref="OrderedBits"/>), are at least the threshold's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static VoxelState StateOfBits(int bits, int occupiedKey)
+    {
+        int known = (bits & int.MaxValue) <= 0x7F80_0000 ? 1 : 0;
+        int atLeast = OrderedBits(bits) >= occupiedKey ? 1 : 0;
+        return (VoxelState)(known + (known & atLeast));
+    }
+
+    /// <summary>
+    /// A float's bits turned into an int that orders as the floats compare (NaN aside): non-negative bits as they are,
+    /// negative ones as int.MinValue − bits, so that −0 and +0 both become 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int OrderedBits(int bits)
+    {
+        int negative = bits >> 31;
+        return (bits ^ (negative & int.MaxValue)) - negative;
+    }
 
     /// <summary>
     /// States of many points at once (faster than one call each: lookups are overlapped in blocks, and batches of 16 384
