@@ -130,6 +130,7 @@ public static class Program
         ScanFile scans = ScanFile.Read(scanPath);
         JsonNode octomap = JsonNode.Parse(File.ReadAllText(octomapPrefix + ".json"))!;
         Dictionary<(int, int, int), byte> octomapVoxels = VoxelFile.Read(octomapPrefix + ".voxels.bin");
+        Dictionary<(int, int, int), byte> octomapDiscretizedVoxels = VoxelFile.Read(octomapPrefix + ".discretized.voxels.bin");
         float[][] depth = RenderRoom();
         float maxRange = (float)scans.MaxRange;
         int frames = scans.Frames.Count;
@@ -143,6 +144,7 @@ public static class Program
         {
             ("exact", threads => PrepareClouds(scans, maxRange, PointCloudMode.Exact, threads)),
             ("discretized", threads => PrepareClouds(scans, maxRange, PointCloudMode.Discretized, threads)),
+            ("first-point", threads => PrepareClouds(scans, maxRange, PointCloudMode.FirstPointPerVoxel, threads)),
             ("projective", threads => PrepareDepth(depth, scans.Resolution, maxRange, threads)),
         };
         var maps = new Dictionary<string, OccupancyMap>();
@@ -206,6 +208,7 @@ public static class Program
             mode["known_voxels"] = counts.Known;
             mode["occupied_voxels"] = counts.Occupied;
             mode["agreement_with_octomap_full"] = Agreement(maps[name], octomapVoxels);
+            mode["agreement_with_octomap_discretized"] = Agreement(maps[name], octomapDiscretizedVoxels);
             results[name] = mode;
         }
 
@@ -258,6 +261,7 @@ public static class Program
         table.Add(("point cloud, exact, 1 thread (ms/frame)", Ms("exact", "threads_1"), octoFull, "x faster", 0, true));
         table.Add(("point cloud, discretized vs OctoMap discretized (ms/frame)", Ms("discretized", all), octoDiscrete, "x faster", 20, true));
         table.Add(("point cloud, discretized, 1 thread (ms/frame)", Ms("discretized", "threads_1"), octoDiscrete, "x faster", 0, true));
+        table.Add(("point cloud, first point per voxel vs OctoMap discretized (ms/frame)", Ms("first-point", all), octoDiscrete, "x faster", 0, true));
         table.Add(("depth image, projective vs OctoMap full (ms/frame)", Ms("projective", all), octoFull, "x faster", 500, true));
         table.Add(("depth image, projective, 1 thread (ms/frame)", Ms("projective", "threads_1"), octoFull, "x faster", 0, true));
         table.Add(("point lookup, batched vs search (ns)", lookupNs, octoLookup, "x faster", 20, true));
@@ -303,12 +307,35 @@ public static class Program
             absolute.Add(new JsonObject { ["what"] = what, ["value"] = value, ["target"] = target, ["met"] = target <= 0 || value >= target });
         }
 
+        // Agreement: share of the voxels known to either map classified alike, against the OctoMap build the mode
+        // follows; and the discretized mode is never slower than the exact one.
+        var agreement = new JsonArray();
         Console.WriteLine();
-        foreach (string mode in new[] { "exact", "discretized", "projective" })
+        foreach ((string what, string mode, string key, double target) in new[]
+        {
+            ("agreement, exact with OctoMap's full insert (%)", "exact", "agreement_with_octomap_full", 99.9),
+            ("agreement, discretized with OctoMap's discretize (%)", "discretized", "agreement_with_octomap_discretized", 99.99),
+            ("agreement, first point per voxel with OctoMap's full insert (%)", "first-point", "agreement_with_octomap_full", 99.0),
+            ("agreement, discretized with OctoMap's full insert (%)", "discretized", "agreement_with_octomap_full", 0),
+            ("agreement, projective with OctoMap's full insert (%)", "projective", "agreement_with_octomap_full", 0),
+        })
+        {
+            double value = 100 * results[mode]![key]!.GetValue<double>();
+            string verdict = target <= 0 ? "" : value >= target ? "met" : "MISSED";
+            Console.WriteLine($"{what,-62} {value,12:F3} {"",12} {"",14} {(target > 0 ? $">= {target}" : ""),-6} {verdict}");
+            agreement.Add(new JsonObject { ["what"] = what, ["value"] = value, ["target"] = target, ["met"] = target <= 0 || value >= target });
+        }
+
+        double exactOverDiscretized = Ms("exact", all) / Ms("discretized", all);
+        string slower = exactOverDiscretized >= 1 ? "met" : "MISSED";
+        Console.WriteLine($"{"discretized vs exact, both cores (x faster)",-62} {exactOverDiscretized,12:F3} {"",12} {"",14} {">= 1",-6} {slower}");
+        agreement.Add(new JsonObject { ["what"] = "discretized vs exact, both cores (x faster)", ["value"] = exactOverDiscretized, ["target"] = 1.0, ["met"] = exactOverDiscretized >= 1 });
+
+        Console.WriteLine();
+        foreach (string mode in new[] { "exact", "discretized", "first-point", "projective" })
         {
             JsonNode m = results[mode]!;
-            Console.WriteLine($"agreement with OctoMap full, {mode,-12}: {m["agreement_with_octomap_full"]!.GetValue<double>():P3}   " +
-                $"cores speed-up {m["speedup_all_cores_vs_one"]?.GetValue<double>() ?? 1:F2}x   steady-state allocation {m["allocated_bytes_per_frame_steady_state"]!.GetValue<double>():F0} B/frame");
+            Console.WriteLine($"{mode,-12}: cores speed-up {m["speedup_all_cores_vs_one"]?.GetValue<double>() ?? 1:F2}x   steady-state allocation {m["allocated_bytes_per_frame_steady_state"]!.GetValue<double>():F0} B/frame");
         }
 
         var summary = new JsonObject
@@ -326,6 +353,7 @@ public static class Program
             ["octomap"] = octomap.DeepClone(),
             ["ratios"] = ratios,
             ["absolute"] = absolute,
+            ["agreement"] = agreement,
         };
         File.WriteAllText(outPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"\nwrote {outPath}");
@@ -376,7 +404,8 @@ public static class Program
         }
         else
         {
-            var p = new PointCloudIntegrator(map, maxRange, mode == "exact" ? PointCloudMode.Exact : PointCloudMode.Discretized);
+            PointCloudMode cloudMode = mode switch { "exact" => PointCloudMode.Exact, "discretized" => PointCloudMode.Discretized, _ => PointCloudMode.FirstPointPerVoxel };
+            var p = new PointCloudIntegrator(map, maxRange, cloudMode);
             integrate = i => p.IntegrateWorldFrame(scans.Frames[i].Points, scans.Frames[i].Origin);
         }
 

@@ -6,6 +6,7 @@
 // with OctoMap's default sensor model and writes
 //   <out-prefix>.json        all timings (per repetition + median) and map statistics
 //   <out-prefix>.voxels.bin  the full-build map classified at finest resolution (OCCVOX01)
+//   <out-prefix>.discretized.voxels.bin  the same of the discretize build
 //
 // Build: ./build.sh   (g++ -O3 -march=native -DNDEBUG -std=c++17 ... -loctomap -loctomath)
 
@@ -401,6 +402,7 @@ int main(int argc, char** argv) {
       discPerFrame.push_back(ms * perFrame);
     }
     discStats = computeStats(*disc);
+    uint64_t discVoxelCount = writeVoxels(*disc, prefix + ".discretized.voxels.bin");
     disc.reset();
 
     // File calls on the full tree, in memory (no disk): writeBinary includes its toMaxLikelihood and prune, so it
@@ -486,7 +488,9 @@ int main(int argc, char** argv) {
       << ", \"ot_write_ms\": " << jnum(median(otWriteMs)) << ", \"ot_read_ms\": " << jnum(median(otReadMs))
       << ", \"bt_bytes\": " << btBytes << ", \"ot_bytes\": " << otBytes << "},\n"
       << "  \"voxel_file\": " << jstr(prefix + ".voxels.bin") << ",\n"
-      << "  \"voxel_count\": " << voxelCount << "\n"
+      << "  \"voxel_count\": " << voxelCount << ",\n"
+      << "  \"discretized_voxel_file\": " << jstr(prefix + ".discretized.voxels.bin") << ",\n"
+      << "  \"discretized_voxel_count\": " << discVoxelCount << "\n"
       << "}\n";
 
     {
@@ -508,8 +512,8 @@ int main(int argc, char** argv) {
                 (unsigned long long)rayHits, s.rays.size());
     std::printf("  files (in memory)  : writeBinary %.2f ms, readBinary %.2f ms (.bt %zu B); write %.2f ms, read %.2f ms (.ot %zu B)\n",
                 median(btWriteMs), median(btReadMs), btBytes, median(otWriteMs), median(otReadMs), otBytes);
-    std::printf("  wrote %s.json, %s.voxels.bin (%llu voxels)\n", prefix.c_str(), prefix.c_str(),
-                (unsigned long long)voxelCount);
+    std::printf("  wrote %s.json, %s.voxels.bin (%llu voxels), %s.discretized.voxels.bin (%llu voxels)\n", prefix.c_str(),
+                prefix.c_str(), (unsigned long long)voxelCount, prefix.c_str(), (unsigned long long)discVoxelCount);
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "octomap_race: error: " << e.what() << "\n";
