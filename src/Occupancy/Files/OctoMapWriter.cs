@@ -223,40 +223,75 @@ internal sealed class OctoMapWriter
         int header = Reserve();
         for (int q = 0; q < 8; q++)
         {
-            int qx = (q & 1) * 4, qy = ((q >> 1) & 1) * 4, qz = (q >> 2) * 4;
-            ulong pattern = 0x0F0F_0F0FUL << ((qy << 3) | qx); // the quarter's 4 × 4 voxels in each of its 4 slices
-            ulong anyKnown = 0, knownAll = pattern, occupiedAny = 0, occupiedAll = pattern;
-            for (int z = qz; z < qz + 4; z++)
-            {
-                anyKnown |= known[z] & pattern;
-                knownAll &= known[z];
-                occupiedAny |= occupied[z] & pattern;
-                occupiedAll &= occupied[z];
-            }
-
-            if (anyKnown == 0)
+            var quarter = new Quarter(known, occupied, q);
+            if (!quarter.AnyKnown)
             {
                 quarters[q] = default;
                 continue;
             }
 
-            if (knownAll == pattern && (occupiedAny == 0 || occupiedAll == pattern))
+            if (quarter.AllKnown && (!quarter.AnyOccupied || quarter.AllOccupied))
             {
                 // 4³ voxels all free or all occupied: one leaf, as the blocks below would prune to.
-                quarters[q] = new Node(Leaf, occupiedAny == 0 ? _free : _occupied, 1);
+                quarters[q] = new Node(Leaf, quarter.AnyOccupied ? _occupied : _free, 1);
                 continue;
             }
 
             int quarterHeader = Reserve();
             for (int b = 0; b < 8; b++)
             {
-                blocks[b] = EmitBinaryBlock(known, occupied, qx + ((b & 1) * 2), qy + (((b >> 1) & 1) * 2), qz + ((b >> 2) * 2));
+                blocks[b] = EmitBinaryBlock(known, occupied, quarter.X + ((b & 1) * 2), quarter.Y + (((b >> 1) & 1) * 2), quarter.Z + ((b >> 2) * 2));
             }
 
             quarters[q] = Finish(quarterHeader, blocks, false);
         }
 
         return Finish(header, quarters, root);
+    }
+
+    /// <summary>
+    /// Quarter q of a brick (the node of 4³ voxels at depth 14, child q of the brick's node) and what the brick's masks
+    /// say of it: whether any or all of its voxels are known, any or all occupied.
+    /// </summary>
+    private readonly ref struct Quarter
+    {
+        public Quarter(ReadOnlySpan<ulong> known, ReadOnlySpan<ulong> occupied, int q)
+        {
+            X = (q & 1) * 4;
+            Y = ((q >> 1) & 1) * 4;
+            Z = (q >> 2) * 4;
+            ulong pattern = 0x0F0F_0F0FUL << ((Y << 3) | X); // the quarter's 4 × 4 voxels in each of its 4 slices
+            ulong anyKnown = 0, allKnown = pattern, anyOccupied = 0, allOccupied = pattern;
+            for (int z = Z; z < Z + 4; z++)
+            {
+                anyKnown |= known[z] & pattern;
+                allKnown &= known[z];
+                anyOccupied |= occupied[z] & pattern;
+                allOccupied &= occupied[z];
+            }
+
+            AnyKnown = anyKnown != 0;
+            AllKnown = allKnown == pattern;
+            AnyOccupied = anyOccupied != 0;
+            AllOccupied = allOccupied == pattern;
+        }
+
+        /// <summary>Local corner of the quarter in the brick, voxels.</summary>
+        public int X { get; }
+
+        /// <summary>Local corner y.</summary>
+        public int Y { get; }
+
+        /// <summary>Local corner z.</summary>
+        public int Z { get; }
+
+        public bool AnyKnown { get; }
+
+        public bool AllKnown { get; }
+
+        public bool AnyOccupied { get; }
+
+        public bool AllOccupied { get; }
     }
 
     /// <summary>The .bt node of the 2×2×2 block at local corner (x, y, z) of a brick, from the brick's masks.</summary>
@@ -311,7 +346,7 @@ internal sealed class OctoMapWriter
 
     /// <summary>
     /// A brick's subtree in .ot (depth 13 and below) that is not one leaf: its 8 nodes of 4³ voxels and their 64 nodes
-    /// of 2³, each pruned to a leaf where its voxels are all known and bit-identical.
+    /// of 2³, each pruned to a leaf where its voxels are all known and of one value.
     /// </summary>
     [SkipLocalsInit]
     private Node EmitFullBrick(ReadOnlySpan<float> voxels, bool root)
@@ -324,23 +359,15 @@ internal sealed class OctoMapWriter
         int header = Reserve();
         for (int q = 0; q < 8; q++)
         {
-            int qx = (q & 1) * 4, qy = ((q >> 1) & 1) * 4, qz = (q >> 2) * 4;
-            ulong pattern = 0x0F0F_0F0FUL << ((qy << 3) | qx); // the quarter's 4 × 4 voxels in each of its 4 slices
-            ulong anyKnown = 0, knownAll = pattern;
-            for (int z = qz; z < qz + 4; z++)
-            {
-                anyKnown |= known[z] & pattern;
-                knownAll &= known[z];
-            }
-
-            if (anyKnown == 0)
+            var quarter = new Quarter(known, occupied, q);
+            if (!quarter.AnyKnown)
             {
                 quarters[q] = default;
                 continue;
             }
 
-            int corner = qx | (qy << 3) | (qz << 6);
-            if (knownAll == pattern && SameValue(voxels, corner, 4))
+            int corner = quarter.X | (quarter.Y << 3) | (quarter.Z << 6);
+            if (quarter.AllKnown && SameValue(voxels, corner, 4))
             {
                 // 4³ voxels of one value: one leaf, as the blocks below would prune to.
                 WriteOtNode(voxels[corner], 0);
@@ -351,7 +378,7 @@ internal sealed class OctoMapWriter
             int quarterHeader = Reserve();
             for (int b = 0; b < 8; b++)
             {
-                int bx = qx + ((b & 1) * 2), by = qy + (((b >> 1) & 1) * 2), bz = qz + ((b >> 2) * 2);
+                int bx = quarter.X + ((b & 1) * 2), by = quarter.Y + (((b >> 1) & 1) * 2), bz = quarter.Z + ((b >> 2) * 2);
                 blocks[b] = EmitVoxels(voxels, bx | (by << 3) | (bz << 6), Block(known, bz, (by << 3) | bx));
             }
 
