@@ -214,7 +214,7 @@ public class ConcurrencyTests
     public async Task Readers_beside_removals_see_whole_voxels_and_the_map_ends_as_a_single_threaded_build()
     {
         // The writer clears a box (releasing whole bricks: the removal path and its slot reuse) and integrates a frame,
-        // again and again, while readers look up, cast, count and enumerate: no crash, every value a clamped log-odds
+        // again and again, while readers look up (batched and one at a time), cast, count and enumerate: no crash, every value a clamped log-odds
         // or unknown, every enumerated voxel known, and the final map equals the same steps on one thread.
         int rounds = Long ? 80 : 16;
         OccupancyMap map = Room(4), oracle = Room(4);
@@ -238,6 +238,13 @@ public class ConcurrencyTests
                     float v = map.TryGetKey(points[i], out VoxelKey key) ? map.GetLogOdds(key) : float.NaN;
                     Assert.True(float.IsNaN(v) || (v >= map.SensorModel.ClampMinLogOdds && v <= map.SensorModel.ClampMaxLogOdds), $"torn value {v}");
                     Assert.True(float.IsNaN(values[i]) || (values[i] >= map.SensorModel.ClampMinLogOdds && values[i] <= map.SensorModel.ClampMaxLogOdds), $"torn value {values[i]}");
+                }
+
+                // Single lookups read slot 0's cell for absent bricks, masked: slot 0 is released and reused here.
+                for (int i = r; i < points.Length; i += 7)
+                {
+                    VoxelState s = map.GetState(points[i]);
+                    Assert.True(s is VoxelState.Unknown or VoxelState.Free or VoxelState.Occupied, $"state {(int)s}");
                 }
 
                 CastAll(map, origins, directions);
