@@ -25,7 +25,6 @@ internal sealed class OctoMapReader
     private readonly long _maxVoxels;
     private OccupancyMap _map = null!;
     private long _nodes, _bricks;
-    private (int X, int Y, int Z) _countedBrick = (int.MinValue, 0, 0);
     private int _pos;
     private (int X, int Y, int Z) _lastBrick = (int.MinValue, 0, 0);
     private float[]? _lastSlab;
@@ -305,7 +304,6 @@ internal sealed class OctoMapReader
     /// <summary>The voxel children (depth 16) of a .bt node at depth 15 with key corner (x, y, z), in one pass.</summary>
     private void VoxelsBinary(int codes, int x, int y, int z)
     {
-        CountBrick(x, y, z);
         Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         if ((codes & (codes >> 1) & 0x5555) != 0)
         {
@@ -379,7 +377,6 @@ internal sealed class OctoMapReader
         }
 
         _nodes += count;
-        CountBrick(x, y, z);
 
         Span<float> voxels = Brick((x - OctoMapFormat.KeyOffset) >> 3, (y - OctoMapFormat.KeyOffset) >> 3, (z - OctoMapFormat.KeyOffset) >> 3);
         int corner = (x & 7) | ((y & 7) << 3) | ((z & 7) << 6);
@@ -407,27 +404,19 @@ internal sealed class OctoMapReader
     private void AddLeaf(int depth, int x, int y, int z, float value)
     {
         int sideBits = OctoMapFormat.TreeDepth - depth;
-        if (sideBits >= VoxelKey.BrickShift)
-        {
-            // Whole bricks, each its own (the tree's leaves are disjoint).
-            AddBricks(1L << (3 * (sideBits - VoxelKey.BrickShift)), depth);
-        }
-        else
-        {
-            CountBrick(x, y, z);
-        }
-
         int side = 1 << sideBits;
         int vx = x - OctoMapFormat.KeyOffset, vy = y - OctoMapFormat.KeyOffset, vz = z - OctoMapFormat.KeyOffset;
         if (side >= VoxelKey.BrickSize)
         {
+            // Whole bricks, each its own (the tree's leaves are disjoint), all counted before any is allocated.
+            AddBricks(1L << (3 * (sideBits - VoxelKey.BrickShift)), depth);
             for (int bz = vz >> 3; bz < (vz + side) >> 3; bz++)
             {
                 for (int by = vy >> 3; by < (vy + side) >> 3; by++)
                 {
                     for (int bx = vx >> 3; bx < (vx + side) >> 3; bx++)
                     {
-                        // Whole bricks are new (the tree's leaves are disjoint) and written once, with the value.
+                        // New (the leaves are disjoint), and written once, with the value.
                         _map.AdoptFilledBrick(bx, by, bz, value);
                     }
                 }
@@ -454,20 +443,6 @@ internal sealed class OctoMapReader
     }
 
     /// <summary>
-    /// Counts the brick holding OctoMap key (x, y, z) once: pre-order visits a brick's subtree in one run, so a brick
-    /// differs from the last one counted exactly when it is new.
-    /// </summary>
-    private void CountBrick(int x, int y, int z)
-    {
-        (int, int, int) brick = (x >> VoxelKey.BrickShift, y >> VoxelKey.BrickShift, z >> VoxelKey.BrickShift);
-        if (brick != _countedBrick)
-        {
-            _countedBrick = brick;
-            AddBricks(1, OctoMapFormat.TreeDepth);
-        }
-    }
-
-    /// <summary>
     /// Adds bricks the map will allocate; refuses the tree when their storage (512 voxels a brick, whatever number of
     /// them is known) exceeds the limit: that, not the known voxels, is what a load costs.
     /// </summary>
@@ -480,11 +455,15 @@ internal sealed class OctoMapReader
         }
     }
 
-    /// <summary>A brick of the map being filled; the last one is kept, since pre-order visits a brick's voxels together.</summary>
+    /// <summary>
+    /// A brick of the map being filled, counted against the limit before it is allocated. Pre-order visits a brick's
+    /// voxels in one run, so a brick differs from the last one exactly when it is new: the last one is kept.
+    /// </summary>
     private Span<float> Brick(int bx, int by, int bz)
     {
         if (_lastBrick != (bx, by, bz))
         {
+            AddBricks(1, OctoMapFormat.TreeDepth);
             int slot = _map.GetOrAddBrick(bx, by, bz);
             _lastSlab = _map.SlabOf(slot);
             _lastStart = OccupancyMap.CellStart(slot);
