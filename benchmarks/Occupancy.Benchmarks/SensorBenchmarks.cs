@@ -74,3 +74,41 @@ public class RenderBenchmarks
     [Benchmark]
     public void Gray() => ColorRenderer.RenderGray(_street, _k, _pose, _gray);
 }
+
+/// <summary>
+/// Edge-preserving smoothing (<see cref="DepthSmoothing"/>, 5×5 window, defaults) of one noisy 640×480 frame of the
+/// standard room, by kernel and on one thread or all cores.
+/// </summary>
+[MemoryDiagnoser]
+public class DepthSmoothingBenchmarks
+{
+    private float[] _depth = null!;
+    private float[] _smoothed = null!;
+    private DepthSmoothing _smoothing = null!;
+
+    [Params("scalar", "vector256")]
+    public string Kernel { get; set; } = "vector256";
+
+    [Params(1, 0)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        PinholeIntrinsics k = StandardRoom.Intrinsics;
+        _depth = new float[k.PixelCount];
+        _smoothed = new float[k.PixelCount];
+        StandardRoom.RenderDepth(StandardRoom.CreateScene(), 0, _depth);
+        new DepthNoiseModel().Apply(_depth, k, new Random(1));
+        KernelWidth width = KernelNames.TryParse(Kernel, out KernelWidth w) && KernelFamilies.Smoothing.Runs(w) ? w : KernelWidth.Scalar;
+        _smoothing = new DepthSmoothing(2, 0.006f, 0.0095f, KernelSet.Best.With(KernelFamilies.Smoothing, width))
+        {
+            MaxDegreeOfParallelism = Threads > 0 ? Threads : Environment.ProcessorCount,
+        };
+        _smoothing.Apply(_depth, k, _smoothed);
+    }
+
+    /// <summary>One frame.</summary>
+    [Benchmark]
+    public int Smooth() => _smoothing.Apply(_depth, StandardRoom.Intrinsics, _smoothed);
+}

@@ -27,6 +27,8 @@ public static class KernelData
 
     public static TheoryData<string> Decay => Names(KernelFamilies.Decay);
 
+    public static TheoryData<string> Smoothing => Names(KernelFamilies.Smoothing);
+
     /// <summary>The width a name stands for.</summary>
     internal static KernelWidth Width(string name) =>
         KernelNames.TryParse(name, out KernelWidth width) ? width : throw new ArgumentException($"no kernel width {name}", nameof(name));

@@ -28,22 +28,25 @@ public static class GhostTrailRun
     /// <param name="duration">Seconds; positive.</param>
     /// <param name="policy">Decay applied before each frame (<see cref="DecayPolicy.None"/>: OctoMap's behaviour).</param>
     /// <param name="noise">Depth noise added to each frame.</param>
+    /// <param name="smoothing">Smoothing of each noisy frame before it is integrated (null: none).</param>
     /// <param name="seed">Seed of the noise.</param>
     /// <param name="delay">Seconds after leaving at which trail voxels are scored.</param>
     /// <exception cref="ArgumentOutOfRangeException">The rate or duration is not positive and finite.</exception>
     public static GhostTrailResult Run(MovingWorld world, Aabb region, double resolution, PinholeIntrinsics intrinsics, Func<double, Pose3> cameraPose,
-        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, int seed, double delay)
+        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, DepthSmoothing? smoothing, int seed, double delay)
     {
         ArgumentNullException.ThrowIfNull(cameraPose);
         ArgumentNullException.ThrowIfNull(noise);
         var depth = new float[intrinsics.PixelCount];
+        float[] integrated = smoothing is null ? depth : new float[intrinsics.PixelCount];
         var random = new Random(seed);
         return RunFrames(world, region, resolution, maxRange, frameRate, duration, policy, delay, (scene, t, integrator) =>
         {
             Pose3 pose = cameraPose(t);
             DepthRenderer.Render(scene, intrinsics, pose, depth);
             noise.Apply(depth, intrinsics, random);
-            integrator.Integrate(depth, intrinsics, pose);
+            smoothing?.Apply(depth, intrinsics, integrated);
+            integrator.Integrate(integrated, intrinsics, pose);
         });
     }
 
@@ -58,21 +61,24 @@ public static class GhostTrailRun
     /// <param name="duration">Seconds; positive.</param>
     /// <param name="policy">Decay applied before each frame.</param>
     /// <param name="noise">Depth noise added to each image.</param>
+    /// <param name="smoothing">Smoothing of each noisy image before it is integrated (null: none).</param>
     /// <param name="seed">Seed of the noise.</param>
     /// <param name="delay">Seconds after leaving at which trail voxels are scored.</param>
     /// <exception cref="ArgumentOutOfRangeException">The rate or duration is not positive and finite.</exception>
     public static GhostTrailResult Run(MovingWorld world, Aabb region, double resolution, CameraRig rig, Func<double, Pose3> bodyPose,
-        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, int seed, double delay)
+        float maxRange, double frameRate, double duration, DecayPolicy policy, DepthNoiseModel noise, DepthSmoothing? smoothing, int seed, double delay)
     {
         ArgumentNullException.ThrowIfNull(rig);
         ArgumentNullException.ThrowIfNull(bodyPose);
         ArgumentNullException.ThrowIfNull(noise);
         var images = new float[rig.Cameras.Count][];
+        var smoothed = new float[images.Length][];
         var memories = new ReadOnlyMemory<float>[images.Length];
         for (int i = 0; i < images.Length; i++)
         {
             images[i] = new float[rig.Cameras[i].Intrinsics.PixelCount];
-            memories[i] = images[i];
+            smoothed[i] = smoothing is null ? images[i] : new float[images[i].Length];
+            memories[i] = smoothed[i];
         }
 
         var random = new Random(seed);
@@ -84,6 +90,7 @@ public static class GhostTrailRun
                 PinholeIntrinsics k = rig.Cameras[i].Intrinsics;
                 DepthRenderer.Render(scene, k, rig.CameraPose(i, body), images[i]);
                 noise.Apply(images[i], k, random);
+                smoothing?.Apply(images[i], k, smoothed[i]);
             }
 
             integrator.Integrate(rig, body, memories);

@@ -63,6 +63,10 @@ internal static class KernelFamilies
     public static readonly KernelFamily Decay = new("decay", 8, "decay of a brick's log-odds toward unknown (scale, step, forget) with its known count",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs), (KernelWidth.Vector512, static () => Vector512.IsHardwareAccelerated));
 
+    /// <summary>Edge-preserving smoothing of depth images.</summary>
+    public static readonly KernelFamily Smoothing = new("smoothing", 9, "edge-preserving depth smoothing: harmonic mean of the returns within a tolerance, 8 pixels at a time",
+        (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs));
+
     /// <summary>Every family, in <see cref="KernelFamily.Index"/> order.</summary>
-    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay];
+    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay, Smoothing];
 }

@@ -76,6 +76,8 @@ internal sealed class KernelSet
 
     public KernelWidth Decay => _widths[KernelFamilies.Decay.Index];
 
+    public KernelWidth Smoothing => _widths[KernelFamilies.Smoothing.Index];
+
     /// <summary>The implementation chosen for a family.</summary>
     public KernelWidth this[KernelFamily family] => _widths[family.Index];
 
