@@ -25,11 +25,11 @@ internal static class Flow
 
         int[] seeds = args.Count == 0 ? [101, 102, 103, 104, 105] : [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))];
         Console.WriteLine("occupancy flow on the street with traffic: the standing ego car's four cameras, 10 Hz, 8 s, exponential decay 8 s / 0.25 s in view; flow and forecasts scored from 1 s");
-        Console.WriteLine("EPE: moving voxels the map holds occupied; forecasts: soft IoU and AUC on the bird's-eye grid of movers' space, flow forecast vs static forecast");
+        Console.WriteLine("EPE: moving voxels the map holds occupied; still+v: share of the still voxels the map holds occupied given a velocity (false flow), still EPE their mean speed; forecasts: soft IoU and AUC on the bird's-eye grid of movers' space, flow forecast vs static forecast");
         foreach (bool noisy in new[] { false, true })
         {
             Console.WriteLine(noisy ? "depth noise: StreetScene.DepthNoise (2 cm + 0.0002 z^2)" : "depth noise: none");
-            Console.WriteLine($"{"seed",5} {"trail",7} {"static IoU",10} {"EPE m/s",8} {"voxels",8} {"estimated",9} {"IoU+0.5",8} {"static",7} {"AUC+0.5",8} {"static",7} {"IoU+1.0",8} {"static",7} {"AUC+1.0",8} {"static",7} {"observe ms",10} {"forecast ms",11} {"seconds",8}");
+            Console.WriteLine($"{"seed",5} {"trail",7} {"static IoU",10} {"EPE m/s",8} {"voxels",8} {"estimated",9} {"still+v",8} {"still EPE",9} {"IoU+0.5",8} {"static",7} {"AUC+0.5",8} {"static",7} {"IoU+1.0",8} {"static",7} {"AUC+1.0",8} {"static",7} {"observe ms",10} {"forecast ms",11} {"seconds",8}");
             var all = new List<FlowRunResult>();
             foreach (int seed in seeds)
             {
@@ -40,7 +40,7 @@ internal static class Flow
             }
 
             double Mean(Func<FlowRunResult, double> f) => all.Average(f);
-            Console.WriteLine($"{"mean",5} {Mean(r => r.TrailShare),7:P2} {Mean(r => r.Static.IoU),10:F4} {Mean(r => r.EndPointError),8:F3} {"",8} {Mean(r => r.EstimatedShare),9:P1} " +
+            Console.WriteLine($"{"mean",5} {Mean(r => r.TrailShare),7:P2} {Mean(r => r.Static.IoU),10:F4} {Mean(r => r.EndPointError),8:F3} {"",8} {Mean(r => r.EstimatedShare),9:P1} {Mean(r => r.StillWithVelocityShare),8:P2} {Mean(r => r.StillEndPointError),9:F4} " +
                 $"{Mean(r => r.Forecasts[0].SoftIoU),8:F3} {Mean(r => r.Forecasts[0].StaticSoftIoU),7:F3} {Mean(r => r.Forecasts[0].Auc),8:F3} {Mean(r => r.Forecasts[0].StaticAuc),7:F3} " +
                 $"{Mean(r => r.Forecasts[1].SoftIoU),8:F3} {Mean(r => r.Forecasts[1].StaticSoftIoU),7:F3} {Mean(r => r.Forecasts[1].Auc),8:F3} {Mean(r => r.Forecasts[1].StaticAuc),7:F3} {Mean(r => r.ObserveMilliseconds),10:F1} {Mean(r => r.ForecastMilliseconds),11:F1}");
         }
@@ -53,7 +53,7 @@ internal static class Flow
             StreetScene.MaxRange, 10, 8, DecayPolicy.Exponential(8, 0.25), noisy ? StreetScene.DepthNoise : DepthNoiseModel.None, seed, 1.0, Horizons, null, estimator);
 
     private static string Row(string name, FlowRunResult r, double seconds) =>
-        $"{name,5} {r.TrailShare,7:P2} {r.Static.IoU,10:F4} {r.EndPointError,8:F3} {r.FlowVoxels,8} {r.EstimatedShare,9:P1} " +
+        $"{name,5} {r.TrailShare,7:P2} {r.Static.IoU,10:F4} {r.EndPointError,8:F3} {r.FlowVoxels,8} {r.EstimatedShare,9:P1} {r.StillWithVelocityShare,8:P2} {r.StillEndPointError,9:F4} " +
         $"{r.Forecasts[0].SoftIoU,8:F3} {r.Forecasts[0].StaticSoftIoU,7:F3} {r.Forecasts[0].Auc,8:F3} {r.Forecasts[0].StaticAuc,7:F3} " +
         $"{r.Forecasts[1].SoftIoU,8:F3} {r.Forecasts[1].StaticSoftIoU,7:F3} {r.Forecasts[1].Auc,8:F3} {r.Forecasts[1].StaticAuc,7:F3} {r.ObserveMilliseconds,10:F1} {r.ForecastMilliseconds,11:F1} {seconds,8:F1}";
 
@@ -65,23 +65,24 @@ internal static class Flow
             ("defaults", m => new FlowEstimator(m)),
             ("cluster 6", m => new FlowEstimator(m, minClusterVoxels: 6)),
             ("cluster 12", m => new FlowEstimator(m, minClusterVoxels: 12)),
-            ("cluster 40", m => new FlowEstimator(m, minClusterVoxels: 40)),
-            ("window 0.5", m => new FlowEstimator(m, window: 0.5)),
+            ("cluster 20", m => new FlowEstimator(m, minClusterVoxels: 20)),
             ("window 2", m => new FlowEstimator(m, window: 2)),
+            ("window 0.5", m => new FlowEstimator(m, window: 0.5)),
             ("young 0.8", m => new FlowEstimator(m, youngAge: 0.8)),
-            ("minFrames 5", m => new FlowEstimator(m, minFrames: 5)),
+            ("minFrames 3", m => new FlowEstimator(m, minFrames: 3)),
         };
         foreach ((string name, Func<OccupancyMap, FlowEstimator> make) in settings)
         {
-            double epe = 0, iou = 0;
+            double epe = 0, iou = 0, still = 0;
             for (int seed = 1; seed <= 3; seed++)
             {
                 FlowRunResult r = RunSeed(seed, noisy: Environment.GetEnvironmentVariable("NOISE") != "0", make);
                 epe += r.EndPointError / 3;
+                still += r.StillWithVelocityShare / 3;
                 iou += r.Forecasts[1].SoftIoU / 3;
             }
 
-            Console.WriteLine($"{name,-14} EPE {epe:F3}  IoU+1 {iou:F3}");
+            Console.WriteLine($"{name,-14} EPE {epe:F3}  IoU+1 {iou:F3}  still voxels with a velocity {still:P2}");
         }
 
         return 0;

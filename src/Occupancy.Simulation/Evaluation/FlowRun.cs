@@ -26,7 +26,14 @@ public sealed record ForecastResult(double Horizon, double SoftIoU, double Auc, 
 /// <param name="Map">The map at the end.</param>
 /// <remarks>Threads: immutable, so safe to share between threads.</remarks>
 public sealed record FlowRunResult(double TrailShare, OccupancyMetrics Static, double EndPointError, long FlowVoxels, double EstimatedShare,
-    IReadOnlyList<ForecastResult> Forecasts, double ObserveMilliseconds, double ForecastMilliseconds, OccupancyMap Map);
+    IReadOnlyList<ForecastResult> Forecasts, double ObserveMilliseconds, double ForecastMilliseconds, OccupancyMap Map)
+{
+    /// <summary>Share of the still voxels the map held occupied (not moving in the truth) that the estimator gave a velocity: false flow.</summary>
+    public double StillWithVelocityShare { get; init; } = double.NaN;
+
+    /// <summary>Mean speed given to the still voxels the map held occupied, metres per second: their end-point error.</summary>
+    public double StillEndPointError { get; init; } = double.NaN;
+}
 
 /// <summary>One frame of a <see cref="FlowRun"/>, after its integration, for pictures and logs.</summary>
 /// <param name="Time">Seconds.</param>
@@ -142,6 +149,10 @@ public static class FlowRun
 
         return new FlowRunResult(trail.Share, OccupancyMetrics.Compare(map, truth), error.Mean, error.Voxels,
             error.Voxels == 0 ? double.NaN : (double)error.Estimated / error.Voxels, results,
-            observeTime.TotalMilliseconds / frames, forecasts == 0 ? double.NaN : forecastTime.TotalMilliseconds / forecasts, map);
+            observeTime.TotalMilliseconds / frames, forecasts == 0 ? double.NaN : forecastTime.TotalMilliseconds / forecasts, map)
+        {
+            StillWithVelocityShare = error.StillVoxels == 0 ? double.NaN : (double)error.StillWithVelocity / error.StillVoxels,
+            StillEndPointError = error.StillMean,
+        };
     }
 }

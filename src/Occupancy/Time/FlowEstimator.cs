@@ -60,12 +60,12 @@ public sealed class FlowEstimator
     /// <param name="map">The map the frames are integrated into.</param>
     /// <param name="youngAge">Seconds a voxel's streak stays young; positive (default 1.5).</param>
     /// <param name="window">Seconds of a track's history its velocity is fitted over; positive (default 1).</param>
-    /// <param name="minClusterVoxels">Voxels a cluster needs to be followed; at least 1 (default 20).</param>
+    /// <param name="minClusterVoxels">Voxels a cluster needs to be followed; at least 1 (default 15).</param>
     /// <param name="gate">Metres between a track's predicted centroid and a cluster's beyond which they do not match; positive (default 3).</param>
     /// <param name="minSpeed">Speed a track needs to count as moving, metres per second; not negative (default 0.4).</param>
-    /// <param name="minFrames">Frames a track needs to count as moving; at least 2 (default 3).</param>
+    /// <param name="minFrames">Frames a track needs to count as moving; at least 2 (default 2).</param>
     /// <exception cref="ArgumentOutOfRangeException">A parameter is out of range; the message names it and its value.</exception>
-    public FlowEstimator(OccupancyMap map, double youngAge = 1.5, double window = 1.0, int minClusterVoxels = 20, double gate = 3.0, double minSpeed = 0.4, int minFrames = 3)
+    public FlowEstimator(OccupancyMap map, double youngAge = 1.5, double window = 1.0, int minClusterVoxels = 15, double gate = 3.0, double minSpeed = 0.4, int minFrames = 2)
     {
         ArgumentNullException.ThrowIfNull(map);
         ThrowHelper.ThrowIfNotPositiveFinite(youngAge, nameof(youngAge));
@@ -94,6 +94,9 @@ public sealed class FlowEstimator
         MinSpeed = minSpeed;
         MinFrames = minFrames;
     }
+
+    /// <summary>Voxels by which a moving track's box is widened across (in x and y) when voxels take its velocity: 2.</summary>
+    public const int BoxMargin = 2;
 
     /// <summary>Seconds a voxel's streak stays young.</summary>
     public double YoungAge { get; }
@@ -151,8 +154,10 @@ public sealed class FlowEstimator
     }
 
     /// <summary>
-    /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box
-    /// (widened by a voxel across); false, with zero, for every other voxel.
+    /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box,
+    /// widened by <see cref="BoxMargin"/> voxels across and one voxel up (a roof seen at a grazing angle lies above the
+    /// returns that made the cluster; the box is not widened down, where the ground is); false, with zero, for every
+    /// other voxel.
     /// </summary>
     /// <param name="key">The voxel.</param>
     /// <param name="velocity">Metres per second; zero when false is returned.</param>
@@ -170,8 +175,8 @@ public sealed class FlowEstimator
 
         foreach (Track t in _tracks)
         {
-            if (t.IsMoving && t.LastSeen == _time && key.Z >= t.Min.Z && key.Z <= t.Max.Z
-                && key.X >= t.Min.X - 1 && key.X <= t.Max.X + 1 && key.Y >= t.Min.Y - 1 && key.Y <= t.Max.Y + 1)
+            if (t.IsMoving && t.LastSeen == _time && key.Z >= t.Min.Z && key.Z <= t.Max.Z + 1
+                && key.X >= t.Min.X - BoxMargin && key.X <= t.Max.X + BoxMargin && key.Y >= t.Min.Y - BoxMargin && key.Y <= t.Max.Y + BoxMargin)
             {
                 velocity = t.Velocity;
                 return true;

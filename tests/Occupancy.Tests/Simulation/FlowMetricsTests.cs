@@ -121,11 +121,13 @@ public class FlowMetricsTests
         Assert.SkipUnless(System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated, "a long scenario: run on the default leg");
         FlowRunResult r = FlowRun.Run(StreetScene.CreateTrafficWorld(7), StreetScene.EgoRegion, StreetScene.Resolution, StreetScene.SurroundRig(),
             _ => StreetScene.EgoPose, StreetScene.MaxRange, 10, 8, DecayPolicy.Exponential(8, 0.25), StreetScene.DepthNoise, 7, 1.0, [0.5, 1.0], null, null);
-        TestContext.Current.TestOutputHelper?.WriteLine($"trail {r.TrailShare:P2}, static IoU {r.Static.IoU:F4}, EPE {r.EndPointError:F3} m/s over {r.FlowVoxels} ({r.EstimatedShare:P1} estimated), " +
+        TestContext.Current.TestOutputHelper?.WriteLine($"trail {r.TrailShare:P2}, static IoU {r.Static.IoU:F4}, EPE {r.EndPointError:F3} m/s over {r.FlowVoxels} ({r.EstimatedShare:P1} estimated), still with a velocity {r.StillWithVelocityShare:P2} (EPE {r.StillEndPointError:F4}), " +
             string.Join(", ", r.Forecasts.Select(f => $"+{f.Horizon} s IoU {f.SoftIoU:F3} vs {f.StaticSoftIoU:F3}, AUC {f.Auc:F3} vs {f.StaticAuc:F3}")));
         Assert.True(r.FlowVoxels > 5000, $"only {r.FlowVoxels} moving voxels scored");
         Assert.True(r.EstimatedShare > 0.8, $"only {r.EstimatedShare:P1} of moving voxels have a velocity");
         Assert.True(r.EndPointError < 2.0, $"end-point error {r.EndPointError} m/s (still: about 8)");
+        Assert.InRange(r.StillWithVelocityShare, 0, 0.03);
+        Assert.InRange(r.StillEndPointError, 0, 0.3);
         foreach (ForecastResult f in r.Forecasts)
         {
             Assert.True(f.SoftIoU > 3 * f.StaticSoftIoU && f.SoftIoU > 0.05, $"+{f.Horizon} s: soft IoU {f.SoftIoU} against the static forecast's {f.StaticSoftIoU}");

@@ -44,6 +44,29 @@ public class FlowEstimatorTests
     }
 
     [Fact]
+    public void A_moving_track_lends_its_velocity_to_its_box_widened_across_and_one_voxel_up_not_down()
+    {
+        var velocity = new Vector3(3, 0, 0);
+        (OccupancyMap map, FlowEstimator flow) = Run(velocity, frames: 21);
+        // The track's box at the last frame is the box of its cluster: the voxels of the face seen then.
+        VoxelKey[] face = BoxFace(BoxCentre(velocity, 2.0)).Select(map.KeyOf).ToArray();
+        var min = new VoxelKey(face.Min(k => k.X), face.Min(k => k.Y), face.Min(k => k.Z));
+        var max = new VoxelKey(face.Max(k => k.X), face.Max(k => k.Y), face.Max(k => k.Z));
+        int m = FlowEstimator.BoxMargin, midX = (min.X + max.X) / 2, midZ = (min.Z + max.Z) / 2;
+        bool Moves(int x, int y, int z) => flow.TryGetVelocity(new VoxelKey(x, y, z), out Vector3 v) && Vector3.Distance(v, velocity) < 0.2f;
+
+        Assert.True(Moves(max.X + m, min.Y, midZ), "the margin ahead");
+        Assert.False(Moves(max.X + m + 1, min.Y, midZ), "past the margin ahead");
+        Assert.True(Moves(min.X - m, min.Y, midZ), "the margin behind");
+        Assert.False(Moves(min.X - m - 1, min.Y, midZ), "past the margin behind");
+        Assert.True(Moves(midX, min.Y - m, midZ), "the margin toward the sensor");
+        Assert.False(Moves(midX, min.Y - m - 1, midZ), "past the margin toward the sensor");
+        Assert.True(Moves(midX, min.Y, max.Z + 1), "one voxel above (a roof seen at a grazing angle)");
+        Assert.False(Moves(midX, min.Y, max.Z + 2), "two voxels above");
+        Assert.False(Moves(midX, min.Y, min.Z - 1), "below, where the ground is");
+    }
+
+    [Fact]
     public void A_box_standing_still_moves_nothing()
     {
         (OccupancyMap map, FlowEstimator flow) = Run(Vector3.Zero, frames: 21);
