@@ -34,9 +34,9 @@ public static class Program
             return 0;
         }
 
-        if (args.Length == 5 && args[0] == "run")
+        if (args.Length is 5 or 6 && args[0] == "run")
         {
-            return Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4]);
+            return Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args.Length == 6 ? args[5] : null);
         }
 
         if (args.Length >= 1 && args[0] == "scaling")
@@ -125,10 +125,11 @@ public static class Program
     /// <summary>Each integration mode is measured for at least this long (all thread counts together).</summary>
     private const double MinMeasureSeconds = 2;
 
-    private static int Run(string scanPath, string octomapPrefix, int repetitions, string outPath)
+    private static int Run(string scanPath, string octomapPrefix, int repetitions, string outPath, string? bonxaiPath)
     {
         ScanFile scans = ScanFile.Read(scanPath);
         JsonNode octomap = JsonNode.Parse(File.ReadAllText(octomapPrefix + ".json"))!;
+        JsonNode? bonxai = bonxaiPath is not null && File.Exists(bonxaiPath) ? JsonNode.Parse(File.ReadAllText(bonxaiPath)) : null;
         Dictionary<(int, int, int), byte> octomapVoxels = VoxelFile.Read(octomapPrefix + ".voxels.bin");
         Dictionary<(int, int, int), byte> octomapDiscretizedVoxels = VoxelFile.Read(octomapPrefix + ".discretized.voxels.bin");
         float[][] depth = RenderRoom();
@@ -338,6 +339,45 @@ public static class Program
             Console.WriteLine($"{mode,-12}: cores speed-up {m["speedup_all_cores_vs_one"]?.GetValue<double>() ?? 1:F2}x   steady-state allocation {m["allocated_bytes_per_frame_steady_state"]!.GetValue<double>():F0} B/frame");
         }
 
+        // Bonxai's ProbabilisticMap (single-threaded, OctoMap's sensor model) on the same scans: our default
+        // integrator (exact ray casting) on all cores at least twice as fast, and on one thread no slower; each
+        // side's known voxels beside its time (Bonxai's ray iterator visits fewer voxels than an exact traversal).
+        var bonxaiRows = new JsonArray();
+        Console.WriteLine();
+        if (bonxai is null)
+        {
+            Console.WriteLine("Bonxai: no results (build them with BONXAI_DIR set to a Bonxai checkout); rows skipped");
+        }
+        else
+        {
+            double bonxaiMs = bonxai["insert"]!["median_ms_per_frame"]!.GetValue<double>();
+            long bonxaiKnown = bonxai["map"]!["known_voxels"]!.GetValue<long>();
+            double bonxaiMemory = bonxai["map"]!["mem_usage_bytes"]!.GetValue<double>();
+            Console.WriteLine($"{"what",-62} {"Occupancy",12} {"Bonxai",12} {"ratio",14} {"target",8}   known voxels: Occupancy / Bonxai");
+            foreach ((string what, string mode, string threads, double target) in new[]
+            {
+                ("point cloud, exact (default), all cores vs Bonxai (ms/frame)", "exact", all, 2.0),
+                ("point cloud, exact (default), 1 thread vs Bonxai (ms/frame)", "exact", "threads_1", 1.0),
+                ("point cloud, discretized, all cores vs Bonxai (ms/frame)", "discretized", all, 0),
+                ("point cloud, discretized, 1 thread vs Bonxai (ms/frame)", "discretized", "threads_1", 0),
+            })
+            {
+                double ours = Ms(mode, threads), ratio = bonxaiMs / ours;
+                long known = results[mode]!["known_voxels"]!.GetValue<long>();
+                string verdict = target <= 0 ? "" : ratio >= target ? "met" : "MISSED";
+                Console.WriteLine($"{what,-62} {ours,12:F3} {bonxaiMs,12:F3} {ratio,8:F1} {"x faster",-9} {(target > 0 ? $">= {target}" : ""),-6} {verdict,-6}   {known} / {bonxaiKnown}");
+                bonxaiRows.Add(new JsonObject
+                {
+                    ["what"] = what, ["occupancy"] = ours, ["bonxai"] = bonxaiMs, ["ratio"] = ratio, ["unit"] = "x faster", ["target"] = target,
+                    ["met"] = target <= 0 || ratio >= target, ["known_voxels_occupancy"] = known, ["known_voxels_bonxai"] = bonxaiKnown,
+                });
+            }
+
+            double ourMemory = exactMap.MemoryBytes;
+            Console.WriteLine($"{"memory of the exact map vs Bonxai's memUsage() (MiB)",-62} {ourMemory / 1048576.0,12:F3} {bonxaiMemory / 1048576.0,12:F3} {bonxaiMemory / ourMemory,8:F1} {"x smaller",-9}");
+            bonxaiRows.Add(new JsonObject { ["what"] = "memory of the exact map vs Bonxai's memUsage() (MiB)", ["occupancy"] = ourMemory / 1048576.0, ["bonxai"] = bonxaiMemory / 1048576.0, ["ratio"] = bonxaiMemory / ourMemory, ["unit"] = "x smaller", ["target"] = 0.0, ["met"] = true });
+        }
+
         var summary = new JsonObject
         {
             ["date_utc"] = DateTime.UtcNow.ToString("O"),
@@ -354,6 +394,8 @@ public static class Program
             ["ratios"] = ratios,
             ["absolute"] = absolute,
             ["agreement"] = agreement,
+            ["bonxai"] = bonxai?.DeepClone(),
+            ["bonxai_rows"] = bonxaiRows,
         };
         File.WriteAllText(outPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"\nwrote {outPath}");

@@ -13,6 +13,8 @@
 #include <octomap/octomap.h>
 #include <octomap/OcTree.h>
 
+#include "../common/occscan.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -60,83 +62,24 @@ struct Scan {
   uint64_t totalPoints = 0;
 };
 
-class Reader {
- public:
-  explicit Reader(std::vector<char> data) : buf_(std::move(data)) {}
-
-  template <typename T>
-  T get() {
-    if (pos_ + sizeof(T) > buf_.size()) throw std::runtime_error("scan file truncated");
-    T v;
-    std::memcpy(&v, buf_.data() + pos_, sizeof(T));  // host is little-endian (x86-64)
-    pos_ += sizeof(T);
-    return v;
-  }
-
-  void expect(uint64_t bytes) const {
-    if (pos_ + bytes > buf_.size()) throw std::runtime_error("scan file truncated");
-  }
-
-  octomap::point3d point() {
-    float x = get<float>(), y = get<float>(), z = get<float>();
-    return octomap::point3d(x, y, z);
-  }
-
-  bool atEnd() const { return pos_ == buf_.size(); }
-  const char* raw(size_t n) {
-    expect(n);
-    const char* p = buf_.data() + pos_;
-    pos_ += n;
-    return p;
-  }
-
- private:
-  std::vector<char> buf_;
-  size_t pos_ = 0;
-};
-
+// The scan file's frames, queries and rays as OctoMap's types.
 Scan readScan(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  std::vector<char> data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  Reader r(std::move(data));
-
-  if (std::memcmp(r.raw(8), "OCCSCAN1", 8) != 0) throw std::runtime_error("bad magic (expected OCCSCAN1)");
-  uint32_t version = r.get<uint32_t>();
-  if (version != 1) throw std::runtime_error("unsupported scan file version " + std::to_string(version));
-
+  occscan::Scan in = occscan::read(path);
+  auto p3 = [](const occscan::Point& p) { return octomap::point3d(p.x, p.y, p.z); };
   Scan s;
-  s.resolution = r.get<double>();
-  s.maxRange = r.get<double>();
-  if (!(s.resolution > 0)) throw std::runtime_error("resolution must be > 0");
-
-  uint32_t frameCount = r.get<uint32_t>();
-  s.frames.resize(frameCount);
-  for (auto& f : s.frames) {
-    f.origin = r.point();
-    uint32_t n = r.get<uint32_t>();
-    r.expect(uint64_t(n) * 12);
-    f.cloud.reserve(n);
-    for (uint32_t i = 0; i < n; ++i) f.cloud.push_back(r.point());
-    s.totalPoints += n;
+  s.resolution = in.resolution;
+  s.maxRange = in.maxRange;
+  s.totalPoints = in.totalPoints;
+  s.frames.resize(in.frames.size());
+  for (size_t i = 0; i < in.frames.size(); ++i) {
+    s.frames[i].origin = p3(in.frames[i].origin);
+    s.frames[i].cloud.reserve(in.frames[i].points.size());
+    for (const auto& p : in.frames[i].points) s.frames[i].cloud.push_back(p3(p));
   }
-
-  uint32_t q = r.get<uint32_t>();
-  r.expect(uint64_t(q) * 12);
-  s.queries.reserve(q);
-  for (uint32_t i = 0; i < q; ++i) s.queries.push_back(r.point());
-
-  uint32_t rc = r.get<uint32_t>();
-  r.expect(uint64_t(rc) * 28);
-  s.rays.reserve(rc);
-  for (uint32_t i = 0; i < rc; ++i) {
-    Ray ray;
-    ray.origin = r.point();
-    ray.direction = r.point();
-    ray.maxRange = r.get<float>();
-    s.rays.push_back(ray);
-  }
-  if (!r.atEnd()) std::cerr << "warning: trailing bytes after ray section ignored\n";
+  s.queries.reserve(in.queries.size());
+  for (const auto& q : in.queries) s.queries.push_back(p3(q));
+  s.rays.reserve(in.rays.size());
+  for (const auto& r : in.rays) s.rays.push_back(Ray{p3(r.origin), p3(r.direction), r.maxRange});
   return s;
 }
 
