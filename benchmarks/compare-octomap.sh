@@ -8,7 +8,9 @@
 #   4. measures agreement with OctoMap's full insertPointCloud voxel by voxel;
 #   5. with BONXAI_DIR set to a Bonxai checkout, builds and runs Bonxai's ProbabilisticMap on the same scans
 #      (benchmarks/bonxai; rows skipped with a message otherwise);
-#   6. prints a table and writes OUT/race.json (every figure, every ratio, the machine).
+#   6. prints a table and writes OUT/race.json (every figure, every ratio, the machine);
+#   7. races the LiDAR scenes of the street (VLP-16 and 64 beams, 5 and 10 cm, unlimited and 30 m range), appending each
+#      scene's rows to OUT/race.json (LIDAR_SCENES=0 skips them).
 # Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to out/race, ignored by git)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,4 +37,22 @@ else
 fi
 echo "== Occupancy (at least $reps repetitions and 2 s per integration mode)"
 "${race[@]}" run "$out/standard-room.scan.bin" "$out/octomap" "$reps" "$out/race.json" $bonxai_json
+
+# LiDAR scenes (LIDAR_SCENES=0 skips them): one scan of the street from a VLP-16 and from a 64-beam LiDAR on the ego
+# car's roof, at 5 and 10 cm, unlimited range and 30 m; OctoMap once per scene (seconds a scan), Bonxai and ours as above.
+if [ "${LIDAR_SCENES:-1}" != 0 ]; then
+  for spec in "vlp16 0.05 0" "vlp16 0.05 30" "vlp16 0.1 0" "vlp16 0.1 30" "hdl64 0.05 0" "hdl64 0.05 30" "hdl64 0.1 0" "hdl64 0.1 30"; do
+    read -r sensor res range <<<"$spec"
+    name="street-$sensor-${res}m-$([ "$range" = 0 ] && echo unlimited || echo "${range}m")"
+    echo "== $name"
+    "${race[@]}" export-lidar "$out/$name.scan.bin" "$sensor" "$res" "$range" >/dev/null
+    OCTOMAP_RACE_FILES=0 "$root/benchmarks/octomap/bin/octomap_race" "$out/$name.scan.bin" 1 "$out/$name.octomap" >/dev/null
+    scene_bonxai=""
+    if [ -n "$bonxai_json" ]; then
+      "$root/benchmarks/bonxai/bin/bonxai_race" "$out/$name.scan.bin" "$reps" "$out/$name.bonxai.json" >/dev/null
+      scene_bonxai="$out/$name.bonxai.json"
+    fi
+    "${race[@]}" scene "$name" "$out/$name.scan.bin" "$out/$name.octomap" "$reps" "$out/race.json" $scene_bonxai
+  done
+fi
 echo "finished in $(( $(date +%s) - start )) s"

@@ -12,7 +12,9 @@ namespace Occupancy.Race;
 /// <summary>
 /// Our side of the race against OctoMap (see benchmarks/compare-octomap.sh):
 ///   export SCAN.bin                      writes the standard room's 20 scans, query points and rays
-///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json   integrates the same scans, times everything, measures agreement
+///   run SCAN.bin OCTOMAP_PREFIX REPS OUT.json [BONXAI.json]   integrates the same scans, times everything, measures agreement
+///   export-lidar SCAN.bin vlp16|hdl64 RES RANGE   one LiDAR scan of the street (RANGE 0: unlimited) (LidarScenes.cs)
+///   scene NAME SCAN.bin OCTOMAP_PREFIX REPS RACE.json [BONXAI.json]   a LiDAR scene's rows, appended to race.json
 ///   files SCAN.bin [MAP]                 the file rows only (our side), on the exact map of the scans; saves it
 ///   ghosts [HALF_LIFE IN_VIEW]           ghost trails of a person crossing the room, without and with decay
 ///   flow [tune | SEED...]                occupancy flow and forecasts on the street with traffic
@@ -37,6 +39,16 @@ public static class Program
         if (args.Length is 5 or 6 && args[0] == "run")
         {
             return Run(args[1], args[2], int.Parse(args[3], CultureInfo.InvariantCulture), args[4], args.Length == 6 ? args[5] : null);
+        }
+
+        if (args.Length == 5 && args[0] == "export-lidar")
+        {
+            return LidarScenes.Export(args[1], args[2], double.Parse(args[3], CultureInfo.InvariantCulture), double.Parse(args[4], CultureInfo.InvariantCulture));
+        }
+
+        if (args.Length is 6 or 7 && args[0] == "scene")
+        {
+            return LidarScenes.Run(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), args[5], args.Length == 7 ? args[6] : null);
         }
 
         if (args.Length >= 1 && args[0] == "scaling")
@@ -403,7 +415,7 @@ public static class Program
     }
 
     /// <summary>A new map and point-cloud integrator; the returned build integrates every scan into them.</summary>
-    private static Func<OccupancyMap> PrepareClouds(ScanFile scans, float maxRange, PointCloudMode mode, int threads)
+    internal static Func<OccupancyMap> PrepareClouds(ScanFile scans, float maxRange, PointCloudMode mode, int threads)
     {
         var map = new OccupancyMap(scans.Resolution);
         var integrator = new PointCloudIntegrator(map, maxRange, mode) { MaxDegreeOfParallelism = threads };
@@ -469,7 +481,7 @@ public static class Program
     }
 
     /// <summary>Share of the voxels known to either map that both classify the same (unknown, free, occupied).</summary>
-    private static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
+    internal static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
     {
         long union = 0, same = 0;
         foreach (VoxelInfo v in map.EnumerateVoxels())
@@ -586,16 +598,16 @@ public static class Program
         return Median(samples);
     }
 
-    private static double Median(List<double> values)
+    internal static double Median(List<double> values)
     {
         var sorted = values.Order().ToList();
         int n = sorted.Count;
         return n % 2 == 1 ? sorted[n / 2] : (sorted[(n / 2) - 1] + sorted[n / 2]) / 2;
     }
 
-    private static JsonArray ToJson(List<double> values) => new(values.Select(v => (JsonNode)v).ToArray());
+    internal static JsonArray ToJson(List<double> values) => new(values.Select(v => (JsonNode)v).ToArray());
 
-    private static JsonObject Machine()
+    internal static JsonObject Machine()
     {
         string cpu = "unknown";
         try

@@ -352,7 +352,10 @@ int main(int argc, char** argv) {
     // runs on a fresh copy each time (the copy is not timed); the reads parse what the writes produced.
     std::vector<double> btWriteMs, btReadMs, otWriteMs, otReadMs;
     size_t btBytes = 0, otBytes = 0;
-    for (int rep = 0; rep < std::max(reps, 5); ++rep) {
+    // OCTOMAP_RACE_FILES sets the file round trips (default: max(repetitions, 5)); the LiDAR scenes skip them (0).
+    const char* fileRepsEnv = std::getenv("OCTOMAP_RACE_FILES");
+    const int fileReps = fileRepsEnv ? std::atoi(fileRepsEnv) : std::max(reps, 5);
+    for (int rep = 0; rep < fileReps; ++rep) {
       octomap::OcTree copy(*full);
       std::ostringstream bt, ot;
       auto t0 = Clock::now();

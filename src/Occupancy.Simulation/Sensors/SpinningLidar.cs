@@ -67,6 +67,18 @@ public sealed class SpinningLidar
         return new SpinningLidar(elevations, 0.2f * MathF.PI / 180, 100, 0.03f);
     }
 
+    /// <summary>A 64-beam LiDAR (+2° to −24.8° in 64 even steps, 0.17° azimuth, 120 m, 2 cm noise), like an HDL-64E.</summary>
+    public static SpinningLidar Hdl64()
+    {
+        var elevations = new float[64];
+        for (int i = 0; i < 64; i++)
+        {
+            elevations[i] = (2f - (i * 26.8f / 63)) * MathF.PI / 180;
+        }
+
+        return new SpinningLidar(elevations, 0.17f * MathF.PI / 180, 120, 0.02f);
+    }
+
     /// <summary>Number of beams.</summary>
     public int BeamCount => _elevations.Length;
 

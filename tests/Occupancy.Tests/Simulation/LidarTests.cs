@@ -47,6 +47,35 @@ public class LidarTests
     }
 
     [Fact]
+    public void The_64_beam_preset_has_its_fan_and_its_returns_lie_at_the_analytic_floor_distance()
+    {
+        SpinningLidar lidar = SpinningLidar.Hdl64();
+        Assert.Equal(64, lidar.BeamCount);
+        Assert.Equal(2f * MathF.PI / 180, lidar.Elevations[0], 5);
+        Assert.Equal(-24.8f * MathF.PI / 180, lidar.Elevations[63], 5);
+        Assert.Equal(2118, lidar.AzimuthSteps); // ceil(360 / 0.17)
+        Assert.Equal(120f, lidar.MaxRange);
+
+        // Noise-free, 1.5 m above the room's floor: the steepest beam meets the floor 1.5 / tan(24.8°) = 3.25 m out.
+        var exact = new SpinningLidar([lidar.Elevations[63]], lidar.HorizontalResolution, lidar.MaxRange);
+        var pose = new Pose3(new Vector3(0, 0, 1.5f), Quaternion.Identity);
+        var points = new Vector3[exact.MaxPoints];
+        int n = exact.Scan(TestData.Room, pose, points);
+        int checkedReturns = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (MathF.Abs(points[i].Z) < 1e-3f)
+            {
+                float distance = new Vector2(points[i].X, points[i].Y).Length();
+                Assert.Equal(1.5f / MathF.Tan(24.8f * MathF.PI / 180), distance, 2);
+                checkedReturns++;
+            }
+        }
+
+        Assert.True(checkedReturns > 1000, $"{checkedReturns} floor returns");
+    }
+
+    [Fact]
     public void Bad_configurations_are_named()
     {
         Assert.Equal("elevations", Assert.Throws<ArgumentException>(() => new SpinningLidar([], 0.01f, 10)).ParamName);
