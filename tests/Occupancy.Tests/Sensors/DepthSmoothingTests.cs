@@ -167,6 +167,43 @@ public class DepthSmoothingTests
     }
 
     [Fact]
+    public void Filters_on_several_threads_at_once_each_give_the_single_threaded_result_and_an_instance_takes_any_size()
+    {
+        // The contract: one Apply at a time per instance; instances on different threads share the worker pool.
+        var images = new (float[] Depth, PinholeIntrinsics K, float[] Expected)[6];
+        for (int i = 0; i < images.Length; i++)
+        {
+            int width = 40 + (13 * i), height = 20 + (7 * i);
+            var k = new PinholeIntrinsics(width, height, 50, 50, width / 2f, height / 2f);
+            float[] depth = NoisyImage(width, height, 100 + i);
+            var expected = new float[depth.Length];
+            new DepthSmoothing(2, 0.01f, 0.004f) { MaxDegreeOfParallelism = 1 }.Apply(depth, k, expected);
+            images[i] = (depth, k, expected);
+        }
+
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        System.Threading.Tasks.Parallel.For(0, 4, new System.Threading.Tasks.ParallelOptions { MaxDegreeOfParallelism = 4 }, thread =>
+        {
+            var filter = new DepthSmoothing(2, 0.01f, 0.004f); // one instance, every size in turn: its buffers grow and are reused
+            for (int round = 0; round < 30; round++)
+            {
+                (float[] depth, PinholeIntrinsics k, float[] expected) = images[(round + thread) % images.Length];
+                var actual = new float[depth.Length];
+                filter.Apply(depth, k, actual);
+                for (int p = 0; p < actual.Length; p++)
+                {
+                    if (BitConverter.SingleToInt32Bits(actual[p]) != BitConverter.SingleToInt32Bits(expected[p]))
+                    {
+                        failures.Add($"thread {thread} round {round} pixel {p}: {actual[p]} != {expected[p]}");
+                        return;
+                    }
+                }
+            }
+        });
+        Assert.Empty(failures);
+    }
+
+    [Fact]
     public void Bad_arguments_name_the_parameter_and_change_nothing()
     {
         Assert.Equal("radius", Assert.Throws<ArgumentOutOfRangeException>(() => new DepthSmoothing(0)).ParamName);
