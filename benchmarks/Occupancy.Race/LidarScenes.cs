@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
 using System.Text.Json;
@@ -18,8 +17,8 @@ namespace Occupancy.Race;
 /// </summary>
 internal static class LidarScenes
 {
-    // A scene is one scan: each mode is measured for at least a second (thread counts together) after a second of
-    // warm-up, so that the eight scenes keep the whole race under five minutes.
+    // A scene is one scan: each mode is measured for at least a second (thread counts together; Program.TimeBuilds), so
+    // that the eight scenes keep the whole race under five minutes.
     private const double MinMeasureSeconds = 1;
 
     public static int Export(string path, string sensor, double resolution, double maxRange)
@@ -60,31 +59,7 @@ internal static class LidarScenes
             ("discretized", PointCloudMode.Discretized, octomapDiscretized),
         })
         {
-            foreach (int threads in threadCounts)
-            {
-                long warm = Stopwatch.GetTimestamp();
-                for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warm).TotalSeconds < 1; w++)
-                {
-                    Program.PrepareClouds(scans, maxRange, pointMode, threads)();
-                }
-            }
-
-            // Thread counts take turns build by build; the last map collected before each clock starts (as the room's rows).
-            var ms = threadCounts.Select(_ => new List<double>()).ToArray();
-            OccupancyMap? map = null;
-            long start = Stopwatch.GetTimestamp();
-            for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(start).TotalSeconds < MinMeasureSeconds; r++)
-            {
-                for (int t = 0; t < threadCounts.Length; t++)
-                {
-                    Func<OccupancyMap> build = Program.PrepareClouds(scans, maxRange, pointMode, threadCounts[t]);
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    long t0 = Stopwatch.GetTimestamp();
-                    map = build();
-                    ms[t].Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds / frames);
-                }
-            }
+            (List<double>[] ms, OccupancyMap map) = Program.TimeBuilds(threads => Program.PrepareClouds(scans, maxRange, pointMode, threads), threadCounts, repetitions, MinMeasureSeconds, frames);
 
             var entry = new JsonObject();
             for (int t = 0; t < threadCounts.Length; t++)
@@ -93,7 +68,7 @@ internal static class LidarScenes
                 entry[$"threads_{threadCounts[t]}"] = new JsonObject { ["builds"] = ms[t].Count, ["ms_per_frame"] = Program.ToJson(ms[t]), ["median_ms_per_frame"] = Program.Median(ms[t]) };
             }
 
-            VoxelCounts counts = map!.CountVoxels();
+            VoxelCounts counts = map.CountVoxels();
             entry["memory_bytes"] = (double)map.MemoryBytes;
             entry["known_voxels"] = (double)counts.Known;
             entry["occupied_voxels"] = (double)counts.Occupied;

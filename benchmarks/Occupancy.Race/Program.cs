@@ -168,48 +168,14 @@ public static class Program
             var mode = new JsonObject();
             int[] threadCounts = Environment.ProcessorCount > 1 ? [1, Environment.ProcessorCount] : [1];
 
-            // Warm-up until tiered compilation has settled (methods move to optimised code after 30 calls and a 100 ms
-            // delay; one build is only 20 frames): at least two builds and one second for each thread count.
-            foreach (int threads in threadCounts)
-            {
-                long warmStart = Stopwatch.GetTimestamp();
-                for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; w++)
-                {
-                    prepare(threads)();
-                }
-            }
-
-            // The thread counts take turns, build by build, so that both are measured under the same conditions (this
-            // machine's second core has slow phases lasting seconds; measured one after the other, a phase that fell on
-            // one of them alone moved the cores' speed-up by a third). At least the requested repetitions, and builds
-            // until two seconds have passed, so that a fast mode's median is not taken over a few tens of milliseconds.
-            var ms = threadCounts.Select(_ => new List<double>()).ToArray();
-            OccupancyMap? map = null;
-            long measureStart = Stopwatch.GetTimestamp();
-            for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(measureStart).TotalSeconds < MinMeasureSeconds; r++)
-            {
-                for (int t = 0; t < threadCounts.Length; t++)
-                {
-                    Func<OccupancyMap> build = prepare(threadCounts[t]);
-                    // The last build's map and integrator collected before the clock starts, as OctoMap's harness frees
-                    // its last tree before its clock starts: left to the background collector, collecting them
-                    // competed with the timed build for this machine's two cores. The finalizers hand the last
-                    // point-cloud integrator's walk grids on to the next integrator (PointCloudIntegrator.GridPool), as
-                    // a program that makes integrators often gets them.
-                    GC.Collect();
-                    GC.WaitForPendingFinalizers();
-                    long start = Stopwatch.GetTimestamp();
-                    map = build();
-                    ms[t].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
-                }
-            }
+            (List<double>[] ms, OccupancyMap map) = TimeBuilds(prepare, threadCounts, repetitions, MinMeasureSeconds, frames);
 
             for (int t = 0; t < threadCounts.Length; t++)
             {
                 mode[$"threads_{threadCounts[t]}"] = new JsonObject { ["builds"] = ms[t].Count, ["ms_per_frame"] = ToJson(ms[t]), ["median_ms_per_frame"] = Median(ms[t]) };
             }
 
-            maps[name] = map!;
+            maps[name] = map;
             if (threadCounts.Length > 1)
             {
                 mode["speedup_all_cores_vs_one"] = Median(ms[0]) / Median(ms[1]);
@@ -412,6 +378,50 @@ public static class Program
         File.WriteAllText(outPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         Console.WriteLine($"\nwrote {outPath}");
         return 0;
+    }
+
+    /// <summary>
+    /// Times builds of a mode, milliseconds a frame per thread count, and returns the last map. Warm-up first, until
+    /// tiered compilation has settled (methods move to optimised code after 30 calls and a 100 ms delay; a build may be
+    /// a few frames): at least two builds and one second for each thread count. Then the thread counts take turns,
+    /// build by build, so that both are measured under the same conditions (this machine's second core has slow phases
+    /// lasting seconds; measured one after the other, a phase that fell on one of them alone moved the cores' speed-up
+    /// by a third): at least <paramref name="repetitions"/> rounds, and rounds until <paramref name="minSeconds"/> have
+    /// passed, so that a fast mode's median is not taken over a few tens of milliseconds.
+    /// </summary>
+    internal static (List<double>[] Ms, OccupancyMap Map) TimeBuilds(Func<int, Func<OccupancyMap>> prepare, int[] threadCounts, int repetitions, double minSeconds, int frames)
+    {
+        foreach (int threads in threadCounts)
+        {
+            long warmStart = Stopwatch.GetTimestamp();
+            for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; w++)
+            {
+                prepare(threads)();
+            }
+        }
+
+        var ms = threadCounts.Select(_ => new List<double>()).ToArray();
+        OccupancyMap? map = null;
+        long measureStart = Stopwatch.GetTimestamp();
+        for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(measureStart).TotalSeconds < minSeconds; r++)
+        {
+            for (int t = 0; t < threadCounts.Length; t++)
+            {
+                Func<OccupancyMap> build = prepare(threadCounts[t]);
+                // The last build's map and integrator collected before the clock starts, as OctoMap's harness frees its
+                // last tree before its clock starts: left to the background collector, collecting them competed with
+                // the timed build for this machine's two cores. The finalizers hand the last point-cloud integrator's
+                // walk grids on to the next integrator (PointCloudIntegrator.GridPool), as a program that makes
+                // integrators often gets them.
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                long start = Stopwatch.GetTimestamp();
+                map = build();
+                ms[t].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
+            }
+        }
+
+        return (ms, map!);
     }
 
     /// <summary>A new map and point-cloud integrator; the returned build integrates every scan into them.</summary>
