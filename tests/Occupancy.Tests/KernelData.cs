@@ -29,6 +29,8 @@ public static class KernelData
 
     public static TheoryData<string> Smoothing => Names(KernelFamilies.Smoothing);
 
+    public static TheoryData<string> Merge => Names(KernelFamilies.Merge);
+
     /// <summary>The width a name stands for.</summary>
     internal static KernelWidth Width(string name) =>
         KernelNames.TryParse(name, out KernelWidth width) ? width : throw new ArgumentException($"no kernel width {name}", nameof(name));

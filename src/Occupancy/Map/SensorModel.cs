@@ -98,6 +98,11 @@ public sealed class SensorModel
     /// <summary>Log-odds at or above which a voxel is occupied (0 by default).</summary>
     public float OccupiedLogOdds { get; }
 
+    /// <summary>The state a log-odds stands for: unknown for NaN, occupied at or above <see cref="OccupiedLogOdds"/>, free below.</summary>
+    /// <param name="logOdds">A voxel's log-odds (NaN when unknown).</param>
+    public VoxelState Classify(float logOdds) =>
+        float.IsNaN(logOdds) ? VoxelState.Unknown : logOdds >= OccupiedLogOdds ? VoxelState.Occupied : VoxelState.Free;
+
     /// <summary>logit(p) = ln(p / (1 − p)) rounded to float, as OctoMap computes it.</summary>
     public static float LogOdds(double probability) => (float)Math.Log(probability / (1 - probability));
 

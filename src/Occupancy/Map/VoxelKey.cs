@@ -24,6 +24,9 @@ public readonly record struct VoxelKey(int X, int Y, int Z)
     /// <summary>Voxels per brick.</summary>
     internal const int BrickVoxels = BrickSize * BrickSize * BrickSize;
 
+    /// <summary>64-bit words of a one-bit-per-voxel mask of a brick.</summary>
+    internal const int BrickWords = BrickVoxels / 64;
+
     /// <summary>Brick coordinates are packed into 21 bits each.</summary>
     internal const int BrickCoordinateBits = 21;
 

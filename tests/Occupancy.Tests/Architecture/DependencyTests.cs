@@ -16,7 +16,7 @@ namespace Occupancy.Tests.Architecture;
 /// <summary>
 /// Dependencies run one way: between packages (the core uses none of the others; each of the others uses the core and
 /// no sibling) and between the core's folders (Map uses only Geometry and Internal; Integration, Files and Time sit on the map,
-/// side by side; nothing in the core uses Integration but the kernel report at its root).
+/// side by side; Fleet uses the file format's brick encoding; nothing in the core uses Integration but the kernel report at its root).
 /// </summary>
 public class DependencyTests
 {
@@ -30,6 +30,7 @@ public class DependencyTests
         ["Integration"] = ["Map", "Sensors", "Geometry", "Internal"],
         ["Files"] = ["Map", "Geometry", "Internal"],
         ["Time"] = ["Map", "Geometry", "Internal"],
+        ["Fleet"] = ["Files", "Map", "Geometry", "Internal"],
         [""] = ["Integration", "Map", "Sensors", "Geometry", "Internal"],
     };
 

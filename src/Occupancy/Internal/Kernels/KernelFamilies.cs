@@ -67,6 +67,10 @@ internal static class KernelFamilies
     public static readonly KernelFamily Smoothing = new("smoothing", 9, "edge-preserving depth smoothing: harmonic mean of the returns within a tolerance, 8 pixels at a time",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs));
 
+    /// <summary>Evidence maps: log-odds to fixed point and back, and the merge of two bricks' evidence.</summary>
+    public static readonly KernelFamily Merge = new("merge", 10, "evidence merge: fixed-point log-odds sums and known masks of a brick; log-odds to fixed point and back (clamped once)",
+        (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs), (KernelWidth.Vector512, static () => Vector512.IsHardwareAccelerated));
+
     /// <summary>Every family, in <see cref="KernelFamily.Index"/> order.</summary>
-    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay, Smoothing];
+    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay, Smoothing, Merge];
 }

@@ -78,6 +78,8 @@ internal sealed class KernelSet
 
     public KernelWidth Smoothing => _widths[KernelFamilies.Smoothing.Index];
 
+    public KernelWidth Merge => _widths[KernelFamilies.Merge.Index];
+
     /// <summary>The implementation chosen for a family.</summary>
     public KernelWidth this[KernelFamily family] => _widths[family.Index];
 

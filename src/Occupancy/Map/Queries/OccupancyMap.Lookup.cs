@@ -383,6 +383,5 @@ public sealed partial class OccupancyMap
         }
     }
 
-    internal VoxelState Classify(float logOdds) =>
-        float.IsNaN(logOdds) ? VoxelState.Unknown : logOdds >= SensorModel.OccupiedLogOdds ? VoxelState.Occupied : VoxelState.Free;
+    internal VoxelState Classify(float logOdds) => SensorModel.Classify(logOdds);
 }
