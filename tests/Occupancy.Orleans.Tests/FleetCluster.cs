@@ -1,0 +1,64 @@
+using System;
+using System.Globalization;
+using System.Threading.Tasks;
+using Orleans.Configuration;
+using Orleans.Hosting;
+using Orleans.TestingHost;
+using StackExchange.Redis;
+
+namespace Occupancy.Orleans.Tests;
+
+/// <summary>Test clusters on real loopback sockets: region grains with their state in Redis, or in memory.</summary>
+internal static class FleetCluster
+{
+    private const string RedisPortKey = "OccupancyRedisPort";
+
+    public static async Task<TestCluster> StartAsync(short silos, int? redisPort)
+    {
+        var builder = new TestClusterBuilder(silos);
+        builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        if (redisPort is int port)
+        {
+            builder.Properties[RedisPortKey] = port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        builder.AddSiloBuilderConfigurator<Silo>();
+        builder.AddClientBuilderConfigurator<Client>();
+        TestCluster cluster = builder.Build();
+        await cluster.DeployAsync();
+        return cluster;
+    }
+
+    /// <summary>A call to a silo that died fails after this, rather than Orleans' default 30 s, and is tried again.</summary>
+    private static readonly TimeSpan ResponseTimeout = TimeSpan.FromSeconds(2);
+
+    private sealed class Client : IClientBuilderConfigurator
+    {
+        public void Configure(Microsoft.Extensions.Configuration.IConfiguration configuration, IClientBuilder clientBuilder) =>
+            clientBuilder.Configure<ClientMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
+    }
+
+    private sealed class Silo : ISiloConfigurator
+    {
+        public void Configure(ISiloBuilder siloBuilder)
+        {
+            // A dead silo is declared dead after two missed probes of one second (defaults: 3 of 5 s, 2 votes).
+            siloBuilder.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = ResponseTimeout);
+            siloBuilder.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = TimeSpan.FromSeconds(1);
+                o.NumMissedProbesLimit = 2;
+                o.NumVotesForDeathDeclaration = 1;
+            });
+            string? port = siloBuilder.Configuration[RedisPortKey];
+            if (string.IsNullOrEmpty(port))
+            {
+                siloBuilder.AddMemoryGrainStorage(FleetStorage.Name);
+            }
+            else
+            {
+                siloBuilder.AddRedisGrainStorage(FleetStorage.Name, options => options.ConfigurationOptions = ConfigurationOptions.Parse($"127.0.0.1:{port}"));
+            }
+        }
+    }
+}
