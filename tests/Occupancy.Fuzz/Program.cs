@@ -13,7 +13,8 @@ using Occupancy.Files;
 namespace Occupancy.Fuzz;
 
 /// <summary>
-/// The readers' fuzz harness. <c>occupancy-fuzz READER</c> (READER: occ, bt, ot, graph, ply, xyz) is the afl++ target
+/// The readers' fuzz harness. <c>occupancy-fuzz READER</c> (READER: occ, bt, ot, graph, ply, xyz, and the fleet's delta,
+/// evidence, ledger) is the afl++ target
 /// (SharpFuzz, persistent mode); <c>occupancy-fuzz READER --replay FILE...</c> runs inputs without afl to reproduce
 /// findings; <c>occupancy-fuzz --write-seeds DIR</c> writes the seed corpora with the library's writers.
 /// </summary>
@@ -21,7 +22,7 @@ namespace Occupancy.Fuzz;
 /// Each input goes through the reader twice: from a seekable <see cref="MemoryStream"/> (the readers check counts
 /// against the length that follows) and from a non-seekable stream that hands out at most 7 bytes a read (the readers
 /// cannot check lengths first, and every buffer refill is exercised); <c>--seekable-only</c> drops the second. A .occ
-/// input is read again with its checksums made right. The documented failure is <see cref="InvalidDataException"/>;
+/// input is read again with its checksums made right, and so is a fleet input (its trailing checksum). The documented failure is <see cref="InvalidDataException"/>;
 /// any other exception, or a hang, is a finding. Replay runs the same reads and names the one that failed.
 /// </remarks>
 internal static class Program
@@ -37,7 +38,13 @@ internal static class Program
         ["graph"] = static s => ScanGraphFile.Read(s),
         ["ply"] = static s => PlyFile.ReadPoints(s),
         ["xyz"] = static s => XyzFile.Read(s),
+        ["delta"] = static s => Fleet.MapDelta.Parse(ReadAll(s)),
+        ["evidence"] = static s => Fleet.EvidenceMap.Parse(ReadAll(s)),
+        ["ledger"] = static s => Fleet.DeltaLedger.Parse(ReadAll(s)),
     };
+
+    /// <summary>Readers whose input ends in an XxHash3 of everything before it: also read with that checksum made right.</summary>
+    private static readonly HashSet<string> TrailingChecksum = new(StringComparer.Ordinal) { "delta", "evidence", "ledger" };
 
     private static int Main(string[] args)
     {
@@ -49,7 +56,7 @@ internal static class Program
 
         if (args.Length == 0 || !Readers.TryGetValue(args[0], out Action<Stream>? reader))
         {
-            Console.Error.WriteLine("usage: occupancy-fuzz READER                    (afl++ target; READER: occ|bt|ot|graph|ply|xyz)");
+            Console.Error.WriteLine("usage: occupancy-fuzz READER                    (afl++ target; READER: occ|bt|ot|graph|ply|xyz|delta|evidence|ledger)");
             Console.Error.WriteLine("       occupancy-fuzz READER --seekable-only    (afl++ target, seekable streams only: to fuzz past a");
             Console.Error.WriteLine("                                                 known finding of the non-seekable path)");
             Console.Error.WriteLine("       occupancy-fuzz READER --replay FILE...   (run inputs without afl)");
@@ -59,7 +66,8 @@ internal static class Program
 
         // .occ chunks carry checksums that almost every mutation breaks; the .occ target also reads each input with its
         // checksums made right, so that the parsing behind them is fuzzed too.
-        bool fixSums = args[0] == "occ";
+        bool fixSums = args[0] == "occ" || TrailingChecksum.Contains(args[0]);
+        Func<byte[], byte[]?> fix = TrailingChecksum.Contains(args[0]) ? FixTrailingChecksum : OccChecksums.Fix;
         if (args.Length == 1 || (args.Length == 2 && args[1] == "--seekable-only"))
         {
             bool trickle = args.Length == 1;
@@ -67,7 +75,7 @@ internal static class Program
             {
                 byte[] input = ReadAll(stream);
                 RunBoth(reader, input, trickle);
-                if (fixSums && OccChecksums.Fix(input) is { } fixedInput)
+                if (fixSums && fix(input) is { } fixedInput)
                 {
                     RunBoth(reader, fixedInput, trickle);
                 }
@@ -77,7 +85,7 @@ internal static class Program
 
         if (args.Length >= 3 && args[1] == "--replay")
         {
-            return Replay(reader, args.AsSpan(2), fixSums);
+            return Replay(reader, args.AsSpan(2), fixSums ? fix : null);
         }
 
         Console.Error.WriteLine("unknown arguments; run without arguments for usage");
@@ -113,7 +121,7 @@ internal static class Program
     /// Runs each file as the afl target does and prints what happened; a finding prints its exception, and when it needs
     /// the checksums made right, writes the input that reproduces it with the plain reader beside the file (.fixed).
     /// </summary>
-    private static unsafe int Replay(Action<Stream> reader, ReadOnlySpan<string> files, bool fixSums)
+    private static unsafe int Replay(Action<Stream> reader, ReadOnlySpan<string> files, Func<byte[], byte[]?>? fix)
     {
         // An instrumented Occupancy.dll writes its coverage to afl's shared memory; outside afl it gets a scratch map.
         SharpFuzz.Common.Trace.SharedMem = (byte*)NativeMemory.AllocZeroed(1 << 16);
@@ -121,7 +129,7 @@ internal static class Program
         foreach (string file in files)
         {
             byte[] raw = File.ReadAllBytes(file);
-            byte[]? fixedInput = fixSums ? OccChecksums.Fix(raw) : null;
+            byte[]? fixedInput = fix?.Invoke(raw);
             var runs = new List<(string How, byte[] Input, bool Seekable)> { ("seekable", raw, true), ("non-seekable", raw, false) };
             if (fixedInput is not null)
             {
@@ -197,6 +205,20 @@ internal static class Program
 
             return copy.AsSpan().SequenceEqual(input) ? null : copy;
         }
+    }
+
+    /// <summary>The input with its last 8 bytes made the XxHash3 of the bytes before them; null when that changes nothing.</summary>
+    private static byte[]? FixTrailingChecksum(byte[] input)
+    {
+        if (input.Length < 8)
+        {
+            return null;
+        }
+
+        byte[] copy = (byte[])input.Clone();
+        int end = copy.Length - 8;
+        BinaryPrimitives.WriteUInt64LittleEndian(copy.AsSpan(end), XxHash3.HashToUInt64(copy.AsSpan(0, end)));
+        return copy.AsSpan().SequenceEqual(input) ? null : copy;
     }
 
     /// <summary>A read-only stream that cannot seek and hands out at most 7 bytes a read.</summary>
@@ -287,6 +309,17 @@ internal static class Program
 
             Save(root, "xyz", "points.xyz", s => Text(s, "# x y z\n0 0 0\n1.5 -2 3e-2\n4,5,6\n7;8;9 # comment\n\n-1.25\t2.5\t1e10\r\n"));
             Save(root, "xyz", "one.xyz", s => Text(s, "0.1 0.2 0.3"));
+
+            var ledger = new Fleet.DeltaLedger(0.05);
+            Fleet.MapDelta spreadDelta = new Fleet.DeltaRecorder(spread, "agent-ü").TakeDelta()!;
+            Fleet.MapDelta smallDelta = new Fleet.DeltaRecorder(TwoBricks(), "b").TakeDelta()!;
+            ledger.Apply(spreadDelta);
+            Save(root, "delta", "spread.delta", s => s.Write(spreadDelta.ToBytes()));
+            Save(root, "delta", "two-bricks.delta", s => s.Write(smallDelta.ToBytes()));
+            Save(root, "evidence", "spread.evidence", s => s.Write(ledger.Evidence.ToBytes()));
+            Save(root, "evidence", "empty.evidence", s => s.Write(new Fleet.EvidenceMap(0.2).ToBytes()));
+            Save(root, "ledger", "one-agent.ledger", s => s.Write(ledger.ToBytes()));
+            Save(root, "ledger", "empty.ledger", s => s.Write(new Fleet.DeltaLedger(0.2).ToBytes()));
         }
 
         /// <summary>A map of about <paramref name="voxels"/> voxels, free and occupied, along a walk.</summary>

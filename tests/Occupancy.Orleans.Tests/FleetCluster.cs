@@ -17,6 +17,7 @@ internal static class FleetCluster
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
+        builder.Options.ConfigureFileLogging = false; // no logs/ folder of silo logs in the working directory
         if (redisPort is int port)
         {
             builder.Properties[RedisPortKey] = port.ToString(CultureInfo.InvariantCulture);

@@ -3,7 +3,8 @@
 #
 # Usage: tests/fuzz/run.sh [SECONDS] [READERS...]
 #   SECONDS   how long afl-fuzz runs on each reader (default 600)
-#   READERS   any of occ bt ot graph ply xyz (default: all six), fuzzed in that order, one afl-fuzz at a time
+#   READERS   any of occ bt ot graph ply xyz delta evidence ledger (default: all nine), fuzzed in that order, one
+#             afl-fuzz at a time
 # Environment:
 #   FUZZ_OUT  output folder (default out/fuzz under the repository root; out/ is gitignored)
 #   FUZZ_SEEKABLE_ONLY=1  read from seekable streams only (to fuzz past a known finding of the non-seekable path)
@@ -18,14 +19,14 @@
 #   DOTNET_GCHeapHardLimit=0x80000000 dotnet FUZZ_OUT/bin/Occupancy.Fuzz.dll READER --replay FILE...
 # (prints each read's outcome, and the exception and stack of a finding).
 # The harness reads every input twice (a seekable stream, and a non-seekable one that gives 7 bytes a read; .occ inputs
-# also with their checksums made right); only InvalidDataException is expected of a reader, anything else is a crash.
+# and fleet inputs also with their checksums made right); only InvalidDataException is expected of a reader, anything else is a crash.
 # The target runs with a 2 GiB .NET heap limit. Needs afl++ (Debian: apt install afl++) and the .NET 10 SDK.
 set -euo pipefail
 
 seconds=${1:-600}
 [[ $# -gt 0 ]] && shift
 readers=("$@")
-[[ ${#readers[@]} -eq 0 ]] && readers=(occ bt ot graph ply xyz)
+[[ ${#readers[@]} -eq 0 ]] && readers=(occ bt ot graph ply xyz delta evidence ledger)
 if ! [[ $seconds =~ ^[0-9]+$ ]] || ((seconds < 1)); then
     echo "SECONDS must be a positive whole number, not '$seconds'" >&2
     exit 2
@@ -33,8 +34,8 @@ fi
 
 for r in "${readers[@]}"; do
     case $r in
-        occ | bt | ot | graph | ply | xyz) ;;
-        *) echo "unknown reader '$r' (occ bt ot graph ply xyz)" >&2; exit 2 ;;
+        occ | bt | ot | graph | ply | xyz | delta | evidence | ledger) ;;
+        *) echo "unknown reader '$r' (occ bt ot graph ply xyz delta evidence ledger)" >&2; exit 2 ;;
     esac
 done
 

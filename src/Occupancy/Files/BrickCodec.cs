@@ -63,6 +63,23 @@ internal static class BrickCodec
         return null;
     }
 
+    /// <summary>The 512 floats of a record as they are, not checked.</summary>
+    public static void ReadFloats(ReadOnlySpan<byte> source, Span<float> voxels)
+    {
+        ReadOnlySpan<byte> body = source.Slice(12, VoxelKey.BrickVoxels * sizeof(float));
+        if (BitConverter.IsLittleEndian)
+        {
+            body.CopyTo(MemoryMarshal.AsBytes(voxels[..VoxelKey.BrickVoxels]));
+        }
+        else
+        {
+            for (int i = 0; i < VoxelKey.BrickVoxels; i++)
+            {
+                voxels[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(i * 4)..]);
+            }
+        }
+    }
+
     /// <summary>
     /// Decodes the voxels of a brick whose coordinates (bx, by, bz) were read with <see cref="TryReadKey"/> into
     /// <paramref name="voxels"/>; null when every voxel is a finite log-odds or the canonical unknown NaN.

@@ -23,7 +23,6 @@ public sealed partial class MapDelta
     private const ushort FormatVersion = 1;
     private const ushort FlagLz4 = 1;
     private const int FixedHeaderBytes = 30;
-    private const int MaxIncrement = 1 << 24;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
 
@@ -34,15 +33,11 @@ public sealed partial class MapDelta
         int rawBytes = BrickCount * BrickCodec.RecordBytes;
         byte[] raw = new byte[rawBytes];
         Span<float> voxels = stackalloc float[VoxelKey.BrickVoxels];
+        KernelWidth width = KernelSet.Best.Merge;
         for (int i = 0; i < BrickCount; i++)
         {
-            ReadOnlySpan<int> inc = IncrementsOf(i);
-            ReadOnlySpan<ulong> known = KnownOf(i);
-            for (int v = 0; v < VoxelKey.BrickVoxels; v++)
-            {
-                voxels[v] = (known[v >> 6] & (1UL << (v & 63))) != 0 ? inc[v] * (1f / EvidenceMap.Scale) : float.NaN;
-            }
-
+            // Increments in float (k · 2^-16, exact), NaN where the delta changes nothing: no clamp.
+            MergeKernel.Dequantize(IncrementsOf(i), KnownOf(i), float.MinValue, float.MaxValue, voxels, width);
             (int x, int y, int z) = VoxelKey.UnpackBrick(_keys[i]);
             BrickCodec.Write(raw.AsSpan(i * BrickCodec.RecordBytes), x, y, z, voxels);
         }
@@ -180,12 +175,13 @@ public sealed partial class MapDelta
         ulong[] known = new ulong[count * VoxelKey.BrickWords];
         var seen = new HashSet<long>(count);
         Span<float> voxels = stackalloc float[VoxelKey.BrickVoxels];
+        KernelWidth width = KernelSet.Best.Merge;
         for (int i = 0; i < count; i++)
         {
             // Offsets inside packed bricks are offsets of the unpacked bricks, after the body's start.
             int at = i * BrickCodec.RecordBytes;
             ReadOnlySpan<byte> record = body.Slice(at, BrickCodec.RecordBytes);
-            if (BrickCodec.TryRead(record, out int bx, out int by, out int bz, voxels) is (string what, int offset))
+            if (BrickCodec.TryReadKey(record, out int bx, out int by, out int bz) is (string what, int offset))
             {
                 throw Error(bodyAt + at + offset, what);
             }
@@ -197,24 +193,15 @@ public sealed partial class MapDelta
             }
 
             keys[i] = packed;
-            Span<int> inc = increments.AsSpan(i * VoxelKey.BrickVoxels, VoxelKey.BrickVoxels);
+            BrickCodec.ReadFloats(record, voxels);
             Span<ulong> mask = known.AsSpan(i * VoxelKey.BrickWords, VoxelKey.BrickWords);
-            for (int v = 0; v < VoxelKey.BrickVoxels; v++)
+            int bad = MergeKernel.ReadIncrements(voxels, increments.AsSpan(i * VoxelKey.BrickVoxels, VoxelKey.BrickVoxels), mask, width);
+            if (bad >= 0)
             {
-                float value = voxels[v];
-                if (float.IsNaN(value))
-                {
-                    continue;
-                }
-
-                float k = value * EvidenceMap.Scale;
-                if (!(MathF.Abs(k) < MaxIncrement) || k != MathF.Round(k))
-                {
-                    throw Error(bodyAt + at + 12 + (v * sizeof(float)), $"voxel {v} of brick ({bx}, {by}, {bz}) holds {value.ToString("R", CultureInfo.InvariantCulture)}, not a multiple of 2^-16 below 256");
-                }
-
-                inc[v] = (int)k;
-                mask[v >> 6] |= 1UL << (v & 63);
+                float value = voxels[bad];
+                throw Error(bodyAt + at + 12 + (bad * sizeof(float)), float.IsFinite(value)
+                    ? $"voxel {bad} of brick ({bx}, {by}, {bz}) holds {value.ToString("R", CultureInfo.InvariantCulture)}, not a multiple of 2^-16 below 256"
+                    : $"voxel {bad} of brick ({bx}, {by}, {bz}) holds a non-finite increment (bits 0x{BitConverter.SingleToInt32Bits(value):X8})");
             }
 
             if (EvidenceMap.IsEmpty(mask))

@@ -18,6 +18,12 @@ internal static class MergeKernel
     public const float MaxLogOdds = 127f;
 
     private const float Scale = EvidenceMap.Scale;
+
+    /// <summary>Increments stay below 2^24 steps: exact in a float.</summary>
+    private const float MaxIncrement = 1 << 24;
+
+    /// <summary>float.NaN's bits: what an unknown or unchanged voxel holds in the brick encoding.</summary>
+    private static readonly int CanonicalNaNBits = BitConverter.SingleToInt32Bits(float.NaN);
     private const float InverseScale = 1f / EvidenceMap.Scale;
 
     /// <summary>
@@ -103,6 +109,82 @@ internal static class MergeKernel
 
             mask[w] = bits;
         }
+    }
+
+    /// <summary>
+    /// Reads increments exactly: a voxel holding the canonical NaN is unchanged (0, mask bit clear); any other must be a
+    /// whole number k of 2^-16 steps with |k| &lt; 2^24 (mask bit set). Returns the first voxel that is neither, or -1
+    /// when all are valid (the outputs are then complete). <paramref name="known"/> (8 words) is overwritten.
+    /// </summary>
+    public static int ReadIncrements(ReadOnlySpan<float> increments, Span<int> fixedPoint, Span<ulong> known, KernelWidth width)
+    {
+        if (width >= KernelWidth.Vector256 && ReadIncrementsVector256(increments, fixedPoint, known))
+        {
+            return -1;
+        }
+
+        // The scalar reference; after a vector pass that met an invalid voxel, it finds which one.
+        return ReadIncrementsScalar(increments, fixedPoint, known);
+    }
+
+    public static int ReadIncrementsScalar(ReadOnlySpan<float> increments, Span<int> fixedPoint, Span<ulong> known)
+    {
+        known[..VoxelKey.BrickWords].Clear();
+        for (int i = 0; i < VoxelKey.BrickVoxels; i++)
+        {
+            float v = increments[i];
+            if (BitConverter.SingleToInt32Bits(v) == CanonicalNaNBits)
+            {
+                fixedPoint[i] = 0;
+                continue;
+            }
+
+            float k = v * Scale;
+            float r = MathF.Round(k);
+            if (!(MathF.Abs(k) < MaxIncrement && k == r))
+            {
+                return i;
+            }
+
+            fixedPoint[i] = (int)r;
+            known[i >> 6] |= 1UL << (i & 63);
+        }
+
+        return -1;
+    }
+
+    /// <summary>False when a voxel is invalid (the outputs are then incomplete).</summary>
+    [SkipLocalsInit]
+    public static bool ReadIncrementsVector256(ReadOnlySpan<float> increments, Span<int> fixedPoint, Span<ulong> known)
+    {
+        ref float source = ref MemoryMarshal.GetReference(increments[..VoxelKey.BrickVoxels]);
+        ref int destination = ref MemoryMarshal.GetReference(fixedPoint[..VoxelKey.BrickVoxels]);
+        Span<ulong> mask = known[..VoxelKey.BrickWords];
+        Vector256<int> nan = Vector256.Create(CanonicalNaNBits);
+        Vector256<float> scale = Vector256.Create(Scale), limit = Vector256.Create(MaxIncrement);
+        for (int w = 0; w < VoxelKey.BrickWords; w++)
+        {
+            ulong bits = 0;
+            for (int j = 0; j < 64; j += Vector256<float>.Count)
+            {
+                nuint i = (nuint)((w * 64) + j);
+                Vector256<float> v = Vector256.LoadUnsafe(ref source, i);
+                Vector256<float> k = v * scale, r = Vector256.Round(k);
+                Vector256<float> ok = Vector256.LessThan(Vector256.Abs(k), limit) & Vector256.Equals(k, r);
+                Vector256<int> unchanged = Vector256.Equals(v.AsInt32(), nan);
+                if ((ok.AsInt32() | unchanged) != Vector256<int>.AllBitsSet)
+                {
+                    return false;
+                }
+
+                (Vector256.ConvertToInt32(r) & ok.AsInt32()).StoreUnsafe(ref destination, i);
+                bits |= (ulong)ok.ExtractMostSignificantBits() << j;
+            }
+
+            mask[w] = bits;
+        }
+
+        return true;
     }
 
     /// <summary>Adds one brick's evidence into another: sums wrap (two's complement, so any order gives the same bits), masks OR.</summary>

@@ -171,6 +171,21 @@ public class EvidenceMapTests
     }
 
     [Fact]
+    public void A_copy_holds_the_same_evidence_and_changes_alone()
+    {
+        EvidenceMap e = EvidenceOf(RandomMap(6, 20_000)); // more than one storage chunk
+        EvidenceMap copy = e.Clone();
+        Assert.True(e.BrickCount > 64);
+        Assert.True(e.ContentEquals(copy));
+        Assert.Equal(e.ToBytes(), copy.ToBytes());
+        byte[] before = e.ToBytes();
+        copy.Add(e);
+        copy.Add(RandomMap(7));
+        Assert.Equal(before, e.ToBytes());
+        Assert.False(e.ContentEquals(copy));
+    }
+
+    [Fact]
     public void Maps_of_another_resolution_are_refused_before_anything_changes()
     {
         EvidenceMap e = EvidenceOf(RandomMap(5));

@@ -43,6 +43,45 @@ public class MergeKernelTests
         }
     }
 
+    [Theory]
+    [MemberData(nameof(KernelData.Merge), MemberType = typeof(KernelData))]
+    public void Every_increment_reader_gives_the_scalar_readers_bits_and_finds_the_same_bad_voxel(string name)
+    {
+        KernelWidth width = KernelData.Width(name);
+        var random = new Random(13);
+        float[] bad = [0.5f / 65536, 256f, float.PositiveInfinity, -float.PositiveInfinity, BitConverter.Int32BitsToSingle(0x7FC00001), 1e-30f];
+        for (int trial = 0; trial < 600; trial++)
+        {
+            float[] brick = new float[512];
+            for (int i = 0; i < 512; i++)
+            {
+                brick[i] = random.Next(3) == 0 ? float.NaN : random.Next(-(1 << 23), 1 << 23) / 65536f;
+            }
+
+            brick[1] = -0f;
+            int expectedBad = -1;
+            if (trial % 2 == 1)
+            {
+                expectedBad = random.Next(512);
+                brick[expectedBad] = bad[trial / 2 % bad.Length];
+            }
+
+            int[] s = new int[512], v = new int[512];
+            ulong[] sk = new ulong[8], vk = Enumerable.Repeat(ulong.MaxValue, 8).ToArray();
+            Assert.Equal(expectedBad, MergeKernel.ReadIncrementsScalar(brick, s, sk));
+            Assert.Equal(expectedBad, MergeKernel.ReadIncrements(brick, v, vk, width));
+            if (expectedBad < 0)
+            {
+                Assert.Equal(s, v);
+                Assert.Equal(sk, vk);
+                for (int i = 0; i < 512; i++)
+                {
+                    Assert.Equal(float.IsNaN(brick[i]) ? 0 : (int)(brick[i] * 65536), s[i]);
+                }
+            }
+        }
+    }
+
     [Fact]
     public void The_scalar_quantize_kernel_rounds_to_the_nearest_2_to_the_minus_16_and_clamps_at_127()
     {
