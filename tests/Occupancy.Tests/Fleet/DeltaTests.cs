@@ -42,6 +42,47 @@ public class DeltaTests
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_recorder_on_another_thread_beside_the_integration_still_sums_to_the_maps_evidence()
+    {
+        var map = new OccupancyMap(0.05);
+        var recorder = new DeltaRecorder(map, "busy");
+        var fleet = new EvidenceMap(0.05);
+        var integrator = new DepthImageIntegrator(map, 6f);
+        using var done = new System.Threading.ManualResetEventSlim();
+        int taken = 0;
+        var reader = System.Threading.Tasks.Task.Run(() =>
+        {
+            // Deltas taken as fast as they come while frames are integrated on the test's thread.
+            while (!done.IsSet)
+            {
+                if (recorder.TakeDelta() is MapDelta d)
+                {
+                    fleet.Apply(RoundTrip(d));
+                    taken++;
+                }
+            }
+        }, TestContext.Current.CancellationToken);
+        for (int frame = 0; frame < 20; frame++)
+        {
+            integrator.Integrate(TestData.RoomFrames[frame], StandardRoom.Intrinsics, StandardRoom.CameraPose(frame));
+        }
+
+        done.Set();
+        await reader;
+        if (recorder.TakeDelta() is MapDelta last)
+        {
+            fleet.Apply(last);
+            taken++;
+        }
+
+        var expected = new EvidenceMap(0.05);
+        expected.Add(map);
+        Assert.True(expected.ContentEquals(fleet));
+        Assert.True(taken >= 2, $"{taken} deltas: the recorder never ran beside the integration");
+        Assert.Equal(taken, recorder.Sequence);
+    }
+
+    [Fact]
     public void A_delta_carries_only_the_voxels_that_changed()
     {
         var map = new OccupancyMap(0.1);
