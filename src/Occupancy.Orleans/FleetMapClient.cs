@@ -146,6 +146,25 @@ public sealed class FleetMapClient
     public async Task<OccupancyMap> AssembleAsync(Aabb box, CancellationToken cancellationToken = default) =>
         (await ReadEvidenceAsync(box, cancellationToken).ConfigureAwait(false)).ToMap(_geometry.SensorModel, box);
 
+    /// <summary>
+    /// The local map around an agent's pose: the fleet's bricks within <paramref name="radius"/> of its position on
+    /// every axis (a cube, world-aligned), clamped once to the options' sensor model.
+    /// </summary>
+    /// <param name="pose">The agent's pose (world frame); its position is the cube's centre.</param>
+    /// <param name="radius">Half the cube's edge, metres; finite and positive.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="radius"/> is not finite and positive.</exception>
+    public Task<OccupancyMap> AssembleAroundAsync(Pose3 pose, float radius, CancellationToken cancellationToken = default)
+    {
+        if (!(radius > 0 && float.IsFinite(radius)))
+        {
+            throw new ArgumentOutOfRangeException(nameof(radius), radius, "radius must be finite and positive.");
+        }
+
+        var half = new Vector3(radius);
+        return AssembleAsync(new Aabb(pose.Position - half, pose.Position + half), cancellationToken);
+    }
+
     /// <summary>The state of the voxel holding a point in the fleet's map (one region call).</summary>
     /// <param name="point">World frame, metres.</param>
     public async Task<VoxelState> GetStateAsync(Vector3 point)

@@ -66,6 +66,20 @@ public class RegionGrainTests
             }
 
             Assert.True(checkedVoxels > 10_000);
+
+            // Around a car's pose: the bricks within 10 m, as the in-process merge holds them.
+            Pose3 pose = fleet.BodyPose(0, 0.3);
+            OccupancyMap around = await client.AssembleAroundAsync(pose, 10);
+            var cube = new Aabb(pose.Position - new Vector3(10), pose.Position + new Vector3(10));
+            int inCube = 0;
+            foreach (VoxelInfo v in expected.EnumerateVoxelsIn(cube))
+            {
+                Assert.Equal(v.LogOdds, around.GetLogOdds(v.Key));
+                inCube++;
+            }
+
+            Assert.True(inCube > 10_000);
+            await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => client.AssembleAroundAsync(pose, float.NaN));
             var random = new Random(3);
             for (int i = 0; i < 40; i++)
             {
