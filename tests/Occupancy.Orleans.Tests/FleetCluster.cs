@@ -2,7 +2,9 @@ using System;
 using System.Globalization;
 using System.Threading.Tasks;
 using Orleans.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Orleans.Hosting;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using StackExchange.Redis;
 
@@ -13,7 +15,10 @@ internal static class FleetCluster
 {
     private const string RedisPortKey = "OccupancyRedisPort";
 
-    public static async Task<TestCluster> StartAsync(short silos, int? redisPort)
+    /// <summary>Every n-th write of the regions' state lands in storage and then fails (the acknowledgement lost), 0 for none.</summary>
+    private const string LoseAckKey = "OccupancyLoseEveryNthAck";
+
+    public static async Task<TestCluster> StartAsync(short silos, int? redisPort, int loseEveryNthAck = 0)
     {
         var builder = new TestClusterBuilder(silos);
         builder.Options.ConnectionTransport = ConnectionTransportType.TcpSocket;
@@ -21,6 +26,11 @@ internal static class FleetCluster
         if (redisPort is int port)
         {
             builder.Properties[RedisPortKey] = port.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (loseEveryNthAck > 0)
+        {
+            builder.Properties[LoseAckKey] = loseEveryNthAck.ToString(CultureInfo.InvariantCulture);
         }
 
         builder.AddSiloBuilderConfigurator<Silo>();
@@ -52,7 +62,15 @@ internal static class FleetCluster
                 o.NumVotesForDeathDeclaration = 1;
             });
             string? port = siloBuilder.Configuration[RedisPortKey];
-            if (string.IsNullOrEmpty(port))
+            string? lose = siloBuilder.Configuration[LoseAckKey];
+            if (!string.IsNullOrEmpty(lose))
+            {
+                // Memory storage behind a wrapper that fails after every n-th write has landed.
+                int n = int.Parse(lose, CultureInfo.InvariantCulture);
+                siloBuilder.AddMemoryGrainStorage("inner");
+                siloBuilder.Services.AddKeyedSingleton<IGrainStorage>(FleetStorage.Name, (services, _) => new LostAcknowledgements(services.GetRequiredKeyedService<IGrainStorage>("inner"), n));
+            }
+            else if (string.IsNullOrEmpty(port))
             {
                 siloBuilder.AddMemoryGrainStorage(FleetStorage.Name);
             }
