@@ -86,18 +86,7 @@ internal static class BrickCodec
     /// </summary>
     public static (string What, int Offset)? TryReadVoxels(ReadOnlySpan<byte> source, int bx, int by, int bz, Span<float> voxels)
     {
-        ReadOnlySpan<byte> body = source.Slice(12, VoxelKey.BrickVoxels * sizeof(float));
-        if (BitConverter.IsLittleEndian)
-        {
-            body.CopyTo(MemoryMarshal.AsBytes(voxels[..VoxelKey.BrickVoxels]));
-        }
-        else
-        {
-            for (int i = 0; i < VoxelKey.BrickVoxels; i++)
-            {
-                voxels[i] = BinaryPrimitives.ReadSingleLittleEndian(body[(i * 4)..]);
-            }
-        }
+        ReadFloats(source, voxels);
 
         // Known voxels hold finite log-odds; unknown ones the canonical NaN, so that a round trip is bit-identical.
         ReadOnlySpan<int> bits = MemoryMarshal.Cast<float, int>(voxels[..VoxelKey.BrickVoxels]);

@@ -1,9 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Collections.Generic;
-using System.Globalization;
 using System.IO;
-using System.IO.Hashing;
 using System.Text;
 
 namespace Occupancy.Fleet;
@@ -21,6 +19,7 @@ public sealed class DeltaLedger
 {
     private const uint Magic = 0x474C434F; // "OCLG"
     private const ushort FormatVersion = 1;
+    private const string Kind = "delta ledger";
 
     /// <summary>Most agents <see cref="Parse"/> accepts.</summary>
     public const int MaxAgents = 1 << 20;
@@ -70,7 +69,7 @@ public sealed class DeltaLedger
     }
 
     /// <summary>
-    /// The ledger as bytes, little-endian: magic "OCLG", version u16 (1), reserved u16 (0), deltas applied i64, agent
+    /// The ledger as bytes, little-endian: magic "OCLG", version u16 (1), flags u16 (none: 0), deltas applied i64, agent
     /// count i32, each agent (id length u16, UTF-8 id, last sequence i64) sorted by id, the evidence's bytes
     /// (<see cref="EvidenceMap.ToBytes"/>) with their length i32, then XxHash3 u64 of everything before it.
     /// </summary>
@@ -93,8 +92,7 @@ public sealed class DeltaLedger
         length += sizeof(int) + evidence.Length + sizeof(ulong);
         byte[] bytes = new byte[length];
         Span<byte> s = bytes;
-        BinaryPrimitives.WriteUInt32LittleEndian(s, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(s[4..], FormatVersion);
+        FleetFormat.WriteHead(s, Magic, FormatVersion, 0);
         BinaryPrimitives.WriteInt64LittleEndian(s[8..], Applied);
         BinaryPrimitives.WriteInt32LittleEndian(s[16..], agents.Count);
         int at = 20;
@@ -109,8 +107,7 @@ public sealed class DeltaLedger
 
         BinaryPrimitives.WriteInt32LittleEndian(s[at..], evidence.Length);
         evidence.CopyTo(s[(at + 4)..]);
-        int end = length - sizeof(ulong);
-        BinaryPrimitives.WriteUInt64LittleEndian(s[end..], XxHash3.HashToUInt64(s[..end]));
+        FleetFormat.Seal(s);
         return bytes;
     }
 
@@ -124,27 +121,9 @@ public sealed class DeltaLedger
             throw Error(data.Length, $"the ledger ends early ({data.Length} bytes)");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
-        {
-            throw Error(0, "the magic is not \"OCLG\"");
-        }
-
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-        if (version != FormatVersion)
-        {
-            throw Error(4, $"format version {version} is not supported (this reader knows {FormatVersion})");
-        }
-
-        if (BinaryPrimitives.ReadUInt16LittleEndian(data[6..]) != 0)
-        {
-            throw Error(6, "the reserved field is not 0");
-        }
-
+        FleetFormat.ReadHead(data, Magic, Kind, FormatVersion, knownFlags: 0);
+        FleetFormat.CheckSeal(data, Kind);
         int end = data.Length - sizeof(ulong);
-        if (BinaryPrimitives.ReadUInt64LittleEndian(data[end..]) != XxHash3.HashToUInt64(data[..end]))
-        {
-            throw Error(end, "the checksum does not match the ledger's bytes");
-        }
 
         long applied = BinaryPrimitives.ReadInt64LittleEndian(data[8..]);
         if (applied < 0)
@@ -227,6 +206,5 @@ public sealed class DeltaLedger
         return new DeltaLedger(evidence, sequences) { Applied = applied };
     }
 
-    private static InvalidDataException Error(long offset, string what) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"Invalid delta ledger at byte {offset}: {what}"));
+    private static InvalidDataException Error(long offset, string what) => FleetFormat.Error(Kind, offset, what);
 }

@@ -1,10 +1,7 @@
 using System;
 using System.Buffers.Binary;
-using System.Globalization;
 using System.IO;
-using System.IO.Hashing;
 using System.Runtime.InteropServices;
-using K4os.Compression.LZ4;
 
 namespace Occupancy.Fleet;
 
@@ -18,7 +15,7 @@ public sealed partial class EvidenceMap
 {
     private const uint Magic = 0x5645434F; // "OCEV"
     private const ushort FormatVersion = 1;
-    private const ushort FlagLz4 = 1;
+    private const string Kind = "evidence";
     private const int HeaderBytes = 28;
 
     /// <summary>Bytes of one brick: coordinates, known mask and sums.</summary>
@@ -63,22 +60,17 @@ public sealed partial class EvidenceMap
             }
         }
 
-        byte[] packed = new byte[LZ4Codec.MaximumOutputSize(rawBytes)];
-        int packedBytes = rawBytes > 0 ? LZ4Codec.Encode(raw, packed, LZ4Level.L00_FAST) : -1;
-        bool lz4 = packedBytes > 0 && packedBytes < rawBytes;
-        ReadOnlySpan<byte> stored = lz4 ? packed.AsSpan(0, packedBytes) : raw;
+        (byte[] packed, int packedBytes, bool lz4) = FleetFormat.Pack(raw);
+        ReadOnlySpan<byte> stored = packed.AsSpan(0, packedBytes);
         byte[] bytes = new byte[HeaderBytes + stored.Length + sizeof(ulong)];
         Span<byte> h = bytes;
-        BinaryPrimitives.WriteUInt32LittleEndian(h, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], lz4 ? FlagLz4 : (ushort)0);
+        FleetFormat.WriteHead(h, Magic, FormatVersion, lz4 ? FleetFormat.FlagLz4 : (ushort)0);
         BinaryPrimitives.WriteDoubleLittleEndian(h[8..], Resolution);
         BinaryPrimitives.WriteInt32LittleEndian(h[16..], _count);
         BinaryPrimitives.WriteInt32LittleEndian(h[20..], stored.Length);
         BinaryPrimitives.WriteInt32LittleEndian(h[24..], 0);
         stored.CopyTo(h[HeaderBytes..]);
-        int end = bytes.Length - sizeof(ulong);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[end..], XxHash3.HashToUInt64(h[..end]));
+        FleetFormat.Seal(h);
         return bytes;
     }
 
@@ -95,28 +87,8 @@ public sealed partial class EvidenceMap
             throw Error(data.Length, $"the evidence ends early ({data.Length} bytes; a header needs {HeaderBytes + sizeof(ulong)})");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
-        {
-            throw Error(0, "the magic is not \"OCEV\"");
-        }
-
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-        if (version != FormatVersion)
-        {
-            throw Error(4, $"format version {version} is not supported (this reader knows {FormatVersion})");
-        }
-
-        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        if ((flags & ~FlagLz4) != 0)
-        {
-            throw Error(6, $"unknown flags 0x{flags:X4}");
-        }
-
-        double resolution = BinaryPrimitives.ReadDoubleLittleEndian(data[8..]);
-        if (!(resolution >= OccupancyMap.MinResolution && resolution <= OccupancyMap.MaxResolution))
-        {
-            throw Error(8, $"resolution {resolution} lies outside [{OccupancyMap.MinResolution}, {OccupancyMap.MaxResolution}] m");
-        }
+        ushort flags = FleetFormat.ReadHead(data, Magic, Kind, FormatVersion, FleetFormat.FlagLz4);
+        double resolution = FleetFormat.ReadResolution(data, 8, Kind);
 
         int count = BinaryPrimitives.ReadInt32LittleEndian(data[16..]);
         if (count < 0 || count > MaxBricks)
@@ -135,31 +107,8 @@ public sealed partial class EvidenceMap
             throw Error(24, "the reserved word is not 0");
         }
 
-        int end = data.Length - sizeof(ulong);
-        if (BinaryPrimitives.ReadUInt64LittleEndian(data[end..]) != XxHash3.HashToUInt64(data[..end]))
-        {
-            throw Error(end, "the checksum does not match the evidence's bytes");
-        }
-
-        long rawBytes = (long)count * RecordBytes;
-        bool lz4 = (flags & FlagLz4) != 0;
-        if (lz4 ? rawBytes > (255L * stored) + 16 : rawBytes != stored)
-        {
-            throw Error(16, $"brick count {count} needs {rawBytes} bytes, which {stored} stored {(lz4 ? "LZ4 " : string.Empty)}bytes cannot hold");
-        }
-
-        ReadOnlySpan<byte> body = data.Slice(HeaderBytes, stored);
-        if (lz4)
-        {
-            byte[] unpacked = new byte[rawBytes];
-            int decoded = LZ4Codec.Decode(body, unpacked);
-            if (decoded != rawBytes)
-            {
-                throw Error(HeaderBytes, $"the LZ4 block decodes to {decoded} bytes, not {rawBytes}");
-            }
-
-            body = unpacked;
-        }
+        FleetFormat.CheckSeal(data, Kind);
+        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(HeaderBytes, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * RecordBytes, HeaderBytes, 16, Kind);
 
         var map = new EvidenceMap(resolution);
         long previous = long.MinValue;
@@ -208,6 +157,5 @@ public sealed partial class EvidenceMap
         return map;
     }
 
-    private static InvalidDataException Error(long offset, string what) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"Invalid evidence at byte {offset}: {what}"));
+    private static InvalidDataException Error(long offset, string what) => FleetFormat.Error(Kind, offset, what);
 }

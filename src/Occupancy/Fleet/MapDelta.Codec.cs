@@ -3,9 +3,7 @@ using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
-using System.IO.Hashing;
 using System.Text;
-using K4os.Compression.LZ4;
 using Occupancy.Files;
 
 namespace Occupancy.Fleet;
@@ -21,7 +19,7 @@ public sealed partial class MapDelta
 {
     private const uint Magic = 0x4C44434F; // "OCDL"
     private const ushort FormatVersion = 1;
-    private const ushort FlagLz4 = 1;
+    private const string Kind = "map delta";
     private const int FixedHeaderBytes = 30;
 
     private static readonly UTF8Encoding StrictUtf8 = new(false, true);
@@ -42,17 +40,13 @@ public sealed partial class MapDelta
             BrickCodec.Write(raw.AsSpan(i * BrickCodec.RecordBytes), x, y, z, voxels);
         }
 
-        byte[] packed = new byte[LZ4Codec.MaximumOutputSize(rawBytes)];
-        int packedBytes = rawBytes > 0 ? LZ4Codec.Encode(raw, packed, LZ4Level.L00_FAST) : -1;
-        bool lz4 = packedBytes > 0 && packedBytes < rawBytes;
-        ReadOnlySpan<byte> body = lz4 ? packed.AsSpan(0, packedBytes) : raw;
+        (byte[] stored, int storedBytes, bool lz4) = FleetFormat.Pack(raw);
+        ReadOnlySpan<byte> body = stored.AsSpan(0, storedBytes);
 
         int headerBytes = FixedHeaderBytes + agent.Length;
         byte[] bytes = new byte[headerBytes + sizeof(int) + body.Length + sizeof(ulong)];
         Span<byte> h = bytes;
-        BinaryPrimitives.WriteUInt32LittleEndian(h, Magic);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[4..], FormatVersion);
-        BinaryPrimitives.WriteUInt16LittleEndian(h[6..], lz4 ? FlagLz4 : (ushort)0);
+        FleetFormat.WriteHead(h, Magic, FormatVersion, lz4 ? FleetFormat.FlagLz4 : (ushort)0);
         BinaryPrimitives.WriteDoubleLittleEndian(h[8..], Resolution);
         BinaryPrimitives.WriteInt64LittleEndian(h[16..], Sequence);
         BinaryPrimitives.WriteInt32LittleEndian(h[24..], BrickCount);
@@ -60,8 +54,7 @@ public sealed partial class MapDelta
         agent.CopyTo(h[FixedHeaderBytes..]);
         BinaryPrimitives.WriteInt32LittleEndian(h[headerBytes..], body.Length);
         body.CopyTo(h[(headerBytes + sizeof(int))..]);
-        int end = bytes.Length - sizeof(ulong);
-        BinaryPrimitives.WriteUInt64LittleEndian(h[end..], XxHash3.HashToUInt64(h[..end]));
+        FleetFormat.Seal(h);
         return bytes;
     }
 
@@ -78,28 +71,8 @@ public sealed partial class MapDelta
             throw Error(data.Length, $"the delta ends early ({data.Length} bytes; a header needs {FixedHeaderBytes + sizeof(int) + sizeof(ulong)})");
         }
 
-        if (BinaryPrimitives.ReadUInt32LittleEndian(data) != Magic)
-        {
-            throw Error(0, "the magic is not \"OCDL\"");
-        }
-
-        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(data[4..]);
-        if (version != FormatVersion)
-        {
-            throw Error(4, $"format version {version} is not supported (this reader knows {FormatVersion})");
-        }
-
-        ushort flags = BinaryPrimitives.ReadUInt16LittleEndian(data[6..]);
-        if ((flags & ~FlagLz4) != 0)
-        {
-            throw Error(6, $"unknown flags 0x{flags:X4}");
-        }
-
-        double resolution = BinaryPrimitives.ReadDoubleLittleEndian(data[8..]);
-        if (!(resolution >= OccupancyMap.MinResolution && resolution <= OccupancyMap.MaxResolution))
-        {
-            throw Error(8, $"resolution {resolution} lies outside [{OccupancyMap.MinResolution}, {OccupancyMap.MaxResolution}] m");
-        }
+        ushort flags = FleetFormat.ReadHead(data, Magic, Kind, FormatVersion, FleetFormat.FlagLz4);
+        double resolution = FleetFormat.ReadResolution(data, 8, Kind);
 
         long sequence = BinaryPrimitives.ReadInt64LittleEndian(data[16..]);
         if (sequence < 1)
@@ -142,33 +115,8 @@ public sealed partial class MapDelta
             throw Error(headerBytes, $"stored brick bytes {stored} do not match the {data.Length - bodyAt - sizeof(ulong)} bytes between the header and the checksum");
         }
 
-        int end = data.Length - sizeof(ulong);
-        if (BinaryPrimitives.ReadUInt64LittleEndian(data[end..]) != XxHash3.HashToUInt64(data[..end]))
-        {
-            throw Error(end, "the checksum does not match the delta's bytes");
-        }
-
-        long rawBytes = (long)count * BrickCodec.RecordBytes;
-        bool lz4 = (flags & FlagLz4) != 0;
-        // An LZ4 block expands at most 255 times: a count the stored bytes could not hold is refused before allocating.
-        if (lz4 ? rawBytes > (255L * stored) + 16 : rawBytes != stored)
-        {
-            throw Error(24, $"brick count {count} needs {rawBytes} bytes, which {stored} stored {(lz4 ? "LZ4 " : string.Empty)}bytes cannot hold");
-        }
-
-        ReadOnlySpan<byte> body = data.Slice(bodyAt, stored);
-        byte[]? unpacked = null;
-        if (lz4)
-        {
-            unpacked = new byte[rawBytes];
-            int decoded = LZ4Codec.Decode(body, unpacked);
-            if (decoded != rawBytes)
-            {
-                throw Error(bodyAt, $"the LZ4 block decodes to {decoded} bytes, not {rawBytes}");
-            }
-
-            body = unpacked;
-        }
+        FleetFormat.CheckSeal(data, Kind);
+        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(bodyAt, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * BrickCodec.RecordBytes, bodyAt, 24, Kind);
 
         long[] keys = new long[count];
         int[] increments = new int[count * VoxelKey.BrickVoxels];
@@ -213,6 +161,5 @@ public sealed partial class MapDelta
         return new MapDelta(agent, sequence, resolution, keys, increments, known, count);
     }
 
-    private static InvalidDataException Error(long offset, string what) =>
-        new(string.Create(CultureInfo.InvariantCulture, $"Invalid map delta at byte {offset}: {what}"));
+    private static InvalidDataException Error(long offset, string what) => FleetFormat.Error(Kind, offset, what);
 }

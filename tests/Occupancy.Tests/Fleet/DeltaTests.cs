@@ -257,7 +257,7 @@ public class DeltaTests
         BitConverterLittle(forged, 24, MapDelta.MaxBricks);
         Reseal(forged);
         InvalidDataException e = Assert.Throws<InvalidDataException>(() => MapDelta.Parse(forged));
-        Assert.Contains("brick count 262144", e.Message, StringComparison.Ordinal);
+        Assert.Contains("at byte 24: the bricks need 540016640 bytes", e.Message, StringComparison.Ordinal);
 
         (byte[] evidence, _) = Sample("evidence");
         forged = (byte[])evidence.Clone();
