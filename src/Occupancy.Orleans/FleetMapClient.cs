@@ -70,7 +70,8 @@ public sealed class FleetMapClient
     /// <param name="cancellationToken">Stops retrying (a part already sent may have been merged).</param>
     /// <exception cref="ArgumentNullException"><paramref name="deltas"/> or one of them is null.</exception>
     /// <exception cref="ArgumentException">A delta's resolution differs from the options'.</exception>
-    /// <exception cref="AggregateException">A region failed <see cref="FleetMapOptions.MaxAttempts"/> times.</exception>
+    /// <exception cref="Exception">A region's call failed <see cref="FleetMapOptions.MaxAttempts"/> times: its last failure
+    /// (a malformed or mismatched delta is not tried again: <see cref="InvalidDataException"/>, <see cref="ArgumentException"/>).</exception>
     public async Task<PushReceipt> PushAsync(IReadOnlyList<MapDelta> deltas, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deltas);
@@ -226,7 +227,6 @@ public sealed class FleetMapClient
     private async Task<(MergeReceipt Receipt, int Retries)> MergeWithRetriesAsync(IMapRegionGrain region, byte[][] deltas, CancellationToken cancellationToken)
     {
         TimeSpan delay = Options.RetryDelay;
-        var failures = new List<Exception>();
         for (int attempt = 0; ; attempt++)
         {
             try
@@ -236,7 +236,6 @@ public sealed class FleetMapClient
             catch (Exception e) when (e is not (InvalidDataException or ArgumentException) && attempt + 1 < Options.MaxAttempts)
             {
                 // The silo holding the region died, the call timed out, the storage refused the write: try again.
-                failures.Add(e);
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, Options.MaxRetryDelay.Ticks));
             }
