@@ -1,6 +1,7 @@
 // Fleet throughput on loopback: eight agents' recorded deltas (the street, 320x240 forward depth at 10 Hz) pushed to
 // clusters of 1, 2 and 3 silos (TestingHost, TCP on 127.0.0.1, all silos in this process on this machine's cores),
-// each agent pushing its deltas in order, the eight at once. Reports deltas, region calls and bricks merged a second,
+// each agent pushing its deltas in order, the eight at once; deltas of each frame (1 or 10 a call) and deltas taken once
+// a second. Reports agent frames, region calls and bricks merged a second,
 // with grain state in memory and, where redis-server is installed, in Redis; beside them the same deltas applied in
 // one process without Orleans. Shows the overhead of the cluster, not how it scales (the silos share two cores here).
 //   dotnet run -c Release --project benchmarks/Occupancy.FleetThroughput -- [frames=30] [batch=1,10]
@@ -30,7 +31,8 @@ const int agents = 8;
 // Deltas, recorded once per run of a cluster (each run needs agents the cluster has not seen).
 var fleet = new StreetFleet(agents);
 int runs = 0;
-List<MapDelta>[] Record(string prefix)
+// An agent takes its delta every `every` frames: 1 sends each frame's changes, 10 one second's (each brick once).
+List<MapDelta>[] Record(string prefix, int every = 1)
 {
     var lists = new List<MapDelta>[agents];
     Parallel.For(0, agents, i =>
@@ -44,7 +46,7 @@ List<MapDelta>[] Record(string prefix)
         {
             fleet.Render(i, f / 10.0, depth);
             integrator.Integrate(depth, fleet.Camera, fleet.CameraPose(i, f / 10.0));
-            if (recorder.TakeDelta() is MapDelta d)
+            if (((f + 1) % every == 0 || f == frames - 1) && recorder.TakeDelta() is MapDelta d)
             {
                 lists[i].Add(d);
             }
@@ -58,7 +60,14 @@ int deltaCount = sample.Sum(l => l.Count), brickCount = sample.Sum(l => l.Sum(d 
 long bytes = sample.Sum(l => l.Sum(d => (long)d.ToBytes().Length));
 Console.WriteLine($"# Fleet throughput, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
 Console.WriteLine();
-Console.WriteLine($"{agents} agents x {frames} frames: {deltaCount} deltas, {brickCount} bricks ({(double)brickCount / deltaCount:F0} a delta), {bytes / 1024.0 / 1024.0:F1} MiB encoded ({bytes / 1024.0 / deltaCount:F1} KiB a delta, {bytes / (double)brickCount:F0} B a brick).");
+Console.WriteLine($"{agents} agents x {frames} frames: {deltaCount} deltas, {brickCount} bricks ({(double)brickCount / deltaCount:F0} a delta), {bytes / 1024.0 / 1024.0:F1} MiB encoded ({bytes / 1024.0 / deltaCount:F1} KiB a delta, {bytes / (double)brickCount:F0} B a brick, {bytes / 1024.0 / agents / (frames / 10.0):F0} KiB an agent a second).");
+{
+    List<MapDelta>[] seconds = Record("probe-seconds", every: 10);
+    int n = seconds.Sum(l => l.Count), b = seconds.Sum(l => l.Sum(d => d.BrickCount));
+    long encoded = seconds.Sum(l => l.Sum(d => (long)d.ToBytes().Length));
+    Console.WriteLine($"The same frames with a delta taken every 10 frames (one second): {n} deltas, {b} bricks ({(double)b / n:F0} a delta), {encoded / 1024.0 / 1024.0:F1} MiB encoded ({encoded / 1024.0 / agents / (frames / 10.0):F0} KiB an agent a second).");
+}
+
 Console.WriteLine();
 
 // In one process, without Orleans: the regions' ledgers applying the same parts, each step timed.
@@ -117,8 +126,8 @@ foreach (List<MapDelta> list in sample)
     }
 }
 
-Console.WriteLine("| storage | silos | deltas a call | deltas/s | region calls/s | bricks merged/s | MB/s sent | retries |");
-Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+Console.WriteLine("| storage | silos | frames a delta | deltas a call | agent frames/s | region calls/s | bricks merged/s | MB/s sent | retries |");
+Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
 var stateNotes = new List<string>();
 using RedisProcess? redis = RedisProcess.TryStart();
 foreach (string storage in redis is null ? new[] { "memory" } : new[] { "memory", "redis" })
@@ -140,13 +149,13 @@ foreach (string storage in redis is null ? new[] { "memory" } : new[] { "memory"
         {
             var client = new FleetMapClient(cluster.Client, new FleetMapOptions { Resolution = StreetScene.Resolution });
             await Push(client, Record($"warm{runs++}"), 1); // activations, connections, JIT
-            foreach (int batch in batches)
+            foreach ((int every, int batch) in batches.Select(b => (1, b)).Append((10, 1)))
             {
-                List<MapDelta>[] deltas = Record($"run{runs++}");
+                List<MapDelta>[] deltas = Record($"run{runs++}", every);
                 var clock = Stopwatch.StartNew();
                 PushReceipt[] receipts = await Push(client, deltas, batch);
                 double s = clock.Elapsed.TotalSeconds;
-                Console.WriteLine($"| {storage} | {silos} | {batch} | {deltaCount / s:F0} | {receipts.Sum(r => r.Regions) / s:F0} | {receipts.Sum(r => r.Bricks) / s / 1000:F1}k | {receipts.Sum(r => r.Bytes) / s / 1e6:F1} | {receipts.Sum(r => r.Retries)} |");
+                Console.WriteLine($"| {storage} | {silos} | {every} | {batch} | {agents * frames / s:F0} | {receipts.Sum(r => r.Regions) / s:F0} | {receipts.Sum(r => r.Bricks) / s / 1000:F1}k | {receipts.Sum(r => r.Bytes) / s / 1e6:F1} | {receipts.Sum(r => r.Retries)} |");
             }
 
             if (silos == 1 && storage == "memory")
