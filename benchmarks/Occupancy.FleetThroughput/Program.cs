@@ -4,7 +4,7 @@
 // a second. Reports agent frames, region calls and bricks merged a second,
 // with grain state in memory and, where redis-server is installed, in Redis; beside them the same deltas applied in
 // one process without Orleans. Shows the overhead of the cluster, not how it scales (the silos share two cores here).
-//   dotnet run -c Release --project benchmarks/Occupancy.FleetThroughput -- [frames=30] [batch=1,10]
+//   dotnet run -c Release --project benchmarks/Occupancy.FleetThroughput -- [frames=30] [batch=1,10] [region shift=3]
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
@@ -26,6 +26,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 int frames = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 30;
 int[] batches = args.Length > 1 ? args[1].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray() : [1, 10];
+int shift = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : new FleetMapOptions { Resolution = StreetScene.Resolution }.RegionShift;
 const int agents = 8;
 
 // Deltas, recorded once per run of a cluster (each run needs agents the cluster has not seen).
@@ -58,7 +59,7 @@ List<MapDelta>[] Record(string prefix, int every = 1)
 List<MapDelta>[] sample = Record("probe");
 int deltaCount = sample.Sum(l => l.Count), brickCount = sample.Sum(l => l.Sum(d => d.BrickCount));
 long bytes = sample.Sum(l => l.Sum(d => (long)d.ToBytes().Length));
-Console.WriteLine($"# Fleet throughput, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine($"# Fleet throughput, {Environment.ProcessorCount} cores, {DateTime.UtcNow:yyyy-MM-dd}, regions of {1 << shift}^3 bricks");
 Console.WriteLine();
 Console.WriteLine($"{agents} agents x {frames} frames: {deltaCount} deltas, {brickCount} bricks ({(double)brickCount / deltaCount:F0} a delta), {bytes / 1024.0 / 1024.0:F1} MiB encoded ({bytes / 1024.0 / deltaCount:F1} KiB a delta, {bytes / (double)brickCount:F0} B a brick, {bytes / 1024.0 / agents / (frames / 10.0):F0} KiB an agent a second).");
 {
@@ -81,7 +82,7 @@ Console.WriteLine();
         foreach (MapDelta d in list)
         {
             long t0 = Stopwatch.GetTimestamp();
-            IReadOnlyDictionary<long, MapDelta> byRegion = d.Partition(b => FleetRegions.KeyOf(b.X >> 3, b.Y >> 3, b.Z >> 3));
+            IReadOnlyDictionary<long, MapDelta> byRegion = d.Partition(b => FleetRegions.KeyOf(b.X >> shift, b.Y >> shift, b.Z >> shift));
             split += Stopwatch.GetTimestamp() - t0;
             foreach ((long region, MapDelta part) in byRegion)
             {
@@ -121,7 +122,7 @@ foreach (List<MapDelta> list in sample)
     {
         foreach (BrickKey b in d.Bricks)
         {
-            regionKeys.Add(FleetRegions.KeyOf(b.X >> 3, b.Y >> 3, b.Z >> 3));
+            regionKeys.Add(FleetRegions.KeyOf(b.X >> shift, b.Y >> shift, b.Z >> shift));
         }
     }
 }
@@ -147,7 +148,7 @@ foreach (string storage in redis is null ? new[] { "memory" } : new[] { "memory"
         await cluster.DeployAsync();
         try
         {
-            var client = new FleetMapClient(cluster.Client, new FleetMapOptions { Resolution = StreetScene.Resolution });
+            var client = new FleetMapClient(cluster.Client, new FleetMapOptions { Resolution = StreetScene.Resolution, RegionShift = shift });
             await Push(client, Record($"warm{runs++}"), 1); // activations, connections, JIT
             foreach ((int every, int batch) in batches.Select(b => (1, b)).Append((10, 1)))
             {
