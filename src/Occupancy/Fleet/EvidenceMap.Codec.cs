@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.IO;
 using System.Runtime.InteropServices;
@@ -30,11 +31,25 @@ public sealed partial class EvidenceMap
         long[] order = _keys.AsSpan(0, _count).ToArray();
         Array.Sort(order);
         int rawBytes = checked(_count * RecordBytes);
-        byte[] raw = new byte[rawBytes];
+        byte[] raw = ArrayPool<byte>.Shared.Rent(rawBytes);
+        byte[] packed = ArrayPool<byte>.Shared.Rent(FleetFormat.PackedCapacity(rawBytes));
+        try
+        {
+            return Encode(order, raw.AsSpan(0, rawBytes), packed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+            ArrayPool<byte>.Shared.Return(packed);
+        }
+    }
+
+    private byte[] Encode(long[] order, Span<byte> raw, Span<byte> packed)
+    {
         for (int i = 0; i < order.Length; i++)
         {
             int b = _index[order[i]];
-            Span<byte> record = raw.AsSpan(i * RecordBytes, RecordBytes);
+            Span<byte> record = raw.Slice(i * RecordBytes, RecordBytes);
             (int x, int y, int z) = VoxelKey.UnpackBrick(order[i]);
             BinaryPrimitives.WriteInt32LittleEndian(record, x);
             BinaryPrimitives.WriteInt32LittleEndian(record[4..], y);
@@ -60,8 +75,9 @@ public sealed partial class EvidenceMap
             }
         }
 
-        (byte[] packed, int packedBytes, bool lz4) = FleetFormat.Pack(raw);
-        ReadOnlySpan<byte> stored = packed.AsSpan(0, packedBytes);
+        int packedBytes = FleetFormat.Pack(raw, packed);
+        bool lz4 = packedBytes > 0;
+        ReadOnlySpan<byte> stored = lz4 ? packed[..packedBytes] : raw;
         byte[] bytes = new byte[HeaderBytes + stored.Length + sizeof(ulong)];
         Span<byte> h = bytes;
         FleetFormat.WriteHead(h, Magic, FormatVersion, lz4 ? FleetFormat.FlagLz4 : (ushort)0);
@@ -108,7 +124,22 @@ public sealed partial class EvidenceMap
         }
 
         FleetFormat.CheckSeal(data, Kind);
-        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(HeaderBytes, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * RecordBytes, HeaderBytes, 16, Kind);
+        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(HeaderBytes, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * RecordBytes, HeaderBytes, 16, Kind, out byte[]? rented);
+        try
+        {
+            return Decode(body, count, resolution);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static EvidenceMap Decode(ReadOnlySpan<byte> body, int count, double resolution)
+    {
 
         var map = new EvidenceMap(resolution);
         long previous = long.MinValue;

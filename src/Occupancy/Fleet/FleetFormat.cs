@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.IO;
@@ -82,21 +83,28 @@ internal static class FleetFormat
         }
     }
 
-    /// <summary>The bricks as stored: one LZ4 block where that is smaller, else as they are.</summary>
-    public static (byte[] Stored, int Length, bool Lz4) Pack(byte[] raw)
+    /// <summary>
+    /// Compresses the bricks into <paramref name="packed"/> (at least <see cref="PackedCapacity"/> bytes); the length of
+    /// the LZ4 block, or -1 when it would not be smaller (the bricks are then stored as they are).
+    /// </summary>
+    public static int Pack(ReadOnlySpan<byte> raw, Span<byte> packed)
     {
-        byte[] packed = new byte[LZ4Codec.MaximumOutputSize(raw.Length)];
         int n = raw.Length > 0 ? LZ4Codec.Encode(raw, packed, LZ4Level.L00_FAST) : -1;
-        return n > 0 && n < raw.Length ? (packed, n, true) : (raw, raw.Length, false);
+        return n > 0 && n < raw.Length ? n : -1;
     }
+
+    /// <summary>Bytes <see cref="Pack"/> may need for <paramref name="rawBytes"/> of bricks.</summary>
+    public static int PackedCapacity(int rawBytes) => LZ4Codec.MaximumOutputSize(rawBytes);
 
     /// <summary>
     /// The bricks unpacked, after checking that the stored <paramref name="body"/> can hold <paramref name="rawBytes"/>
     /// (an LZ4 block expands at most 255 times), before allocating; <paramref name="countAt"/> is where the count that
     /// asked for <paramref name="rawBytes"/> was read.
     /// </summary>
-    public static ReadOnlySpan<byte> Unpack(ReadOnlySpan<byte> body, bool lz4, long rawBytes, int bodyAt, int countAt, string kind)
+    /// <remarks>An unpacked block lies in <paramref name="rented"/>, from the shared array pool: the caller returns it.</remarks>
+    public static ReadOnlySpan<byte> Unpack(ReadOnlySpan<byte> body, bool lz4, long rawBytes, int bodyAt, int countAt, string kind, out byte[]? rented)
     {
+        rented = null;
         if (lz4 ? rawBytes > (255L * body.Length) + 16 : rawBytes != body.Length)
         {
             throw Error(kind, countAt, $"the bricks need {rawBytes} bytes, which {body.Length} stored {(lz4 ? "LZ4 " : string.Empty)}bytes cannot hold");
@@ -107,14 +115,14 @@ internal static class FleetFormat
             return body;
         }
 
-        byte[] unpacked = new byte[rawBytes];
-        int decoded = LZ4Codec.Decode(body, unpacked);
+        rented = ArrayPool<byte>.Shared.Rent((int)rawBytes);
+        int decoded = LZ4Codec.Decode(body, rented.AsSpan(0, (int)rawBytes));
         if (decoded != rawBytes)
         {
             throw Error(kind, bodyAt, $"the LZ4 block decodes to {decoded} bytes, not {rawBytes}");
         }
 
-        return unpacked;
+        return rented.AsSpan(0, (int)rawBytes);
     }
 
     private static string MagicText(uint magic) =>

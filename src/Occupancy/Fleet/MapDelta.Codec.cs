@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Globalization;
@@ -29,7 +30,21 @@ public sealed partial class MapDelta
     {
         byte[] agent = Encoding.UTF8.GetBytes(AgentId);
         int rawBytes = BrickCount * BrickCodec.RecordBytes;
-        byte[] raw = new byte[rawBytes];
+        byte[] raw = ArrayPool<byte>.Shared.Rent(rawBytes);
+        byte[] packed = ArrayPool<byte>.Shared.Rent(FleetFormat.PackedCapacity(rawBytes));
+        try
+        {
+            return Encode(agent, raw.AsSpan(0, rawBytes), packed);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(raw);
+            ArrayPool<byte>.Shared.Return(packed);
+        }
+    }
+
+    private byte[] Encode(byte[] agent, Span<byte> raw, Span<byte> packed)
+    {
         Span<float> voxels = stackalloc float[VoxelKey.BrickVoxels];
         KernelWidth width = KernelSet.Best.Merge;
         for (int i = 0; i < BrickCount; i++)
@@ -37,11 +52,12 @@ public sealed partial class MapDelta
             // Increments in float (k · 2^-16, exact), NaN where the delta changes nothing: no clamp.
             MergeKernel.Dequantize(IncrementsOf(i), KnownOf(i), float.MinValue, float.MaxValue, voxels, width);
             (int x, int y, int z) = VoxelKey.UnpackBrick(_keys[i]);
-            BrickCodec.Write(raw.AsSpan(i * BrickCodec.RecordBytes), x, y, z, voxels);
+            BrickCodec.Write(raw[(i * BrickCodec.RecordBytes)..], x, y, z, voxels);
         }
 
-        (byte[] stored, int storedBytes, bool lz4) = FleetFormat.Pack(raw);
-        ReadOnlySpan<byte> body = stored.AsSpan(0, storedBytes);
+        int packedBytes = FleetFormat.Pack(raw, packed);
+        bool lz4 = packedBytes > 0;
+        ReadOnlySpan<byte> body = lz4 ? packed[..packedBytes] : raw;
 
         int headerBytes = FixedHeaderBytes + agent.Length;
         byte[] bytes = new byte[headerBytes + sizeof(int) + body.Length + sizeof(ulong)];
@@ -116,7 +132,22 @@ public sealed partial class MapDelta
         }
 
         FleetFormat.CheckSeal(data, Kind);
-        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(bodyAt, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * BrickCodec.RecordBytes, bodyAt, 24, Kind);
+        ReadOnlySpan<byte> body = FleetFormat.Unpack(data.Slice(bodyAt, stored), (flags & FleetFormat.FlagLz4) != 0, (long)count * BrickCodec.RecordBytes, bodyAt, 24, Kind, out byte[]? rented);
+        try
+        {
+            return Decode(body, bodyAt, count, agent, sequence, resolution);
+        }
+        finally
+        {
+            if (rented is not null)
+            {
+                ArrayPool<byte>.Shared.Return(rented);
+            }
+        }
+    }
+
+    private static MapDelta Decode(ReadOnlySpan<byte> body, int bodyAt, int count, string agent, long sequence, double resolution)
+    {
 
         long[] keys = new long[count];
         int[] increments = new int[count * VoxelKey.BrickVoxels];
