@@ -23,6 +23,11 @@ public sealed class DeltaRecorder
     private readonly EvidenceMap _sent;
     private readonly List<BrickKey> _changed = [];
     private readonly List<BrickKey> _removed = [];
+
+    // The delta being made, kept between calls so that a recorder in steady state allocates only the delta itself.
+    private readonly List<long> _keys = [];
+    private readonly List<int> _increments = [];
+    private readonly List<ulong> _masks = [];
     private long _version;
 
     /// <summary>Follows a map for an agent.</summary>
@@ -69,9 +74,12 @@ public sealed class DeltaRecorder
         Span<ulong> nowKnown = stackalloc ulong[VoxelKey.BrickWords];
         _changed.Clear();
         _removed.Clear();
-        var keys = new List<long>();
-        var increments = new List<int>();
-        var masks = new List<ulong>();
+        List<long> keys = _keys;
+        List<int> increments = _increments;
+        List<ulong> masks = _masks;
+        keys.Clear();
+        increments.Clear();
+        masks.Clear();
 
         using (OccupancyMap.WriteScope write = map.BeginWrite())
         {
