@@ -14,9 +14,9 @@ namespace Occupancy.Fleet;
 /// round(l · 2^16) (log-odds beyond ±127 clamped first). Integer sums are exact, so any order and grouping of adds
 /// and merges (maps, other evidence maps, deltas) gives the same bits. Against one map that integrated every
 /// agent's scans: log-odds updates add, so the two agree wherever no clamp was reached, up to the fixed point's
-/// 2^-17 rounding per contribution; where the single map hit its clamp (OctoMap's ±3.5 / -2) it stopped counting
-/// and the merge did not, so the merge is more certain, but never of the opposite sign unless the agents' own
-/// maps disagree. Sums wrap past ±32,767 log-odds (9,000 agents at the 3.5 clamp on one voxel).</para>
+/// 2^-17 rounding per contribution; where the single map hit its clamp (OctoMap's 3.5 and -2) it stopped counting
+/// and the merge did not, so the merge is more certain there (and may even differ in sign: evidence the single
+/// map's clamp cut off still counts in the merge). Sums wrap past ±32,767 log-odds (9,000 agents at the 3.5 clamp on one voxel).</para>
 /// <para>Coordinates are the maps' voxel keys (world frame, z up, metres through <see cref="Resolution"/>).</para>
 /// <para>Threads: one writer at a time, and no reader beside a writer; readers alone may share it.</para>
 /// </remarks>
