@@ -101,9 +101,10 @@ public static class StreetScene
     /// <summary>
     /// The street (layout from <paramref name="seed"/>) with traffic drawn from the same seed, around the standing ego
     /// car: two or three cars (boxes 4.2-4.8 m long, 1.8 m wide, 1.25 m tall, class Vehicle) one after another in the
-    /// opposite lane at 6-13 m/s, the first entering the ego car's 20 m range within about two seconds; two or three
-    /// people (capsules 0.5 m wide, 1.45 m tall, class Pedestrian) walking 12 m along the sidewalks at 1.0-1.7 m/s; and
-    /// one person crossing the road at 1.1-1.6 m/s ahead of or behind the ego car, when the opposite lane is clear.
+    /// opposite lane at 6-13 m/s, none within 2 m of the one ahead of it (a faster one keeps the leader's speed), the
+    /// first entering the ego car's 20 m range within about two seconds; two or three people (capsules 0.5 m wide,
+    /// 1.45 m tall, class Pedestrian) walking 12 m along the sidewalks at 1.0-1.7 m/s; and one person crossing the road
+    /// at 1.1-1.6 m/s ahead of or behind the ego car, when the opposite lane is clear.
     /// </summary>
     /// <param name="seed">Seed of the layout and the traffic.</param>
     public static MovingWorld CreateTrafficWorld(int seed = DefaultSeed)
@@ -116,8 +117,21 @@ public static class StreetScene
         float start = U(0, 1);
         for (int i = 0; i < count; i++)
         {
-            float length = U(4.2f, 4.8f), y = 1.7f + U(-0.25f, 0.25f), x0 = 62 + U(0, 6);
-            var path = new WaypointTrajectory([new Vector3(x0, y, RoadHeight), new Vector3(-20, y, RoadHeight)], U(6, 13), start);
+            float length = U(4.2f, 4.8f), y = 1.7f + U(-0.25f, 0.25f), x0 = 62 + U(0, 6), carSpeed = U(6, 13);
+            var path = new WaypointTrajectory([new Vector3(x0, y, RoadHeight), new Vector3(-20, y, RoadHeight)], carSpeed, start);
+            if (cars.Count > 0 && TooClose(cars[^1], path, length))
+            {
+                // One lane, no overtaking: a car that would come within 2 m of the one ahead of it before that one has
+                // left the street keeps the leader's speed, and starts later if it is still too close.
+                (WaypointTrajectory leader, _) = cars[^1];
+                path = new WaypointTrajectory([new Vector3(x0, y, RoadHeight), new Vector3(-20, y, RoadHeight)], leader.Speed, start);
+                while (TooClose(cars[^1], path, length))
+                {
+                    start += 0.1f;
+                    path = new WaypointTrajectory([new Vector3(x0, y, RoadHeight), new Vector3(-20, y, RoadHeight)], leader.Speed, start);
+                }
+            }
+
             cars.Add((path, length));
             movers.Add(new Mover(new AxisAlignedBox(new Aabb(new Vector3(-length / 2, -0.9f, 0.25f), new Vector3(length / 2, 0.9f, 1.5f)), SemanticClass.Vehicle), path));
             start += U(1.5f, 3f);
@@ -144,6 +158,20 @@ public static class StreetScene
 
         movers.Add(Walker(new Vector3(xc, from, RoadHeight), new Vector3(xc, -from, RoadHeight), speed, leave));
         return new MovingWorld(CreateScene(seed).Primitives, movers);
+    }
+
+    /// <summary>True when a car on <paramref name="path"/> comes within 2 m of the car ahead while both drive (from its start until the leader leaves the street).</summary>
+    private static bool TooClose((WaypointTrajectory Path, float Length) leader, WaypointTrajectory path, float length)
+    {
+        for (double t = path.StartTime; t <= leader.Path.EndTime + 1e-9; t += 0.05)
+        {
+            if (path.PoseAt(t).Position.X - leader.Path.PoseAt(t).Position.X < ((leader.Length + length) / 2) + 2)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool LaneClear(List<(WaypointTrajectory Path, float Length)> cars, float x, float from, float speed, double leave)

@@ -22,7 +22,9 @@ namespace Occupancy;
 /// least <see cref="MinClusterVoxels"/> voxels is matched to the nearest track predicted to the frame's time (within
 /// <see cref="Gate"/>) if registration agrees (the integer voxel shift under which most of the cluster lands on the
 /// track's last voxels, refined to a fraction of a voxel), joins a moving track whose predicted box it lies in (the
-/// object seen apart, across a gap between cameras), or starts a track. An established track keeps its prediction
+/// object seen apart, across a gap between cameras), or starts a track. A smaller cluster, of at least
+/// <see cref="KeepVoxels"/>, only keeps alive a moving track that no bigger cluster matched, coasting at its velocity
+/// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction
 /// along axes the overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half
 /// its speed within a frame (a face cut at both ends by the edges of the view looks still; no car brakes so hard). A
 /// track's velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/>
@@ -50,6 +52,7 @@ public sealed class FlowEstimator
     private readonly List<Cluster> _clusters = [];
     private readonly List<Track> _tracks = [];
     private readonly List<(float Distance, int Cluster, int Track)> _pairs = [];
+    private readonly Comparison<(float Distance, int Cluster, int Track)> _byBigThenNearest;
     private readonly List<FlowTrack> _published = [];
     private int[] _trackOfCluster = [];
     private int[] _remap = [];
@@ -60,7 +63,7 @@ public sealed class FlowEstimator
     /// <param name="map">The map the frames are integrated into.</param>
     /// <param name="youngAge">Seconds a voxel's streak stays young; positive (default 1.5).</param>
     /// <param name="window">Seconds of a track's history its velocity is fitted over; positive (default 1).</param>
-    /// <param name="minClusterVoxels">Voxels a cluster needs to be followed; at least 1 (default 15).</param>
+    /// <param name="minClusterVoxels">Voxels a cluster needs to start a track (a third of it keeps a moving track alive); at least 1 (default 15).</param>
     /// <param name="gate">Metres between a track's predicted centroid and a cluster's beyond which they do not match; positive (default 3).</param>
     /// <param name="minSpeed">Speed a track needs to count as moving, metres per second; not negative (default 0.4).</param>
     /// <param name="minFrames">Frames a track needs to count as moving; at least 2 (default 2).</param>
@@ -87,6 +90,11 @@ public sealed class FlowEstimator
         }
 
         _map = map;
+        _byBigThenNearest = (a, b) =>
+        {
+            bool smallA = _clusters[a.Cluster].Voxels < MinClusterVoxels, smallB = _clusters[b.Cluster].Voxels < MinClusterVoxels;
+            return smallA != smallB ? smallA.CompareTo(smallB) : a.Distance.CompareTo(b.Distance);
+        };
         YoungAge = youngAge;
         Window = window;
         MinClusterVoxels = minClusterVoxels;
@@ -104,8 +112,14 @@ public sealed class FlowEstimator
     /// <summary>Seconds of a track's history its velocity is fitted over.</summary>
     public double Window { get; }
 
-    /// <summary>Voxels a cluster needs to be followed.</summary>
+    /// <summary>Voxels a cluster needs to start a track.</summary>
     public int MinClusterVoxels { get; }
+
+    /// <summary>
+    /// Voxels a cluster needs to keep a moving track alive: a third of <see cref="MinClusterVoxels"/>, at least 1. Such a
+    /// cluster is matched only to a moving track no bigger cluster matched, and the track coasts at its velocity.
+    /// </summary>
+    public int KeepVoxels => Math.Max(1, MinClusterVoxels / 3);
 
     /// <summary>Metres between a track's predicted centroid and a cluster's beyond which they do not match.</summary>
     public double Gate { get; }
@@ -345,7 +359,7 @@ public sealed class FlowEstimator
         _pairs.Clear();
         for (int c = 0; c < _clusters.Count; c++)
         {
-            if (_clusters[c].Voxels < MinClusterVoxels)
+            if (_clusters[c].Voxels < KeepVoxels)
             {
                 continue;
             }
@@ -363,20 +377,28 @@ public sealed class FlowEstimator
             }
         }
 
-        _pairs.Sort(static (a, b) => a.Distance.CompareTo(b.Distance));
+        // Clusters big enough to start a track are matched first, nearest first; a small one only keeps a moving track
+        // that no big one matched alive (a walker far away, seen in fewer voxels for a few frames).
+        _pairs.Sort(_byBigThenNearest);
         foreach ((float _, int c, int t) in _pairs)
         {
-            if (_trackOfCluster[c] >= 0 || _tracks[t].LastSeen == now || !TryRegister(_tracks[t], _clusters[c], now, out Vector3 displacement))
+            if (_trackOfCluster[c] >= 0 || _tracks[t].LastSeen == now || (_clusters[c].Voxels < MinClusterVoxels && !_tracks[t].IsMoving)
+                || !TryRegister(_tracks[t], _clusters[c], now, out Vector3 displacement))
             {
                 continue;
             }
 
-            // An established track that seems to have slowed to less than half its speed within a frame (from a voxel a
-            // frame or more) is not believed: no car brakes so hard, while a face cut at both ends by the edges of the
-            // view looks still. The track coasts at its velocity.
             Track matched = _tracks[t];
-            if (matched.Frames >= MinFrames + 2)
+            if (_clusters[c].Voxels < MinClusterVoxels)
             {
+                // A small cluster keeps its track alive, coasting: too few voxels to measure a displacement by.
+                displacement = matched.Velocity * (float)(now - matched.LastSeen);
+            }
+            else if (matched.Frames >= MinFrames + 2)
+            {
+                // An established track that seems to have slowed to less than half its speed within a frame (from a
+                // voxel a frame or more) is not believed: no car brakes so hard, while a face cut at both ends by the
+                // edges of the view looks still. The track coasts at its velocity.
                 var predicted = matched.Velocity * (float)(now - matched.LastSeen);
                 if (predicted.Length() >= _map.Resolution && Vector3.Dot(displacement, predicted) < 0.5f * predicted.LengthSquared())
                 {

@@ -86,7 +86,7 @@ public class FlowMetricsTests
     }
 
     [Fact]
-    public void The_traffic_world_is_fixed_by_its_seed_and_its_crossing_person_never_meets_a_car()
+    public void The_traffic_world_is_fixed_by_its_seed_its_cars_keep_2_m_apart_and_its_crossing_person_never_meets_a_car()
     {
         for (int seed = 1; seed <= 20; seed++)
         {
@@ -101,6 +101,19 @@ public class FlowMetricsTests
             Mover crossing = a.Movers[^1];
             Mover[] cars = [.. a.Movers.Where(m => m.Body.SemanticClass == SemanticClass.Vehicle)];
             Assert.InRange(cars.Length, 2, 3);
+
+            // One lane, no overtaking: no car comes within 2 m of the one ahead while both drive (x from 62-68 m to -20 m).
+            for (int i = 1; i < cars.Length; i++)
+            {
+                var path = (WaypointTrajectory)cars[i].Path;
+                var leader = (WaypointTrajectory)cars[i - 1].Path;
+                for (double t = path.StartTime; t <= leader.EndTime; t += 0.05)
+                {
+                    Aabb behind = cars[i].At(t).Bounds!.Value, ahead = cars[i - 1].At(t).Bounds!.Value;
+                    Assert.True(behind.Min.X - ahead.Max.X >= 2 - 1e-3, $"seed {seed}: car {i} is {behind.Min.X - ahead.Max.X:F2} m behind car {i - 1} at t = {t:F2} s");
+                }
+            }
+
             for (double t = 0; t < 15; t += 0.05)
             {
                 Aabb person = crossing.At(t).Bounds!.Value;

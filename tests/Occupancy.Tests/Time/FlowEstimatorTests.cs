@@ -67,6 +67,32 @@ public class FlowEstimatorTests
     }
 
     [Fact]
+    public void A_moving_track_seen_in_a_few_voxels_coasts_and_a_few_voxels_alone_start_nothing()
+    {
+        var velocity = new Vector3(3, 0, 0);
+        // Seen whole for two seconds, then for four frames only a patch of its face (6 to 12 voxels: fewer than a
+        // cluster needs to start a track, at least the third of that which keeps a moving one).
+        (OccupancyMap map, FlowEstimator flow) = Run(velocity, frames: 25, patchFrom: 21);
+        Assert.InRange(flow.KeepVoxels, 5, flow.MinClusterVoxels - 1);
+        FlowTrack track = Assert.Single(flow.Tracks, t => t.IsMoving);
+        Assert.Equal(2.4, track.LastSeen, 9);
+        Assert.InRange(track.Voxels, flow.KeepVoxels, flow.MinClusterVoxels - 1);
+        Assert.True(Vector3.Distance(track.Velocity, velocity) < 0.2f, $"velocity {track.Velocity}, true {velocity}");
+        foreach (Vector3 p in Patch(BoxCentre(velocity, 2.4)))
+        {
+            Assert.True(flow.TryGetVelocity(map.KeyOf(p), out Vector3 v) && Vector3.Distance(v, velocity) < 0.2f, $"no velocity near the truth at {p}");
+        }
+
+        // The same patch alone from the start is never followed.
+        (map, flow) = Run(velocity, frames: 21, patchFrom: 0);
+        Assert.Empty(flow.Tracks);
+        foreach (VoxelInfo voxel in map.EnumerateVoxels(VoxelState.Occupied))
+        {
+            Assert.False(flow.TryGetVelocity(voxel.Key, out _));
+        }
+    }
+
+    [Fact]
     public void A_box_standing_still_moves_nothing()
     {
         (OccupancyMap map, FlowEstimator flow) = Run(Vector3.Zero, frames: 21);
@@ -156,7 +182,8 @@ public class FlowEstimatorTests
 
     // Frames at 10 Hz: the visible returns (the box's face toward the sensor, the wall where the box does not hide
     // it) given to the estimator, then integrated by exact ray casting.
-    private static (OccupancyMap Map, FlowEstimator Flow) Run(Vector3 velocity, int frames)
+    // From frame patchFrom on only a patch of the face is seen.
+    private static (OccupancyMap Map, FlowEstimator Flow) Run(Vector3 velocity, int frames, int patchFrom = int.MaxValue)
     {
         var map = new OccupancyMap(Resolution);
         var integrator = new PointCloudIntegrator(map);
@@ -165,7 +192,7 @@ public class FlowEstimatorTests
         {
             double t = k / 10.0;
             Vector3 centre = BoxCentre(velocity, t);
-            var points = BoxFace(centre).Concat(Wall().Where(p => !Hidden(p, centre))).ToArray();
+            var points = (k >= patchFrom ? Patch(centre) : BoxFace(centre)).Concat(Wall().Where(p => !Hidden(p, centre))).ToArray();
             flow.Observe(points, t);
             integrator.IntegrateWorldFrame(points, Origin, t);
         }
@@ -187,6 +214,10 @@ public class FlowEstimatorTests
             }
         }
     }
+
+    // A patch of the face, 0.3 m wide and 0.2 m tall around its centre: 3 or 4 voxels by 2 or 3.
+    private static IEnumerable<Vector3> Patch(Vector3 centre) =>
+        BoxFace(centre).Where(p => MathF.Abs(p.X - centre.X) < 0.15f && MathF.Abs(p.Z - centre.Z) < 0.1f);
 
     // A wall 10 m away along y, 20 m wide, 3 m tall, and the floor before it, sampled every 5 cm (the floor's returns
     // carve the space the box moves into, down to the floor).
