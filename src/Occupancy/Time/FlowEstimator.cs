@@ -26,8 +26,8 @@ namespace Occupancy;
 /// <see cref="KeepVoxels"/>, only keeps alive a moving track that no bigger cluster matched, coasting at its velocity
 /// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction
 /// along axes the overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half
-/// its speed within a frame (a face cut at both ends by the edges of the view looks still; no car brakes so hard). A
-/// track's velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/>
+/// its speed within a frame, from two voxels a frame or more (a face cut at both ends by the edges of the view looks
+/// still; no car brakes so hard). A track's velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/>
 /// seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (widened by a
 /// voxel across), take its velocity; every other voxel has none.
 /// </para>
@@ -396,11 +396,13 @@ public sealed class FlowEstimator
             }
             else if (matched.Frames >= MinFrames + 2)
             {
-                // An established track that seems to have slowed to less than half its speed within a frame (from a
-                // voxel a frame or more) is not believed: no car brakes so hard, while a face cut at both ends by the
-                // edges of the view looks still. The track coasts at its velocity.
+                // An established track that seems to have slowed to less than half its speed within a frame (from two
+                // voxels a frame or more) is not believed: no car brakes so hard, while a face cut at both ends by the
+                // edges of the view looks still. The track coasts at its velocity. Below two voxels a frame (a walker)
+                // a whole voxel of quantization would make a frame look stopped: believing only the faster frames
+                // there made a walker's track speed up without end.
                 var predicted = matched.Velocity * (float)(now - matched.LastSeen);
-                if (predicted.Length() >= _map.Resolution && Vector3.Dot(displacement, predicted) < 0.5f * predicted.LengthSquared())
+                if (predicted.Length() >= 2 * _map.Resolution && Vector3.Dot(displacement, predicted) < 0.5f * predicted.LengthSquared())
                 {
                     displacement = predicted;
                 }
