@@ -528,6 +528,7 @@ public static class Program
         double Ms(Action action) => TimePerItem(action, 1) / 1e6;
         double btWrite = Ms(() => { sink.SetLength(0); OctoMapFile.WriteBinary(map, sink); });
         double btRead = TimeLoad(() => OctoMapFile.ReadBinary(new MemoryStream(btBytes)));
+        double btReadInARow = TimeLoadsInARow(() => OctoMapFile.ReadBinary(new MemoryStream(btBytes)));
         double otWrite = Ms(() => { sink.SetLength(0); OctoMapFile.Write(map, sink); });
         double otRead = TimeLoad(() => OctoMapFile.Read(new MemoryStream(otBytes)));
         double occSave = Ms(() => { sink.SetLength(0); OccupancyFile.Save(map, sink); });
@@ -540,13 +541,13 @@ public static class Program
         File.Delete(path);
         // Payload: the map's bytes as the format holds them before compression (the uncompressed file's size).
         double GBps(double ms) => plainBytes.Length / (ms / 1e3) / 1e9;
-        Console.WriteLine($"files: .bt {btBytes.Length} B, .ot {otBytes.Length} B, .occ {occBytes.Length} B (LZ4; {plainBytes.Length} B as is); .occ in memory save {occSave:F2} ms ({GBps(occSave):F2} GB/s), load {occLoad:F2} ms ({GBps(occLoad):F2} GB/s); uncompressed save {plainSave:F2} ms, load {plainLoad:F2} ms; file save {fileSave:F2} ms, load {fileLoad:F2} ms; .bt write {btWrite:F2} ms, read {btRead:F2} ms; .ot write {otWrite:F2} ms, read {otRead:F2} ms");
+        Console.WriteLine($"files: .bt {btBytes.Length} B, .ot {otBytes.Length} B, .occ {occBytes.Length} B (LZ4; {plainBytes.Length} B as is); .occ in memory save {occSave:F2} ms ({GBps(occSave):F2} GB/s), load {occLoad:F2} ms ({GBps(occLoad):F2} GB/s); uncompressed save {plainSave:F2} ms, load {plainLoad:F2} ms; file save {fileSave:F2} ms, load {fileLoad:F2} ms; .bt write {btWrite:F2} ms, read {btRead:F2} ms ({btReadInARow:F2} ms each in a row, {(System.Runtime.GCSettings.IsServerGC ? "server" : System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.Batch ? "non-concurrent" : "concurrent")} GC); .ot write {otWrite:F2} ms, read {otRead:F2} ms");
         return new JsonObject
         {
             ["bt_bytes"] = btBytes.Length, ["ot_bytes"] = otBytes.Length, ["occ_bytes"] = occBytes.Length, ["occ_payload_bytes"] = plainBytes.Length,
             ["occ_uncompressed_save_ms"] = plainSave, ["occ_uncompressed_load_ms"] = plainLoad,
             ["occ_uncompressed_save_gb_per_s"] = GBps(plainSave), ["occ_uncompressed_load_gb_per_s"] = GBps(plainLoad),
-            ["bt_write_ms"] = btWrite, ["bt_read_ms"] = btRead, ["ot_write_ms"] = otWrite, ["ot_read_ms"] = otRead,
+            ["bt_write_ms"] = btWrite, ["bt_read_ms"] = btRead, ["bt_read_in_a_row_ms"] = btReadInARow, ["ot_write_ms"] = otWrite, ["ot_read_ms"] = otRead,
             ["occ_save_ms"] = occSave, ["occ_load_ms"] = occLoad, ["occ_file_save_ms"] = fileSave, ["occ_file_load_ms"] = fileLoad,
             ["occ_save_gb_per_s"] = GBps(occSave), ["occ_load_gb_per_s"] = GBps(occLoad),
             ["occ_file_save_gb_per_s"] = GBps(fileSave), ["occ_file_load_gb_per_s"] = GBps(fileLoad),
@@ -580,6 +581,29 @@ public static class Program
         }
 
         return Median(samples);
+    }
+
+    /// <summary>
+    /// Milliseconds a load, loads one after another with nothing collected between them (a process that loads many maps
+    /// in a row): the mean over at least 2 s, after half a second of warm-up.
+    /// </summary>
+    private static double TimeLoadsInARow(Func<OccupancyMap> load)
+    {
+        long warm = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetElapsedTime(warm).TotalMilliseconds < 500)
+        {
+            GC.KeepAlive(load());
+        }
+
+        int loads = 0;
+        long begin = Stopwatch.GetTimestamp();
+        while (loads < 20 || Stopwatch.GetElapsedTime(begin).TotalSeconds < 2)
+        {
+            GC.KeepAlive(load());
+            loads++;
+        }
+
+        return Stopwatch.GetElapsedTime(begin).TotalMilliseconds / loads;
     }
 
     private static double TimePerItem(Action action, int items)

@@ -261,35 +261,21 @@ internal sealed class OctoMapReader
             return true;
         }
 
+        // The children by their 2-bit codes, set bits visited without a branch per child: leaves (1 free, 2 occupied)
+        // first, then inner nodes (3), each in child order, as readBinary reads them.
         int bit = OctoMapFormat.TreeDepth - 1 - depth;
-        for (int i = 0; i < 8; i++)
+        int inner = codes & (codes >> 1) & 0x5555, leaves = (codes ^ (codes >> 1)) & 0x5555;
+        _nodes += System.Numerics.BitOperations.PopCount((uint)(inner | leaves));
+        for (int left = leaves; left != 0; left &= left - 1)
         {
-            int code = (codes >> (2 * i)) & 3;
-            if (code == 0)
-            {
-                continue;
-            }
-
-            _nodes++;
+            int b = System.Numerics.BitOperations.TrailingZeroCount(left), i = b >> 1;
             int cx = x | ((i & 1) << bit), cy = y | (((i >> 1) & 1) << bit), cz = z | ((i >> 2) << bit);
-            if (code != 3)
-            {
-                AddLeaf(depth + 1, cx, cy, cz, code == 1 ? _free : _occupied);
-            }
+            AddLeaf(depth + 1, cx, cy, cz, ((codes >> b) & 2) != 0 ? _occupied : _free);
         }
 
-        for (int i = 0; i < 8; i++)
+        for (int left = inner; left != 0; left &= left - 1)
         {
-            if (((codes >> (2 * i)) & 3) != 3)
-            {
-                continue;
-            }
-
-            if (depth + 1 == OctoMapFormat.TreeDepth)
-            {
-                throw FileErrors.At(_format, _pos - 2, "a voxel (a node at depth 16) is marked as having children");
-            }
-
+            int i = System.Numerics.BitOperations.TrailingZeroCount(left) >> 1;
             int cx = x | ((i & 1) << bit), cy = y | (((i >> 1) & 1) << bit), cz = z | ((i >> 2) << bit);
             if (!WalkBinary(depth + 1, cx, cy, cz))
             {
