@@ -24,11 +24,11 @@ namespace Occupancy;
 /// track's last voxels, refined to a fraction of a voxel), joins a moving track whose predicted box it lies in (the
 /// object seen apart, across a gap between cameras), or starts a track. A smaller cluster, of at least
 /// <see cref="KeepVoxels"/>, only keeps alive a moving track that no bigger cluster matched, coasting at its velocity
-/// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction
-/// along axes the overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half
-/// its speed within a frame, from two voxels a frame or more (a face cut at both ends by the edges of the view looks
-/// still; no car brakes so hard). A track's velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/>
-/// seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (widened by a
+/// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction along axes the
+/// overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half its speed
+/// within a frame, from two voxels a frame or more (a face cut at both ends by the edges of the view looks still; no
+/// car brakes so hard). A track's velocity is the least-squares slope of its accumulated displacement over the last
+/// <see cref="Window"/> seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (widened by a
 /// voxel across), take its velocity; every other voxel has none.
 /// </para>
 /// <para>
