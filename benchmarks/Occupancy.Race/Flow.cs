@@ -10,7 +10,8 @@ using Occupancy.Simulation;
 /// Occupancy flow and forecasts on the street with traffic (<see cref="StreetScene.CreateTrafficWorld"/>): the standing
 /// ego car's four roof cameras at 10 Hz for 8 s, default depth noise, exponential decay; flow and forecasts scored from
 /// 1 s on. `flow tune` sweeps the estimator's parameters on the tuning seeds 1-3; `flow SEED...` scores seeds (the
-/// evaluation seeds, 101-105, were not looked at while tuning).
+/// evaluation seeds, 101-105, were not looked at while tuning); `flow explain SEED [0]` splits a seed's end-point error
+/// by kind of mover.
 /// </summary>
 internal static class Flow
 {
@@ -21,6 +22,11 @@ internal static class Flow
         if (args.Count == 1 && args[0] == "tune")
         {
             return Tune();
+        }
+
+        if (args.Count is 2 or 3 && args[0] == "explain")
+        {
+            return Explain(int.Parse(args[1], CultureInfo.InvariantCulture), args.Count == 2 || args[2] != "0");
         }
 
         int[] seeds = args.Count == 0 ? [101, 102, 103, 104, 105] : [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))];
@@ -56,6 +62,53 @@ internal static class Flow
         $"{name,5} {r.TrailShare,7:P2} {r.Static.IoU,10:F4} {r.EndPointError,8:F3} {r.FlowVoxels,8} {r.EstimatedShare,9:P1} {r.StillWithVelocityShare,8:P2} {r.StillEndPointError,9:F4} " +
         $"{r.Forecasts[0].SoftIoU,8:F3} {r.Forecasts[0].StaticSoftIoU,7:F3} {r.Forecasts[0].Auc,8:F3} {r.Forecasts[0].StaticAuc,7:F3} " +
         $"{r.Forecasts[1].SoftIoU,8:F3} {r.Forecasts[1].StaticSoftIoU,7:F3} {r.Forecasts[1].Auc,8:F3} {r.Forecasts[1].StaticAuc,7:F3} {r.ObserveMilliseconds,10:F1} {r.ForecastMilliseconds,11:F1} {seconds,8:F1}";
+
+    /// <summary>
+    /// Where one seed's end-point error comes from: the moving voxels the map holds occupied from 1 s on, by kind (car:
+    /// true speed above 4 m/s, else person) and by whether the estimator gave them a velocity, as shares of the seed's
+    /// EPE (they sum to it), with the mean error of each kind. `flow explain SEED [0]` (0: no depth noise).
+    /// </summary>
+    private static int Explain(int seed, bool noisy)
+    {
+        MovingWorld world = StreetScene.CreateTrafficWorld(seed);
+        var sums = new SortedDictionary<string, (double Error, long Voxels)>(StringComparer.Ordinal);
+        double total = 0;
+        long voxels = 0;
+        FlowRunResult r = FlowRun.Run(world, StreetScene.EgoRegion, StreetScene.Resolution, StreetScene.SurroundRig(), _ => StreetScene.EgoPose,
+            StreetScene.MaxRange, 10, 8, DecayPolicy.Exponential(8, 0.25), noisy ? StreetScene.DepthNoise : DepthNoiseModel.None, seed, 1.0, Horizons,
+            frame =>
+            {
+                if (frame.Time < 1.0 - 1e-9)
+                {
+                    return;
+                }
+
+                FlowTruth truth = FlowTruth.Voxelize(world, frame.Time, StreetScene.EgoRegion, StreetScene.Resolution);
+                foreach ((VoxelKey key, System.Numerics.Vector3 velocity) in truth.Velocities)
+                {
+                    if (velocity == System.Numerics.Vector3.Zero || frame.Map.GetState(key) != VoxelState.Occupied)
+                    {
+                        continue;
+                    }
+
+                    bool estimated = frame.Flow.TryGetVelocity(key, out System.Numerics.Vector3 estimate);
+                    double error = System.Numerics.Vector3.Distance(estimate, velocity);
+                    string kind = (velocity.Length() > 4 ? "car" : "person") + (estimated ? " with a velocity" : " without");
+                    (double e, long n) = sums.GetValueOrDefault(kind);
+                    sums[kind] = (e + error, n + 1);
+                    total += error;
+                    voxels++;
+                }
+            },
+            null);
+        Console.WriteLine($"seed {seed}, depth noise {(noisy ? "street" : "none")}: EPE {r.EndPointError:F3} m/s over {voxels} moving voxels (check {total / Math.Max(1, voxels):F3})");
+        foreach ((string kind, (double error, long n)) in sums)
+        {
+            Console.WriteLine($"  {kind,-24} share of EPE {error / Math.Max(1, voxels):F3}  voxels {n,7}  mean error {error / n:F2} m/s");
+        }
+
+        return 0;
+    }
 
     private static int Tune()
     {
