@@ -79,6 +79,11 @@ public static class Program
             return 0;
         }
 
+        if (args.Length is 4 or 5 && args[0] == "disagree")
+        {
+            return Disagree.Run(args[1], args[2], args[3], args.Length == 5 ? int.Parse(args[4], CultureInfo.InvariantCulture) : 5);
+        }
+
         if (args.Length is 1 or 3 && args[0] == "ghosts")
         {
             return Ghosts.Run(args.Length == 3 ? double.Parse(args[1], CultureInfo.InvariantCulture) : 8, args.Length == 3 ? double.Parse(args[2], CultureInfo.InvariantCulture) : 0.25);

@@ -166,7 +166,7 @@ public class PointCloudIntegratorTests
         {
             VoxelKey endKey = map.KeyOf(p);
             hits.Add(endKey);
-            var walk = new VoxelTraversal(origin, p, map.InverseResolution, originKey, endKey);
+            var walk = new VoxelTraversal(origin, p, map.Resolution, originKey, endKey);
             while (!walk.IsLast)
             {
                 free.Add(walk.Current);
@@ -210,7 +210,7 @@ public class PointCloudIntegratorTests
                 points[i] = origin + (d * (0.2f + (random.NextSingle() * 2.5f)));
                 VoxelKey endKey = map.KeyOf(points[i]);
                 hits.Add(endKey);
-                var walk = new VoxelTraversal(origin, points[i], map.InverseResolution, map.KeyOf(origin), endKey);
+                var walk = new VoxelTraversal(origin, points[i], map.Resolution, map.KeyOf(origin), endKey);
                 while (!walk.IsLast)
                 {
                     free.Add(walk.Current);

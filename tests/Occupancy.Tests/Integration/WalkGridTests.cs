@@ -51,7 +51,7 @@ public class WalkGridTests
         worker.Reset();
         Vector3 origin = StandardRoom.CameraPose(7).Position;
         Assert.True(map.TryGetKey(origin, out VoxelKey originKey));
-        worker.BeginRays(origin, originKey, map.InverseResolution, StandardRoom.MaxRange);
+        worker.BeginRays(origin, originKey, map.InverseResolution, map.Resolution, StandardRoom.MaxRange);
         foreach (Vector3 p in TestData.RoomCloud(7).AsSpan(0, 2000))
         {
             Assert.True(map.TryGetKey(p, out VoxelKey end));

@@ -60,15 +60,14 @@ internal sealed unsafe partial class ScanWorker
     // voxel (the origin's brick less 16 bricks per axis).
     private int _originX, _originY, _originZ, _cornerX, _cornerY, _cornerZ;
 
-    // What the 8-ray set-up needs of the origin: the point, voxels per metre, the maximum range, and per axis the
-    // start in voxel units (s), the numerators of the first crossing time for rays going up (key + 1 - s) and down
-    // (key - s), and the voxels ahead of the origin's in the grid going up and down.
+    // What the 8-ray set-up needs of the origin: the point, voxels per metre, the voxel edge, the maximum range, and
+    // per axis the numerators of the first crossing time for rays going up and down (VoxelTraversal.Numerator).
     private Vector3 _rayOrigin;
-    private double _inverseResolution, _startX, _startY, _startZ, _upX, _upY, _upZ, _downX, _downY, _downZ;
+    private double _inverseResolution, _resolution, _upX, _upY, _upZ, _downX, _downY, _downZ;
     private float _maxRange;
 
     /// <summary>Takes the origin of a run of rays (the queue is empty: it is flushed at the end of each run).</summary>
-    public void BeginRays(Vector3 origin, VoxelKey originKey, double inverseResolution, float maxRange)
+    public void BeginRays(Vector3 origin, VoxelKey originKey, double inverseResolution, double resolution, float maxRange)
     {
         Debug.Assert(_queued == 0, "walks of another origin still queued");
         _runLowX = _runLowY = _runLowZ = _runHighX = _runHighY = _runHighZ = GridSide / 2;
@@ -79,11 +78,10 @@ internal sealed unsafe partial class ScanWorker
         _cornerZ = ((originKey.Z >> VoxelKey.BrickShift) - (GridSide / 2)) * 8;
         _rayOrigin = origin;
         _inverseResolution = inverseResolution;
+        _resolution = resolution;
         _maxRange = maxRange;
-        // As VoxelTraversal's set-up computes them: s = start * (1 / resolution), then (key + 1 - s) and (key - s).
-        (_startX, _startY, _startZ) = (origin.X * inverseResolution, origin.Y * inverseResolution, origin.Z * inverseResolution);
-        (_upX, _upY, _upZ) = (originKey.X + 1 - _startX, originKey.Y + 1 - _startY, originKey.Z + 1 - _startZ);
-        (_downX, _downY, _downZ) = (originKey.X - _startX, originKey.Y - _startY, originKey.Z - _startZ);
+        (_upX, _upY, _upZ) = (VoxelTraversal.Numerator(origin.X, originKey.X, 1, resolution), VoxelTraversal.Numerator(origin.Y, originKey.Y, 1, resolution), VoxelTraversal.Numerator(origin.Z, originKey.Z, 1, resolution));
+        (_downX, _downY, _downZ) = (VoxelTraversal.Numerator(origin.X, originKey.X, -1, resolution), VoxelTraversal.Numerator(origin.Y, originKey.Y, -1, resolution), VoxelTraversal.Numerator(origin.Z, originKey.Z, -1, resolution));
     }
 
     /// <summary>The origin's voxel in the grid (x + 256 y + 65 536 z from its corner): where every walk starts.</summary>
@@ -177,6 +175,13 @@ internal sealed unsafe partial class ScanWorker
     }
 
     /// <summary>
+    /// Crossing-time steps from which an axis is taken never to leave the grid: four segments or more between
+    /// crossings, so at most one crossing within the segment (the grid reaches 128 voxels past the origin's), and
+    /// max + 255 × delta cannot overflow below this.
+    /// </summary>
+    private const long LeaveNeverDelta = 1L << 54;
+
+    /// <summary>
     /// The crossing time, in the walk's fixed point, of the step that leaves the grid along one axis: the axis's
     /// crossing time after as many steps as voxels lie ahead of the start along it (the same integer sums the walk
     /// makes, so equal to its t at that step). Far beyond t = 1 when the axis never steps or steps too slowly.
@@ -184,7 +189,7 @@ internal sealed unsafe partial class ScanWorker
     private static long Leave(long start, long step, long max, long delta)
     {
         long ahead = step > 0 ? GridVoxels - 1 - start : start;
-        return step == 0 || delta >= 1L << 52 ? long.MaxValue : max + (ahead * delta);
+        return step == 0 || delta >= LeaveNeverDelta ? long.MaxValue : max + (ahead * delta);
     }
 
     /// <summary>

@@ -39,9 +39,11 @@ internal sealed unsafe partial class ScanWorker
             return 0xFF;
         }
 
-        Axis8(x, _inverseResolution, _startX, _upX, _downX, out Vector512<long> stepX, out Vector512<long> maxX, out Vector512<long> deltaX);
-        Axis8(y, _inverseResolution, _startY, _upY, _downY, out Vector512<long> stepY, out Vector512<long> maxY, out Vector512<long> deltaY);
-        Axis8(z, _inverseResolution, _startZ, _upZ, _downZ, out Vector512<long> stepZ, out Vector512<long> maxZ, out Vector512<long> deltaZ);
+        // VoxelTraversal's set-up: the float unit direction, fixed point with the float length as 2^52.
+        Vector512<double> scale = Vector512.Create((double)VoxelTraversal.FixedOne) / Avx512F.ConvertToVector512Double(length);
+        Axis8(dx / length, _upX, _downX, _resolution, scale, VoxelTraversal.TagX, out Vector512<long> stepX, out Vector512<long> maxX, out Vector512<long> deltaX);
+        Axis8(dy / length, _upY, _downY, _resolution, scale, VoxelTraversal.TagY, out Vector512<long> stepY, out Vector512<long> maxY, out Vector512<long> deltaY);
+        Axis8(dz / length, _upZ, _downZ, _resolution, scale, VoxelTraversal.TagZ, out Vector512<long> stepZ, out Vector512<long> maxZ, out Vector512<long> deltaZ);
 
         // No walk where the end voxel is the origin's or the first crossing lies beyond t = 1 (VoxelTraversal.IsLast).
         Vector512<long> tMin = Vector512.Min(Vector512.Min(maxX, maxY), maxZ);
@@ -92,33 +94,33 @@ internal sealed unsafe partial class ScanWorker
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<long> Compress(Vector512<long> mask, Vector512<long> value) => Avx512F.Compress(Vector512<long>.Zero, mask, value);
 
-    /// <summary>VoxelTraversal's per-axis set-up for 8 rays from the origin: step, first crossing time and its step in fixed point.</summary>
+    /// <summary>VoxelTraversal's per-axis set-up for 8 rays from the origin: step, first crossing time (tagged) and its step in fixed point.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axis8(Vector256<float> end, double inverseResolution, double start, double up, double down, out Vector512<long> step, out Vector512<long> max, out Vector512<long> delta)
+    private static void Axis8(Vector256<float> direction, double up, double down, double resolution, Vector512<double> scale, long tag, out Vector512<long> step, out Vector512<long> max, out Vector512<long> delta)
     {
-        Vector512<double> d = (Avx512F.ConvertToVector512Double(end) * Vector512.Create(inverseResolution)) - Vector512.Create(start);
+        Vector512<double> d = Avx512F.ConvertToVector512Double(direction);
         Vector512<double> rising = Vector512.GreaterThan(d, Vector512<double>.Zero), falling = Vector512.LessThan(d, Vector512<double>.Zero);
         Vector512<double> numerator = Vector512.ConditionalSelect(rising, Vector512.Create(up), Vector512.Create(down));
-        Vector512<double> sign = Vector512.ConditionalSelect(rising, Vector512.Create(1.0), Vector512.Create(-1.0));
         Vector512<long> moving = (rising | falling).AsInt64();
         step = falling.AsInt64() - rising.AsInt64();
-        max = Vector512.ConditionalSelect(moving, ToFixed8(numerator / d), Vector512.Create(VoxelTraversal.FixedNever));
-        delta = Vector512.ConditionalSelect(moving, ToFixed8(sign / d), Vector512.Create(VoxelTraversal.FixedNever));
+        Vector512<long> untagged = Vector512.Create(~VoxelTraversal.TagMask);
+        max = Vector512.ConditionalSelect(moving, (ToFixed8(numerator / d * scale) & untagged) | Vector512.Create(tag), Vector512.Create(VoxelTraversal.FixedNever));
+        delta = Vector512.ConditionalSelect(moving, ToFixed8(Vector512.Create(resolution) / Vector512.Abs(d) * scale) & untagged, Vector512.Create(VoxelTraversal.FixedNever));
     }
 
-    /// <summary>VoxelTraversal's ToFixed for 8 values: Never from 2^20 on, else t × 2^40 truncated.</summary>
+    /// <summary>VoxelTraversal.ToFixed for 8 values already in fixed-point units: Never from 2^61 on, else truncated.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<long> ToFixed8(Vector512<double> t) => Vector512.ConditionalSelect(
-        Vector512.GreaterThanOrEqual(t, Vector512.Create(VoxelTraversal.FixedLimit)).AsInt64(),
+        Vector512.GreaterThanOrEqual(t, Vector512.Create((double)VoxelTraversal.FixedNever)).AsInt64(),
         Vector512.Create(VoxelTraversal.FixedNever),
-        Avx512DQ.ConvertToVector512Int64WithTruncation(t * Vector512.Create((double)VoxelTraversal.FixedOne)));
+        Avx512DQ.ConvertToVector512Int64WithTruncation(t));
 
     /// <summary><see cref="Leave"/> for 8 lanes, with the voxels ahead of the origin's going up and going down.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<long> Leave8(Vector512<long> step, Vector512<long> max, Vector512<long> delta, long aheadUp, long aheadDown)
     {
         Vector512<long> ahead = Vector512.ConditionalSelect(Vector512.GreaterThan(step, Vector512<long>.Zero), Vector512.Create(aheadUp), Vector512.Create(aheadDown));
-        Vector512<long> never = Vector512.Equals(step, Vector512<long>.Zero) | Vector512.GreaterThanOrEqual(delta, Vector512.Create(1L << 52));
+        Vector512<long> never = Vector512.Equals(step, Vector512<long>.Zero) | Vector512.GreaterThanOrEqual(delta, Vector512.Create(LeaveNeverDelta));
         return Vector512.ConditionalSelect(never, Vector512.Create(long.MaxValue), max + (ahead * delta));
     }
 

@@ -20,7 +20,7 @@ internal sealed unsafe partial class ScanWorker
     /// <summary>Claims the voxels of the walk from the origin to the end voxel (not including it); the lanes take it where they run.</summary>
     public unsafe void MarkRay(Vector3 origin, Vector3 end, VoxelKey originKey, VoxelKey endKey)
     {
-        var walk = new VoxelTraversal(origin, end, _map.InverseResolution, originKey, endKey);
+        var walk = new VoxelTraversal(origin, end, _map.Resolution, originKey, endKey);
         if (walk.IsLast)
         {
             return;

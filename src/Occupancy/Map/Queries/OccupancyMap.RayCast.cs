@@ -61,7 +61,7 @@ public sealed partial class OccupancyMap
     {
         Vector3 end = origin + (unit * maxDistance);
         float threshold = SensorModel.OccupiedLogOdds;
-        var walk = new VoxelTraversal(origin, end, InverseResolution, originKey, endKey);
+        var walk = new VoxelTraversal(origin, end, Resolution, originKey, endKey);
         // The walk's state in locals, stepped as VoxelTraversal.Step does (struct fields would round-trip through
         // memory on every voxel). Unknown bricks are crossed without a lookup per voxel.
         (long maxX, long maxY, long maxZ, long deltaX, long deltaY, long deltaZ, int stepX, int stepY, int stepZ, int endX, int endY, int endZ) = walk;
