@@ -4,6 +4,9 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.IO;
 using System.Text;
 
@@ -28,7 +31,8 @@ internal sealed class OctoMapWriter
     private readonly bool _binary;
     private readonly float _threshold, _free, _occupied;
     private readonly KernelWidth _masks;
-    private (ulong Morton, ReadOnlyMemory<float> Voxels)[] _bricks = [];
+    private ulong[] _mortons = []; // the known bricks' Morton codes, sorted, and their voxels beside them
+    private ReadOnlyMemory<float>[] _bricks = [];
     private byte[] _out = ArrayPool<byte>.Shared.Rent(1 << 16); // pooled: a fresh multi-megabyte buffer a write would cost a full GC
     private int _length;
 
@@ -95,7 +99,8 @@ internal sealed class OctoMapWriter
     /// <summary>The known bricks with their Morton codes over OctoMap's brick keys, sorted.</summary>
     private void CollectBricks(OccupancyMap map)
     {
-        var bricks = new (ulong, ReadOnlyMemory<float>)[map.BrickCount];
+        var mortons = new ulong[map.BrickCount];
+        var bricks = new ReadOnlyMemory<float>[mortons.Length];
         int n = 0;
         for (int slot = 0; slot < map.SlotCapacity; slot++)
         {
@@ -117,19 +122,38 @@ internal sealed class OctoMapWriter
             }
 
             const int offset = OctoMapFormat.KeyOffset >> VoxelKey.BrickShift;
-            bricks[n++] = (Morton((uint)(bx + offset), (uint)(by + offset), (uint)(bz + offset)), voxels);
+            mortons[n] = Morton((uint)(bx + offset), (uint)(by + offset), (uint)(bz + offset));
+            bricks[n++] = voxels;
         }
 
+        // Sorted by key with the voxels carried along (no comparison delegate; a fifth of the .bt write was the sort).
+        Array.Sort(mortons, bricks, 0, n);
+        Array.Resize(ref mortons, n);
         Array.Resize(ref bricks, n);
-        Array.Sort(bricks, static (a, b) => a.Item1.CompareTo(b.Item1));
+        _mortons = mortons;
         _bricks = bricks;
     }
 
     private static bool AnyKnown(ReadOnlySpan<float> voxels)
     {
-        foreach (float v in voxels)
+        // Known voxels are the ones equal to themselves (unknown is NaN); eight at a time where vectors run.
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            if (!float.IsNaN(v))
+            ref float start = ref MemoryMarshal.GetReference(voxels);
+            for (; i <= voxels.Length - Vector256<float>.Count; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)i);
+                if (Vector256.EqualsAny(v, v))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < voxels.Length; i++)
+        {
+            if (!float.IsNaN(voxels[i]))
             {
                 return true;
             }
@@ -141,6 +165,12 @@ internal sealed class OctoMapWriter
     /// <summary>Interleaves 13-bit brick keys: x into bit 0 of each triple, y bit 1, z bit 2 (OctoMap's child order).</summary>
     private static ulong Morton(uint x, uint y, uint z)
     {
+        if (Bmi2.X64.IsSupported)
+        {
+            const ulong X = 0x1249_2492_4924_9249UL; // bits 0, 3, 6, ...
+            return Bmi2.X64.ParallelBitDeposit(x, X) | Bmi2.X64.ParallelBitDeposit(y, X << 1) | Bmi2.X64.ParallelBitDeposit(z, X << 2);
+        }
+
         ulong m = 0;
         for (int b = 0; b < OctoMapFormat.BrickDepth; b++)
         {
@@ -158,7 +188,7 @@ internal sealed class OctoMapWriter
     {
         if (depth == OctoMapFormat.BrickDepth)
         {
-            ReadOnlySpan<float> voxels = _bricks[lo].Voxels.Span;
+            ReadOnlySpan<float> voxels = _bricks[lo].Span;
             if (_binary)
             {
                 return EmitBinaryBrick(voxels, root);
@@ -182,7 +212,7 @@ internal sealed class OctoMapWriter
         for (int i = 0; i < 8; i++)
         {
             int end = start;
-            while (end < hi && (int)((_bricks[end].Morton >> shift) & 7) == i)
+            while (end < hi && (int)((_mortons[end] >> shift) & 7) == i)
             {
                 end++;
             }
