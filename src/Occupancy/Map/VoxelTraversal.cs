@@ -22,9 +22,10 @@ namespace Occupancy;
 /// length, truncated, the tag in its two lowest bits): the per-step work is then integer compares, masks and adds with
 /// a short dependency chain. OctoMap adds its steps in double; the two orders of crossings differ only where two
 /// crossings lie within about 2^-50 of the segment of each other, or tie exactly in real numbers (a segment from a
-/// voxel corner at exactly 45 degrees), where OctoMap's order is decided by the last bit of its double sums. (With 2^40, sensor origins on voxel borders, whose first crossings lie
-/// 10^-10 m ahead, tied where OctoMap's double does not.) Measured on the standard room's exact ray
-/// casting: 11 ns per voxel with branchy double stepping; see the benchmarks for the current figure.
+/// voxel corner at exactly 45 degrees), where OctoMap's order is decided by the last bit of its double sums. (With
+/// 2^40, sensor origins on voxel borders, whose first crossings lie 10^-10 m ahead, tied where OctoMap's double does
+/// not.) Measured on the standard room's exact ray casting: 11 ns per voxel with branchy double stepping; see the
+/// benchmarks for the current figure.
 /// </para>
 /// <para>
 /// Termination follows OctoMap's <c>computeRayKeys</c>: the walk ends at the end voxel, or in the voxel whose exit
