@@ -78,9 +78,9 @@ internal struct VoxelTraversal
         float dx = end.X - start.X, dy = end.Y - start.Y, dz = end.Z - start.Z;
         float length = MathF.Sqrt((dx * dx) + (dy * dy) + (dz * dz));
         double scale = One / (double)length;
-        Axis(dx / length, Numerator(start.X, X, 1, resolution), Numerator(start.X, X, -1, resolution), resolution, scale, TagX, out _stepX, out _maxX, out _deltaX);
-        Axis(dy / length, Numerator(start.Y, Y, 1, resolution), Numerator(start.Y, Y, -1, resolution), resolution, scale, TagY, out _stepY, out _maxY, out _deltaY);
-        Axis(dz / length, Numerator(start.Z, Z, 1, resolution), Numerator(start.Z, Z, -1, resolution), resolution, scale, TagZ, out _stepZ, out _maxZ, out _deltaZ);
+        Axis(dx / length, start.X, X, resolution, scale, TagX, out _stepX, out _maxX, out _deltaX);
+        Axis(dy / length, start.Y, Y, resolution, scale, TagY, out _stepY, out _maxY, out _deltaY);
+        Axis(dz / length, start.Z, Z, resolution, scale, TagZ, out _stepZ, out _maxZ, out _deltaZ);
         _entry = 0;
         _last = (X == _endX && Y == _endY && Z == _endZ) || Math.Min(Math.Min(_maxX, _maxY), _maxZ) > One;
     }
@@ -167,23 +167,23 @@ internal struct VoxelTraversal
 
     /// <summary>
     /// Per-axis set-up as OctoMap's: with <paramref name="direction"/> the axis's component of the float unit direction,
-    /// the first crossing (numerator / direction) and the distance between crossings (resolution / |direction|) in
+    /// the first crossing (<see cref="Numerator"/> / direction) and the distance between crossings (resolution / |direction|) in
     /// metres, then in fixed point (× <paramref name="scale"/> = 2^52 / length) with the axis's tag in the crossing
     /// time's lowest bits and none in the step's.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Axis(float direction, double up, double down, double resolution, double scale, long tag, out int step, out long tMax, out long tDelta)
+    private static void Axis(float direction, float start, int key, double resolution, double scale, long tag, out int step, out long tMax, out long tDelta)
     {
         if (direction > 0)
         {
             step = 1;
-            tMax = (ToFixed(up / direction * scale) & ~TagMask) | tag;
+            tMax = (ToFixed(Numerator(start, key, 1, resolution) / direction * scale) & ~TagMask) | tag;
             tDelta = ToFixed(resolution / direction * scale) & ~TagMask;
         }
         else if (direction < 0)
         {
             step = -1;
-            tMax = (ToFixed(down / direction * scale) & ~TagMask) | tag;
+            tMax = (ToFixed(Numerator(start, key, -1, resolution) / direction * scale) & ~TagMask) | tag;
             tDelta = ToFixed(resolution / -(double)direction * scale) & ~TagMask;
         }
         else
@@ -196,5 +196,5 @@ internal struct VoxelTraversal
 
     /// <summary>A time already in fixed-point units, truncated; <see cref="Never"/> from 2^61 on (t = 512 segments).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static long ToFixed(double t) => t >= Never ? Never : (long)t; // rounded down, so an end exactly on a voxel boundary is still reached
+    private static long ToFixed(double t) => t >= Never ? Never : (long)t; // rounded down, so an end exactly on a voxel boundary is still reached
 }

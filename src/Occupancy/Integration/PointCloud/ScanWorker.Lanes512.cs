@@ -108,7 +108,7 @@ internal sealed unsafe partial class ScanWorker
         delta = Vector512.ConditionalSelect(moving, ToFixed8(Vector512.Create(resolution) / Vector512.Abs(d) * scale) & untagged, Vector512.Create(VoxelTraversal.FixedNever));
     }
 
-    /// <summary>VoxelTraversal.ToFixed for 8 values already in fixed-point units: Never from 2^61 on, else truncated.</summary>
+    /// <summary>VoxelTraversal's ToFixed for 8 values already in fixed-point units: Never from 2^61 on, else truncated.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<long> ToFixed8(Vector512<double> t) => Vector512.ConditionalSelect(
         Vector512.GreaterThanOrEqual(t, Vector512.Create((double)VoxelTraversal.FixedNever)).AsInt64(),
