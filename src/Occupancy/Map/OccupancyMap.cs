@@ -400,35 +400,14 @@ public sealed partial class OccupancyMap
             slot = _slotHighWater++;
             if (slot == _bricks.Length)
             {
-                // Grown arrays are published before any slot beyond the old ones is: a reader that found such a slot
-                // reads the arrays after it and sees the grown ones.
-                long[] summaries = _summaries;
-                Array.Resize(ref summaries, slot * 2);
-                Volatile.Write(ref _summaries, summaries);
-                GrowChangeArrays(slot * 2);
-                float[]?[] bricks = _bricks;
-                Array.Resize(ref bricks, slot * 2);
-                long[] keys = _brickKeys;
-                Array.Resize(ref keys, slot * 2);
-                Volatile.Write(ref _brickKeys, keys);
-                Volatile.Write(ref _bricks, bricks);
+                GrowSlots(slot * 2);
             }
         }
 
         int slabIndex = SlabIndexOf(slot);
         if (slabIndex == _slabCount)
         {
-            // A new slab, allocated without zeroing: each brick's cell is written when its slot is taken, and a cell
-            // never taken is never read.
-            int floats = SlabLength(slabIndex) * BrickVoxels;
-            float[] fresh = GC.AllocateUninitializedArray<float>(floats);
-            if (_slabCount == _slabs.Length)
-            {
-                Array.Resize(ref _slabs, _slabCount * 2);
-            }
-
-            _slabs[_slabCount++] = fresh;
-            Volatile.Write(ref _slabBytes, _slabBytes + ((long)floats * sizeof(float)) + 24);
+            AddSlab();
         }
 
         float[] slab = _slabs[slabIndex];
@@ -441,6 +420,48 @@ public sealed partial class OccupancyMap
             slab.AsSpan(CellStart(slot), BrickVoxels).Fill(fill);
         }
 
+        Publish(slot, packed, slab);
+        return slot;
+    }
+
+    /// <summary>
+    /// Grows the per-slot arrays to <paramref name="length"/> slots. Grown arrays are published before any slot beyond
+    /// the old ones is: a reader that found such a slot reads the arrays after it and sees the grown ones.
+    /// </summary>
+    private void GrowSlots(int length)
+    {
+        long[] summaries = _summaries;
+        Array.Resize(ref summaries, length);
+        Volatile.Write(ref _summaries, summaries);
+        GrowChangeArrays(length);
+        float[]?[] bricks = _bricks;
+        Array.Resize(ref bricks, length);
+        long[] keys = _brickKeys;
+        Array.Resize(ref keys, length);
+        Volatile.Write(ref _brickKeys, keys);
+        Volatile.Write(ref _bricks, bricks);
+    }
+
+    /// <summary>
+    /// Allocates the next slab, without zeroing: each brick's cell is written when its slot is taken, and a cell never
+    /// taken is never read.
+    /// </summary>
+    private void AddSlab()
+    {
+        int floats = SlabLength(_slabCount) * BrickVoxels;
+        float[] fresh = GC.AllocateUninitializedArray<float>(floats);
+        if (_slabCount == _slabs.Length)
+        {
+            Array.Resize(ref _slabs, _slabCount * 2);
+        }
+
+        _slabs[_slabCount++] = fresh;
+        Volatile.Write(ref _slabBytes, _slabBytes + ((long)floats * sizeof(float)) + 24);
+    }
+
+    /// <summary>Publishes a slot whose cell holds its voxels: the key first, the slot's slab next, its key in the table last.</summary>
+    private void Publish(int slot, long packed, float[] slab)
+    {
         // The key before the slab: a reader that sees a slot's voxels (TryReadBrick) then reads its key.
         StampNewSlot(slot);
         _brickKeys[slot] = packed;
@@ -448,7 +469,39 @@ public sealed partial class OccupancyMap
         _table.Add(packed, slot);
         (int x, int y, int z) = VoxelKey.UnpackBrick(packed);
         _grid.Set(x, y, z, slot, AllBricks);
-        return slot;
+    }
+
+    /// <summary>
+    /// Makes slots 0 to <paramref name="count"/> − 1 and their slabs at once, as adding that many bricks one at a time
+    /// grows and allocates them, for a reader that fills a new map with several threads: each fills the cells of its
+    /// bricks (<see cref="BrickAtReserved"/>) while one thread publishes them in slot order
+    /// (<see cref="PublishReservedBrick"/>). The map must be new, and seen by no other thread until the reader returns it.
+    /// </summary>
+    internal void ReserveBricks(int count)
+    {
+        System.Diagnostics.Debug.Assert(_slotHighWater == 0 && _slabCount == 0 && _freeCount == 0, "the map is not new");
+        while (_bricks.Length < count)
+        {
+            GrowSlots(_bricks.Length * 2);
+        }
+
+        while (count > 0 && _slabCount <= SlabIndexOf(count - 1))
+        {
+            AddSlab();
+        }
+    }
+
+    /// <summary>The slab of a reserved slot (<see cref="ReserveBricks"/>), published or not.</summary>
+    internal float[] SlabAtReserved(int slot) => _slabs[SlabIndexOf(slot)];
+
+    /// <summary>The cell of a reserved slot (<see cref="ReserveBricks"/>), published or not.</summary>
+    internal Span<float> BrickAtReserved(int slot) => _slabs[SlabIndexOf(slot)].AsSpan(CellStart(slot), BrickVoxels);
+
+    /// <summary>Publishes the next reserved slot as brick (bx, by, bz) (the voxels its cell holds, or will hold once filled).</summary>
+    internal void PublishReservedBrick(int bx, int by, int bz)
+    {
+        int slot = _slotHighWater++;
+        Publish(slot, VoxelKey.PackBrick(bx, by, bz), _slabs[SlabIndexOf(slot)]);
     }
 
     /// <summary>Every brick as (x, y, z, slot), for filling a grown grid.</summary>

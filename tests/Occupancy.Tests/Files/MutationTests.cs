@@ -72,7 +72,7 @@ public sealed class MutationTests
         };
     }
 
-    private static byte[] Mutate(byte[] valid, Random random)
+    internal static byte[] Mutate(byte[] valid, Random random)
     {
         byte[] file = (byte[])valid.Clone();
         switch (random.Next(6))
