@@ -40,6 +40,7 @@ namespace Occupancy;
 public sealed class FlowEstimator
 {
     private const int HistoryCapacity = 64;
+    private const int BoxHistory = 8;
 
     private readonly OccupancyMap _map;
     private readonly Dictionary<VoxelKey, PointSum> _frame = [];
@@ -58,6 +59,7 @@ public sealed class FlowEstimator
     private int[] _remap = [];
     private double _time = double.NegativeInfinity;
     private int _nextId = 1;
+    private int _lastTied; // the axes (bits x 1, y 2, z 4) the last registration could not tell
 
     /// <summary>Creates an estimator for a map.</summary>
     /// <param name="map">The map the frames are integrated into.</param>
@@ -105,6 +107,19 @@ public sealed class FlowEstimator
 
     /// <summary>Voxels by which a moving track's box is widened across (in x and y) when voxels take its velocity: 2.</summary>
     public const int BoxMargin = 2;
+
+    // A track's own boxes of its last frames, moved along its velocity, make the box its velocity goes to: parts seen
+    // a few frames ago (a car's front, seen as it came) that the present view does not show.
+    private const int ExtentFrames = 3;
+
+    // Tracks at most this many voxels across (x and y) stand on the ground (a walker's feet); wider ones (vehicles) clear it.
+    private const int StandingSize = 6;
+
+    // A young track whose cluster grows or shrinks by more than this factor in a frame was seen in part.
+    private const int GrowthFactor = 4;
+
+    // Frames a track counts as young for that rule.
+    private const int YoungFrames = 5;
 
     /// <summary>Seconds a voxel's streak stays young.</summary>
     public double YoungAge { get; }
@@ -189,8 +204,21 @@ public sealed class FlowEstimator
 
         foreach (Track t in _tracks)
         {
-            if (t.IsMoving && t.LastSeen == _time && key.Z >= t.Min.Z && key.Z <= t.Max.Z + 1
-                && key.X >= t.Min.X - BoxMargin && key.X <= t.Max.X + BoxMargin && key.Y >= t.Min.Y - BoxMargin && key.Y <= t.Max.Y + BoxMargin)
+            if (!t.IsMoving || t.LastSeen != _time)
+            {
+                continue;
+            }
+
+            if (key.Z >= t.ExtentMin.Z && key.Z <= t.ExtentMax.Z + 1
+                && key.X >= t.ExtentMin.X - BoxMargin && key.X <= t.ExtentMax.X + BoxMargin && key.Y >= t.ExtentMin.Y - BoxMargin && key.Y <= t.ExtentMax.Y + BoxMargin)
+            {
+                velocity = t.Velocity;
+                return true;
+            }
+
+            // The voxel layer under a standing track's box, widened by a voxel: the ground's voxels its feet share.
+            if (key.Z == t.Min.Z - 1 && Math.Max(t.Max.X - t.Min.X, t.Max.Y - t.Min.Y) < StandingSize
+                && key.X >= t.Min.X - 1 && key.X <= t.Max.X + 1 && key.Y >= t.Min.Y - 1 && key.Y <= t.Max.Y + 1)
             {
                 velocity = t.Velocity;
                 return true;
@@ -389,6 +417,16 @@ public sealed class FlowEstimator
             }
 
             Track matched = _tracks[t];
+            bool seenInPart = false;
+            if (_clusters[c].Voxels >= MinClusterVoxels)
+            {
+                matched.Measured |= ~_lastTied & 7;
+
+                // A young track whose cluster grew or shrank several times over was seen in part (a car coming into
+                // range, cut by it): its displacements so far measured what came into view, not its motion.
+                seenInPart = matched.Frames < YoungFrames && (_clusters[c].Voxels > GrowthFactor * matched.Voxels || GrowthFactor * _clusters[c].Voxels < matched.Voxels);
+            }
+
             if (_clusters[c].Voxels < MinClusterVoxels)
             {
                 // A small cluster keeps its track alive, coasting: too few voxels to measure a displacement by.
@@ -409,6 +447,11 @@ public sealed class FlowEstimator
             }
 
             _trackOfCluster[c] = t;
+            if (seenInPart)
+            {
+                matched.Restart();
+            }
+
             matched.Add(now, _clusters[c], displacement, Window, MinFrames, MinSpeed);
             KeepPoints(_tracks[t], _clusters[c]);
         }
@@ -596,11 +639,15 @@ public sealed class FlowEstimator
             }
         }
 
+        // Along a tied axis the overlap measured nothing: a track that has measured that axis before keeps its
+        // prediction; one that never has (the first frames of an object seen as a face) takes no motion along it.
         displacement = shift + (pairs > 0 ? offsets / pairs : Vector3.Zero);
-        if (track.Frames >= 2)
-        {
-            displacement = new Vector3(high.X > low.X ? guess.X : displacement.X, high.Y > low.Y ? guess.Y : displacement.Y, high.Z > low.Z ? guess.Z : displacement.Z);
-        }
+        _lastTied = (high.X > low.X ? 1 : 0) | (high.Y > low.Y ? 2 : 0) | (high.Z > low.Z ? 4 : 0);
+        bool predicted = track.Frames >= 2;
+        displacement = new Vector3(
+            (_lastTied & 1) == 0 ? displacement.X : predicted && (track.Measured & 1) != 0 ? guess.X : 0,
+            (_lastTied & 2) == 0 ? displacement.Y : predicted && (track.Measured & 2) != 0 ? guess.Y : 0,
+            (_lastTied & 4) == 0 ? displacement.Z : predicted && (track.Measured & 4) != 0 ? guess.Z : 0);
         return true;
     }
 
@@ -626,6 +673,7 @@ public sealed class FlowEstimator
         {
             if (t.LastSeen == now)
             {
+                t.ComputeExtent(now, _map.Resolution, ExtentFrames);
                 _published.Add(new FlowTrack(t.Id, t.Centroid, t.Velocity, t.Voxels, t.Frames, t.FirstSeen, t.LastSeen, t.IsMoving));
             }
         }
@@ -657,6 +705,12 @@ public sealed class FlowEstimator
         private Vector3 _previousCentroid;
         private VoxelKey _previousMin;
         private VoxelKey _previousMax;
+        private VoxelKey _ownMin;
+        private VoxelKey _ownMax;
+        private readonly double[] _boxTimes = new double[BoxHistory];
+        private readonly VoxelKey[] _boxMins = new VoxelKey[BoxHistory];
+        private readonly VoxelKey[] _boxMaxs = new VoxelKey[BoxHistory];
+        private int _boxes;
         private double _previousSeen = double.NegativeInfinity;
 
         public int Id { get; } = id;
@@ -685,6 +739,40 @@ public sealed class FlowEstimator
 
         public bool IsMoving { get; private set; }
 
+        // The axes (bits x 1, y 2, z 4) a registration of this track has measured (not tied).
+        public int Measured { get; set; }
+
+        // The box its velocity goes to: this frame's box (its clusters) and its own boxes of the last frames, moved
+        // along its velocity to now.
+        public VoxelKey ExtentMin { get; private set; }
+
+        public VoxelKey ExtentMax { get; private set; }
+
+        public void ComputeExtent(double now, double resolution, int frames)
+        {
+            VoxelKey lo = Min, hi = Max;
+            for (int i = 1; i <= frames && i < _boxes; i++)
+            {
+                int k = (_boxes - 1 - i) % BoxHistory;
+                Vector3 shift = Velocity * (float)((now - _boxTimes[k]) / resolution);
+                int ox = (int)MathF.Round(shift.X), oy = (int)MathF.Round(shift.Y), oz = (int)MathF.Round(shift.Z);
+                lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X + ox), Math.Min(lo.Y, _boxMins[k].Y + oy), Math.Min(lo.Z, _boxMins[k].Z + oz));
+                hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X + ox), Math.Max(hi.Y, _boxMaxs[k].Y + oy), Math.Max(hi.Z, _boxMaxs[k].Z + oz));
+            }
+
+            ExtentMin = lo;
+            ExtentMax = hi;
+        }
+
+        // Forgets the history its velocity is fitted to, as if first seen now.
+        public void Restart()
+        {
+            _start = 0;
+            _count = 0;
+            Frames = 0;
+            Measured = 0;
+        }
+
         // Where the centroid is expected at a time, at the track's velocity. The last centroid and time before this
         // frame are kept for tracks updated in this frame.
         public Vector3 PredictCentroid(double now) => LastSeen < now
@@ -698,9 +786,12 @@ public sealed class FlowEstimator
             // Along the motion the object may reach a car's length past what was seen of it.
             Vector3 direction = Velocity.Length() > 0 ? Vector3.Abs(Vector3.Normalize(Velocity)) : Vector3.Zero;
             Vector3 pad = new Vector3((float)across) + (direction * (float)along);
+            // Its own boxes (the clusters it was registered with), not those grown by the parts joined to it: a part
+            // joined once (a person crossing behind a car) would otherwise keep meeting the box it grew, frame after
+            // frame, as the car drives away.
             return LastSeen < now
-                ? Meets(cluster, Min, Max, Velocity * (float)(now - LastSeen), resolution, pad)
-                : Meets(cluster, Min, Max, Vector3.Zero, resolution, pad)
+                ? Meets(cluster, _ownMin, _ownMax, Velocity * (float)(now - LastSeen), resolution, pad)
+                : Meets(cluster, _ownMin, _ownMax, Vector3.Zero, resolution, pad)
                     || (Frames > 1 && Meets(cluster, _previousMin, _previousMax, Velocity * (float)(now - _previousSeen), resolution, pad));
         }
 
@@ -731,13 +822,20 @@ public sealed class FlowEstimator
 
             _previousCentroid = Centroid;
             _previousSeen = LastSeen;
-            _previousMin = Min;
-            _previousMax = Max;
+            _previousMin = _ownMin;
+            _previousMax = _ownMax;
             Centroid = cluster.Centroid;
             Position += displacement;
             Voxels = cluster.Voxels;
             Min = cluster.Min;
             Max = cluster.Max;
+            _ownMin = cluster.Min;
+            _ownMax = cluster.Max;
+            int slot0 = _boxes % BoxHistory;
+            _boxTimes[slot0] = now;
+            _boxMins[slot0] = cluster.Min;
+            _boxMaxs[slot0] = cluster.Max;
+            _boxes++;
             LastSeen = now;
             Frames++;
 

@@ -67,6 +67,29 @@ public class FlowEstimatorTests
     }
 
     [Fact]
+    public void A_standing_track_lends_its_velocity_to_the_ground_layer_its_feet_share_and_no_lower()
+    {
+        // A runner 0.4 m wide and 1.6 m tall on the floor (its lowest voxels are the floor's, held occupied before it
+        // came): its cluster starts a voxel above the floor, and the floor's voxels under it, widened by a voxel, take
+        // its velocity; the box of the wider box in the test above does not reach down.
+        var velocity = new Vector3(3, 0, 0);
+        var size = new Vector3(0.4f, 0.4f, 1.6f);
+        (OccupancyMap map, FlowEstimator flow) = Run(velocity, frames: 21, size: size);
+        VoxelKey[] face = BoxFace(BoxCentre(velocity, 2.0), size).Select(map.KeyOf).Where(k => k.Z >= 1).ToArray();
+        var min = new VoxelKey(face.Min(k => k.X), face.Min(k => k.Y), face.Min(k => k.Z));
+        var max = new VoxelKey(face.Max(k => k.X), face.Max(k => k.Y), face.Max(k => k.Z));
+        int midX = (min.X + max.X) / 2;
+        bool Moves(int x, int y, int z) => flow.TryGetVelocity(new VoxelKey(x, y, z), out Vector3 v) && Vector3.Distance(v, velocity) < 0.2f;
+
+        Assert.Equal(1, min.Z);
+        Assert.True(Moves(midX, min.Y, 1), "the walker's lowest voxels above the floor");
+        Assert.True(Moves(midX, min.Y, 0), "the floor's voxel under the walker");
+        Assert.True(Moves(max.X + 1, min.Y - 1, 0), "the floor's voxels a voxel around the walker");
+        Assert.False(Moves(max.X + 2, min.Y, 0), "two voxels ahead on the floor");
+        Assert.False(Moves(midX, min.Y, -1), "under the floor");
+    }
+
+    [Fact]
     public void A_moving_track_seen_in_a_few_voxels_coasts_and_a_few_voxels_alone_start_nothing()
     {
         var velocity = new Vector3(3, 0, 0);
@@ -183,8 +206,9 @@ public class FlowEstimatorTests
     // Frames at 10 Hz: the visible returns (the box's face toward the sensor, the wall where the box does not hide
     // it) given to the estimator, then integrated by exact ray casting.
     // From frame patchFrom on only a patch of the face is seen.
-    private static (OccupancyMap Map, FlowEstimator Flow) Run(Vector3 velocity, int frames, int patchFrom = int.MaxValue)
+    private static (OccupancyMap Map, FlowEstimator Flow) Run(Vector3 velocity, int frames, int patchFrom = int.MaxValue, Vector3? size = null)
     {
+        Vector3 box = size ?? BoxSize;
         var map = new OccupancyMap(Resolution);
         var integrator = new PointCloudIntegrator(map);
         var flow = new FlowEstimator(map);
@@ -192,7 +216,7 @@ public class FlowEstimatorTests
         {
             double t = k / 10.0;
             Vector3 centre = BoxCentre(velocity, t);
-            var points = (k >= patchFrom ? Patch(centre) : BoxFace(centre)).Concat(Wall().Where(p => !Hidden(p, centre))).ToArray();
+            var points = (k >= patchFrom ? Patch(centre) : BoxFace(centre, box)).Concat(Wall().Where(p => !Hidden(p, centre, box))).ToArray();
             flow.Observe(points, t);
             integrator.IntegrateWorldFrame(points, Origin, t);
         }
@@ -203,9 +227,11 @@ public class FlowEstimatorTests
     private static Vector3 BoxCentre(Vector3 velocity, double t) => new Vector3(-4, 4.5f, 0.8f) + (velocity * (float)t);
 
     // The box's face toward the sensor (y = centre − half its depth), sampled every 5 cm.
-    private static IEnumerable<Vector3> BoxFace(Vector3 centre)
+    private static IEnumerable<Vector3> BoxFace(Vector3 centre) => BoxFace(centre, BoxSize);
+
+    private static IEnumerable<Vector3> BoxFace(Vector3 centre, Vector3 size)
     {
-        Vector3 half = BoxSize / 2;
+        Vector3 half = size / 2;
         for (float x = -half.X + 0.025f; x < half.X; x += 0.05f)
         {
             for (float z = -half.Z + 0.025f; z < half.Z; z += 0.05f)
@@ -241,9 +267,9 @@ public class FlowEstimatorTests
     }
 
     // True when the ray from the sensor to the point passes through the box (slab test).
-    private static bool Hidden(Vector3 point, Vector3 centre)
+    private static bool Hidden(Vector3 point, Vector3 centre, Vector3 size)
     {
-        Vector3 lo = centre - (BoxSize / 2), hi = centre + (BoxSize / 2), d = point - Origin;
+        Vector3 lo = centre - (size / 2), hi = centre + (size / 2), d = point - Origin;
         float enter = 0, leave = 1;
         for (int axis = 0; axis < 3; axis++)
         {
