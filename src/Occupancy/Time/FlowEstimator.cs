@@ -27,9 +27,14 @@ namespace Occupancy;
 /// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction along axes the
 /// overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half its speed
 /// within a frame, from two voxels a frame or more (a face cut at both ends by the edges of the view looks still; no
-/// car brakes so hard). A track's velocity is the least-squares slope of its accumulated displacement over the last
-/// <see cref="Window"/> seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (widened by a
-/// voxel across), take its velocity; every other voxel has none.
+/// car brakes so hard). Along an axis a track has never measured (every registration tied there) it takes no motion. A
+/// young track whose cluster grows or shrinks fourfold in a frame (a car coming into range, cut by it) restarts its fit.
+/// A cluster joins a moving track by its box only near the track's own boxes, not near parts joined before. A track's
+/// velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/> seconds.
+/// Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (this frame's and its
+/// boxes of the last three frames moved along its velocity, widened by <see cref="BoxMargin"/> voxels across and one
+/// up), take its velocity, and so does the voxel layer under a track at most 6 voxels across (widened by one voxel:
+/// the ground's voxels a walker's feet share); every other voxel has none.
 /// </para>
 /// <para>
 /// Call <see cref="Observe"/> with a frame's returns <em>before</em> integrating that frame into the map: the streaks
@@ -183,10 +188,12 @@ public sealed class FlowEstimator
     }
 
     /// <summary>
-    /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box,
-    /// widened by <see cref="BoxMargin"/> voxels across and one voxel up (a roof seen at a grazing angle lies above the
-    /// returns that made the cluster; the box is not widened down, where the ground is); false, with zero, for every
-    /// other voxel.
+    /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box (this
+    /// frame's, and its boxes of the last three frames moved along its velocity: parts seen as it came), widened by
+    /// <see cref="BoxMargin"/> voxels across and one voxel up (a roof seen at a grazing angle lies above the returns
+    /// that made the cluster). The box is not widened down, where the ground is, except under a track at most 6 voxels
+    /// across (a walker, whose feet share the ground's voxels; vehicles clear the ground): there the layer under its
+    /// box, widened by one voxel, takes its velocity too. False, with zero, for every other voxel.
     /// </summary>
     /// <param name="key">The voxel.</param>
     /// <param name="velocity">Metres per second; zero when false is returned.</param>
