@@ -717,7 +717,8 @@ public sealed class FlowEstimator
         private readonly double[] _boxTimes = new double[BoxHistory];
         private readonly VoxelKey[] _boxMins = new VoxelKey[BoxHistory];
         private readonly VoxelKey[] _boxMaxs = new VoxelKey[BoxHistory];
-        private int _boxes;
+        private int _boxNext; // the ring's next slot
+        private int _boxCount; // boxes in the ring, at most BoxHistory
         private double _previousSeen = double.NegativeInfinity;
 
         public int Id { get; } = id;
@@ -758,9 +759,9 @@ public sealed class FlowEstimator
         public void ComputeExtent(double now, double resolution, int frames)
         {
             VoxelKey lo = Min, hi = Max;
-            for (int i = 1; i <= frames && i < _boxes; i++)
+            for (int i = 1; i <= frames && i < _boxCount; i++)
             {
-                int k = (_boxes - 1 - i) % BoxHistory;
+                int k = (_boxNext - 1 - i + (2 * BoxHistory)) % BoxHistory;
                 Vector3 shift = Velocity * (float)((now - _boxTimes[k]) / resolution);
                 int ox = (int)MathF.Round(shift.X), oy = (int)MathF.Round(shift.Y), oz = (int)MathF.Round(shift.Z);
                 lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X + ox), Math.Min(lo.Y, _boxMins[k].Y + oy), Math.Min(lo.Z, _boxMins[k].Z + oz));
@@ -838,11 +839,11 @@ public sealed class FlowEstimator
             Max = cluster.Max;
             _ownMin = cluster.Min;
             _ownMax = cluster.Max;
-            int slot0 = _boxes % BoxHistory;
-            _boxTimes[slot0] = now;
-            _boxMins[slot0] = cluster.Min;
-            _boxMaxs[slot0] = cluster.Max;
-            _boxes++;
+            _boxTimes[_boxNext] = now;
+            _boxMins[_boxNext] = cluster.Min;
+            _boxMaxs[_boxNext] = cluster.Max;
+            _boxNext = (_boxNext + 1) % BoxHistory;
+            _boxCount = Math.Min(_boxCount + 1, BoxHistory);
             LastSeen = now;
             Frames++;
 
