@@ -33,8 +33,8 @@ internal static class Program
     private static readonly Dictionary<string, Action<Stream>> Readers = new(StringComparer.Ordinal)
     {
         ["occ"] = static s => OccupancyFile.Load(s, out _),
-        ["bt"] = static s => OctoMapFile.ReadBinary(s, null, MaxVoxels),
-        ["ot"] = static s => OctoMapFile.Read(s, null, MaxVoxels),
+        ["bt"] = static s => ReadOctoMap(s, binary: true),
+        ["ot"] = static s => ReadOctoMap(s, binary: false),
         ["graph"] = static s => ScanGraphFile.Read(s),
         ["ply"] = static s => PlyFile.ReadPoints(s),
         ["xyz"] = static s => XyzFile.Read(s),
@@ -165,6 +165,41 @@ internal static class Program
         }
 
         return findings == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// An OctoMap tree read in one pass (from a stream like the one given: seekable or trickling) and by the parallel
+    /// reader with two threads (which public reads use on machines of 4 processors or more) from the same bytes: both
+    /// must end alike, in maps of the same bricks and memory or in an <see cref="InvalidDataException"/> with the same
+    /// message. A difference is a finding.
+    /// </summary>
+    private static void ReadOctoMap(Stream stream, bool binary)
+    {
+        bool seekable = stream.CanSeek;
+        byte[] bytes = ReadAll(stream);
+        (OccupancyMap? one, string? oneError) = TryReadOctoMap(seekable ? new MemoryStream(bytes, writable: false) : new TrickleStream(bytes), binary, 1);
+        (OccupancyMap? two, string? twoError) = TryReadOctoMap(new MemoryStream(bytes, writable: false), binary, 2);
+        if (oneError != twoError || (one is not null && two is not null && (one.BrickCount != two.BrickCount || one.MemoryBytes != two.MemoryBytes)))
+        {
+            throw new InvalidOperationException($"the one-pass and parallel readers differ: {oneError ?? $"{one!.BrickCount} bricks"} against {twoError ?? $"{two!.BrickCount} bricks"}");
+        }
+
+        if (oneError is not null)
+        {
+            throw new InvalidDataException(oneError);
+        }
+    }
+
+    private static (OccupancyMap? Map, string? Error) TryReadOctoMap(Stream stream, bool binary, int threads)
+    {
+        try
+        {
+            return (OctoMapReader.Read(stream, binary, SensorModel.Default, MaxVoxels, threads), null);
+        }
+        catch (InvalidDataException e)
+        {
+            return (null, e.Message);
+        }
     }
 
     private static byte[] ReadAll(Stream stream)
