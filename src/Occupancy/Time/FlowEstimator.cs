@@ -22,9 +22,10 @@ namespace Occupancy;
 /// least <see cref="MinClusterVoxels"/> voxels is matched to the nearest track predicted to the frame's time (within
 /// <see cref="Gate"/>) if registration agrees (the integer voxel shift under which most of the cluster lands on the
 /// track's last voxels, refined to a fraction of a voxel), joins a moving track whose predicted box it lies in (the
-/// object seen apart, across a gap between cameras), or starts a track. A smaller cluster, of at least
-/// <see cref="KeepVoxels"/>, only keeps alive a moving track that no bigger cluster matched, coasting at its velocity
-/// (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction along axes the
+/// object seen apart, across a gap between cameras; the box reaches two metres further along the motion for a
+/// vehicle, not for a walker, whose track would take another walker coming into view ahead of it), or starts a track.
+/// A smaller cluster, of at least <see cref="KeepVoxels"/>, only keeps alive a moving track that no bigger cluster
+/// matched, coasting at its velocity (a walker far away seen in fewer voxels for a few frames). An established track keeps its prediction along axes the
 /// overlap cannot tell (a face sliding along itself) and when it seems to have slowed to less than half its speed
 /// within a frame, from two voxels a frame or more (a face cut at both ends by the edges of the view looks still; no
 /// car brakes so hard). Along an axis a track has never measured (every registration tied there) it takes no motion. A
@@ -467,16 +468,17 @@ public sealed class FlowEstimator
         {
             if (_trackOfCluster[c] < 0 && _clusters[c].Voxels >= MinClusterVoxels)
             {
-                // A cluster inside a moving track's predicted box (widened by half a metre, and two more along the
-                // motion, where a car reaches past its part seen) is a part of its object seen apart (the object
-                // crosses a gap between cameras, or its visible part changed at once): it joins the track, which
-                // coasts at its velocity if this cluster is all it has.
+                // A cluster inside a moving track's predicted box (widened by half a metre, and for a vehicle two more
+                // along the motion, where a car reaches past its part seen) is a part of its object seen apart (the
+                // object crosses a gap between cameras, or its visible part changed at once): it joins the track, which
+                // coasts at its velocity if this cluster is all it has. A walker reaches no further than its box: two
+                // metres ahead of one is another walker coming into view.
                 int owner = -1;
                 float nearest = float.MaxValue;
                 for (int t = 0; t < _tracks.Count; t++)
                 {
                     Track candidate = _tracks[t];
-                    if (candidate.IsMoving && candidate.Frames >= MinFrames && candidate.PredictedBoxMeets(_clusters[c], now, _map.Resolution, 0.5, 2.0))
+                    if (candidate.IsMoving && candidate.Frames >= MinFrames && candidate.PredictedBoxMeets(_clusters[c], now, _map.Resolution, 0.5, candidate.IsStanding ? 0.0 : 2.0))
                     {
                         float d = Vector3.Distance(_clusters[c].Centroid, candidate.PredictCentroid(now));
                         if (d < nearest)
@@ -720,6 +722,7 @@ public sealed class FlowEstimator
         private int _boxNext; // the ring's next slot
         private int _boxCount; // boxes in the ring, at most BoxHistory
         private double _previousSeen = double.NegativeInfinity;
+        private int _widest; // the most voxels across (x or y) of its own boxes
 
         public int Id { get; } = id;
 
@@ -746,6 +749,10 @@ public sealed class FlowEstimator
         public VoxelKey Max { get; private set; }
 
         public bool IsMoving { get; private set; }
+
+        // Its own boxes were never StandingSize voxels across (x and y) or more: a walker, not a vehicle (a car seen
+        // as a sliver for a frame is still a car).
+        public bool IsStanding => _widest < StandingSize;
 
         // The axes (bits x 1, y 2, z 4) a registration of this track has measured (not tied).
         public int Measured { get; set; }
@@ -839,6 +846,7 @@ public sealed class FlowEstimator
             Max = cluster.Max;
             _ownMin = cluster.Min;
             _ownMax = cluster.Max;
+            _widest = Math.Max(_widest, Math.Max(cluster.Max.X - cluster.Min.X, cluster.Max.Y - cluster.Min.Y));
             _boxTimes[_boxNext] = now;
             _boxMins[_boxNext] = cluster.Min;
             _boxMaxs[_boxNext] = cluster.Max;

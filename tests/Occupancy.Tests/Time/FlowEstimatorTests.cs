@@ -90,6 +90,50 @@ public class FlowEstimatorTests
     }
 
     [Fact]
+    public void A_walker_coming_into_view_near_another_starts_its_own_track_and_keeps_its_own_velocity()
+    {
+        // Two walkers (0.4 x 0.4 x 1.6 m) meet: A walks at +2 m/s from the start; B, 0.5 m further from the sensor,
+        // walks at −2 m/s and is first seen at 0.8 s, 2.4 m ahead of A (within two metres of A's box along its motion,
+        // the reach of a car past its part seen). A walker's track never reaches so far: B is a track of its own, and
+        // each walker's voxels take its own velocity.
+        var size = new Vector3(0.4f, 0.4f, 1.6f);
+        var velocityA = new Vector3(2, 0, 0);
+        var velocityB = new Vector3(-2, 0, 0);
+        Vector3 CentreA(double t) => new Vector3(-4, 4.5f, 0.8f) + (velocityA * (float)t);
+        Vector3 CentreB(double t) => new Vector3(1.6f, 5.0f, 0.8f) + (velocityB * (float)t);
+        var map = new OccupancyMap(Resolution);
+        var integrator = new PointCloudIntegrator(map);
+        var flow = new FlowEstimator(map);
+        double last = 1.3;
+        for (int k = 0; k <= 13; k++)
+        {
+            double t = k / 10.0;
+            Vector3 a = CentreA(t), b = CentreB(t);
+            bool seenB = k >= 8;
+            var points = BoxFace(a, size)
+                .Concat(seenB ? BoxFace(b, size).Where(p => !Hidden(p, a, size)) : [])
+                .Concat(Wall().Where(p => !Hidden(p, a, size) && !(seenB && Hidden(p, b, size))))
+                .ToArray();
+            flow.Observe(points, t);
+            integrator.IntegrateWorldFrame(points, Origin, t);
+        }
+
+        Assert.Equal(2, flow.Tracks.Count(t => t.IsMoving));
+        foreach ((Vector3 centre, Vector3 velocity) in new[] { (CentreA(last), velocityA), (CentreB(last), velocityB) })
+        {
+            int faces = 0;
+            foreach (Vector3 p in BoxFace(centre, size).Where(p => p.Z >= 0.1f))
+            {
+                Assert.True(flow.TryGetVelocity(map.KeyOf(p), out Vector3 v), $"no velocity at {p}");
+                Assert.True(Vector3.Distance(v, velocity) < 0.3f, $"velocity {v} at {p}, true {velocity}");
+                faces++;
+            }
+
+            Assert.True(faces > 200, $"{faces} points of the walker's face at {centre}");
+        }
+    }
+
+    [Fact]
     public void A_moving_track_seen_in_a_few_voxels_coasts_and_a_few_voxels_alone_start_nothing()
     {
         var velocity = new Vector3(3, 0, 0);
