@@ -21,6 +21,7 @@ namespace Occupancy.Race;
 ///   rolling [BUDGET]                     the rolling window on a 1 km drive: memory against the budget, eviction cost
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
+///   discretize SCAN.bin... [-r ROUNDS]   exact against discretized ray casting, taking turns (Discretize.cs)
 /// </summary>
 public static class Program
 {
@@ -99,12 +100,17 @@ public static class Program
             return Rolling.Run(args.Length == 2 ? long.Parse(args[1], CultureInfo.InvariantCulture) : 8L << 20);
         }
 
+        if (args.Length >= 2 && args[0] == "discretize")
+        {
+            return Discretize.Run(args[1..]);
+        }
+
         if (args.Length >= 1 && args[0] == "soak")
         {
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain SEED [0] | SEED...]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain SEED [0] | SEED...]");
         return 2;
     }
 

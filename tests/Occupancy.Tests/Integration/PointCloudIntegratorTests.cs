@@ -402,7 +402,7 @@ public class PointCloudIntegratorTests
 
         var discretized = new OccupancyMap(0.1);
         var integrator = new PointCloudIntegrator(discretized, 3f, mode) { MaxDegreeOfParallelism = threads };
-        integrator.IntegrateWorldFrame(points, origin);
+        IntegrationStats first = integrator.IntegrateWorldFrame(points, origin);
         integrator.IntegrateWorldFrame(points.AsSpan(0, count / 2), origin); // fewer chunks next time: none keeps stale voxels
         integrator.IntegrateWorldFrame(points, origin);
 
@@ -421,7 +421,10 @@ public class PointCloudIntegratorTests
         }
 
         var exact = new PointCloudIntegrator(oracle, 3f);
-        exact.IntegrateWorldFrame(centres.ToArray(), origin);
+        IntegrationStats oracleFirst = exact.IntegrateWorldFrame(centres.ToArray(), origin);
+        // The rays beyond the range (one per distinct voxel) and the updates are the oracle's too.
+        Assert.Equal((oracleFirst.BeyondMaxRange, oracleFirst.OccupiedUpdates, oracleFirst.FreeUpdates), (first.BeyondMaxRange, first.OccupiedUpdates, first.FreeUpdates));
+        Assert.True(first.BeyondMaxRange > 0 || count < 100, "some voxels' centres lie beyond the range");
         var half = new List<Vector3>();
         seen.Clear();
         foreach (Vector3 p in points.AsSpan(0, count / 2))
@@ -434,6 +437,42 @@ public class PointCloudIntegratorTests
 
         exact.IntegrateWorldFrame(half.ToArray(), origin);
         exact.IntegrateWorldFrame(centres.ToArray(), origin);
+        TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(discretized));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_discretized_update_of_two_origins_casts_each_origins_rays_to_the_voxels_both_hit(int threads)
+    {
+        // Two scans of one update ending in the same voxels from two origins: the second origin's rays to the voxels the
+        // first one hit are rays of their own (other voxels crossed), so each scan is de-duplicated on its own.
+        var random = new Random(9);
+        var points = new Vector3[6000];
+        for (int i = 0; i < points.Length; i++)
+        {
+            points[i] = new Vector3(2f + random.NextSingle(), -1f + (2 * random.NextSingle()), random.NextSingle() * 2);
+        }
+
+        Vector3 a = new(0.1f, -0.2f, 1.0f), b = new(-0.3f, 0.7f, 0.4f);
+        var discretized = new OccupancyMap(0.1);
+        new PointCloudIntegrator(discretized, 3f, PointCloudMode.Discretized) { MaxDegreeOfParallelism = threads }
+            .IntegrateWorldFrame([new PointCloudScan(points, a), new PointCloudScan(points, b)]);
+
+        var oracle = new OccupancyMap(0.1);
+        var seen = new HashSet<VoxelKey>();
+        var centres = new List<Vector3>();
+        foreach (Vector3 p in points)
+        {
+            VoxelKey k = oracle.KeyOf(p);
+            if (seen.Add(k))
+            {
+                centres.Add(oracle.CenterOf(k));
+            }
+        }
+
+        Vector3[] ends = [.. centres];
+        new PointCloudIntegrator(oracle, 3f).IntegrateWorldFrame([new PointCloudScan(ends, a), new PointCloudScan(ends, b)]);
         TestData.AssertSameMap(TestData.Snapshot(oracle), TestData.Snapshot(discretized));
     }
 

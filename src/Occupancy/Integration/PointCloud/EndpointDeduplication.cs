@@ -1,4 +1,6 @@
 using System;
+using System.Buffers;
+using System.Collections.Generic;
 using System.Numerics;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -17,7 +19,7 @@ internal sealed unsafe class EndpointDeduplication
     private readonly DiscretizeJob _discretizeJob;
     private readonly FilterJob _filterJob;
     private EndpointChunk[] _chunks = [];
-    private Vector3[] _unique = [];
+    private Vector3[]? _unique;
 
     public EndpointDeduplication(OccupancyMap map)
     {
@@ -45,14 +47,18 @@ internal sealed unsafe class EndpointDeduplication
     /// <param name="maxThreads">Most threads (and chunks) to use: the integrator's MaxDegreeOfParallelism.</param>
     /// <param name="counts">The worker whose no-return and outside-the-map counters take the rejects.</param>
     /// <param name="centres">Rays end at voxel centres (OctoMap's discretize) rather than at each voxel's first point.</param>
-    /// <returns>One ray end per distinct endpoint voxel, in scan order (valid until the next call).</returns>
+    /// <returns>One ray end per distinct endpoint voxel, in scan order (valid until <see cref="Release"/>).</returns>
+    /// <remarks>
+    /// The chunks' sets and lists and the rays' buffer are taken from process-wide pools and given back at the end of the
+    /// call (the chunks) and at <see cref="Release"/> (the buffer), as the walk grids are (<see cref="WalkGridPool"/>):
+    /// a new integrator's first scan would otherwise allocate a 1 MiB window per chunk, grow each chunk's table from its
+    /// smallest size and fault in every page it reaches, which on a LiDAR sweep of the street (few points per voxel)
+    /// took longer than the rays the pass saves.
+    /// </remarks>
     public ReadOnlySpan<Vector3> Run(Vector3* points, int count, Vector3 origin, VoxelKey originKey, float maxRange, int maxThreads, ScanWorker counts, bool centres)
     {
-        if (_unique.Length < count)
-        {
-            _unique = new Vector3[count];
-        }
-
+        Release(); // (none held: the integrator releases the buffer once the rays are cast)
+        _unique = ArrayPool<Vector3>.Shared.Rent(count);
         int chunks = Math.Clamp(count / PointsPerChunk, 1, maxThreads);
         if (_chunks.Length < chunks)
         {
@@ -61,8 +67,36 @@ internal sealed unsafe class EndpointDeduplication
 
         for (int c = 0; c < chunks; c++)
         {
-            _chunks[c] ??= new EndpointChunk();
+            _chunks[c] = ChunkPool.Rent();
         }
+
+        try
+        {
+            return Deduplicate(points, count, origin, originKey, maxRange, maxThreads, counts, centres, chunks);
+        }
+        finally
+        {
+            for (int c = 0; c < chunks; c++)
+            {
+                ChunkPool.Return(_chunks[c]);
+                _chunks[c] = null!;
+            }
+        }
+    }
+
+    /// <summary>Gives the rays' buffer of the last <see cref="Run"/> back to its pool (once its rays are cast).</summary>
+    public void Release()
+    {
+        if (_unique is not null)
+        {
+            ArrayPool<Vector3>.Shared.Return(_unique);
+            _unique = null;
+        }
+    }
+
+    private ReadOnlySpan<Vector3> Deduplicate(Vector3* points, int count, Vector3 origin, VoxelKey originKey, float maxRange, int maxThreads, ScanWorker counts, bool centres, int chunks)
+    {
+        Vector3[] unique = _unique!;
 
         _discretizeJob.Start(points, count, chunks, origin, originKey, maxRange);
         WorkerPool.Shared.Run(_discretizeJob, chunks, maxThreads);
@@ -83,7 +117,7 @@ internal sealed unsafe class EndpointDeduplication
             counts.OutOfMap += chunk.OutOfMap;
             if (c == 0 && !centres)
             {
-                chunk.Points.AsSpan(0, chunk.Count).CopyTo(_unique);
+                chunk.Points.AsSpan(0, chunk.Count).CopyTo(unique);
                 n = chunk.Count;
                 continue;
             }
@@ -97,11 +131,47 @@ internal sealed unsafe class EndpointDeduplication
                 }
 
                 // The centre as OctoMap's keyToCoord gives it: ((key + 0.5) × resolution) in double, then float.
-                _unique[n++] = centres && key != FilterJob.Far ? _map.CenterOf(key) : chunk.Points[i];
+                unique[n++] = centres && key != FilterJob.Far ? _map.CenterOf(key) : chunk.Points[i];
             }
         }
 
-        return _unique.AsSpan(0, n);
+        return unique.AsSpan(0, n);
+    }
+
+    /// <summary>
+    /// Chunks between scans, process-wide: each holds a 1 MiB window and a table and lists sized by the scans it served.
+    /// At most one chunk per logical core waits here; one beyond that is left to the collector.
+    /// </summary>
+    private static class ChunkPool
+    {
+        private static readonly Stack<EndpointChunk> Free = new();
+
+        private static readonly int Capacity = Environment.ProcessorCount;
+
+        /// <summary>A chunk that waited here, or a new one (its set is cleared when a scan starts with it).</summary>
+        public static EndpointChunk Rent()
+        {
+            lock (Free)
+            {
+                if (Free.Count > 0)
+                {
+                    return Free.Pop();
+                }
+            }
+
+            return new EndpointChunk();
+        }
+
+        public static void Return(EndpointChunk chunk)
+        {
+            lock (Free)
+            {
+                if (Free.Count < Capacity)
+                {
+                    Free.Push(chunk);
+                }
+            }
+        }
     }
 
     /// <summary>One chunk's distinct endpoint voxels with their first points, in scan order, and its rejects.</summary>
@@ -176,7 +246,7 @@ internal sealed unsafe class EndpointDeduplication
         public override void Execute(int index, int worker)
         {
             EndpointChunk chunk = owner._chunks[index];
-            chunk.Set.Clear(); // the last scan's voxels (kept until every chunk was filtered against them)
+            chunk.Set.Clear(); // the voxels of the last scan that used this chunk
             chunk.Set.Recenter(_originKey); // most endpoints lie within 128 voxels of the sensor (64 along z): a bit each
             int per = (_count + _chunks - 1) / _chunks;
             int start = index * per, end = Math.Min(_count, start + per);

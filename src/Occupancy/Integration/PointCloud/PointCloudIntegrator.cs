@@ -344,24 +344,26 @@ public sealed class PointCloudIntegrator
     /// <summary>Claims the voxels of one origin's rays; claims accumulate until <see cref="Finish"/> applies them once.</summary>
     private unsafe void Mark(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, VoxelKey originKey)
     {
-        ReadOnlySpan<Vector3> rays = points;
-        if (Mode != PointCloudMode.Exact)
+        if (Mode == PointCloudMode.Exact)
         {
-            fixed (Vector3* p = points)
-            {
-                rays = _endpoints.Run(p, points.Length, sensorOrigin, originKey, MaxRange, _maxDegreeOfParallelism, _workers[0], centres: Mode == PointCloudMode.Discretized);
-            }
+            MarkRays(points, sensorOrigin, originKey);
         }
-
-        fixed (Vector3* p = rays)
+        else
         {
-            // A few long runs of consecutive rays per thread rather than many short ones: threads whose rays are
-            // neighbours claim words in the same bricks, and those cache lines then move between cores on every voxel.
-            // Each thread takes the runs of its own part of the scan first (RayMarkJob.Claim).
-            int threads = Math.Min(_workers.Length, _maxDegreeOfParallelism);
-            int perJob = Math.Max(MinPointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
-            _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob, threads, MaxRange);
-            WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
+            try
+            {
+                ReadOnlySpan<Vector3> rays;
+                fixed (Vector3* p = points)
+                {
+                    rays = _endpoints.Run(p, points.Length, sensorOrigin, originKey, MaxRange, _maxDegreeOfParallelism, _workers[0], centres: Mode == PointCloudMode.Discretized);
+                }
+
+                MarkRays(rays, sensorOrigin, originKey);
+            }
+            finally
+            {
+                _endpoints.Release();
+            }
         }
 
         if (_lanes)
@@ -373,6 +375,21 @@ public sealed class PointCloudIntegrator
             }
 
             _spill.Finish();
+        }
+    }
+
+    /// <summary>Traces the rays in runs over the threads (each claiming in its walk grid or the shared planes).</summary>
+    private unsafe void MarkRays(ReadOnlySpan<Vector3> rays, Vector3 sensorOrigin, VoxelKey originKey)
+    {
+        fixed (Vector3* p = rays)
+        {
+            // A few long runs of consecutive rays per thread rather than many short ones: threads whose rays are
+            // neighbours claim words in the same bricks, and those cache lines then move between cores on every voxel.
+            // Each thread takes the runs of its own part of the scan first (RayMarkJob.Claim).
+            int threads = Math.Min(_workers.Length, _maxDegreeOfParallelism);
+            int perJob = Math.Max(MinPointsPerJob, (rays.Length + (threads * JobsPerThread) - 1) / (threads * JobsPerThread));
+            _markJob.Start(p, rays.Length, sensorOrigin, originKey, perJob, threads, MaxRange);
+            WorkerPool.Shared.Run(_markJob, (rays.Length + perJob - 1) / perJob, _maxDegreeOfParallelism);
         }
     }
 
