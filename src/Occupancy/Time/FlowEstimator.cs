@@ -29,14 +29,14 @@ namespace Occupancy;
 /// matched, coasting at its velocity (a walker far away seen in fewer voxels for a few frames). An established track
 /// keeps its prediction along axes the overlap cannot tell (a face sliding along itself) and when it seems to have
 /// slowed to less than half its speed within a frame, from two voxels a frame or more (a face cut at both ends by the
-/// edges of the view looks still; no car brakes so hard). Along an axis a track has never measured (every registration tied there) it takes no motion. A
-/// young track whose cluster grows or shrinks fourfold in a frame (a car coming into range, cut by it) restarts its fit.
-/// A cluster joins a moving track by its box only near the track's own boxes, not near parts joined before. A track's
-/// velocity is the least-squares slope of its accumulated displacement over the last <see cref="Window"/> seconds.
-/// Voxels of a cluster of a moving track, and the map's occupied voxels within the track's box (this frame's and its
-/// boxes of the last three frames moved along its velocity, widened by <see cref="BoxMargin"/> voxels across and one
-/// up), take its velocity, and so does the voxel layer under a track at most 6 voxels across (widened by one voxel:
-/// the ground's voxels a walker's feet share); every other voxel has none.
+/// edges of the view looks still; no car brakes so hard). Along an axis a track has never measured (every registration
+/// tied there) it takes no motion. A young track whose cluster grows or shrinks fourfold in a frame (a car coming into
+/// range, cut by it) restarts its fit. A cluster joins a moving track by its box only near the track's own boxes, not
+/// near parts joined before. A track's velocity is the least-squares slope of its accumulated displacement over the
+/// last <see cref="Window"/> seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the
+/// track's box (this frame's and its boxes of the last three frames moved along its velocity, widened by
+/// <see cref="BoxMargin"/> voxels across and one up), take its velocity, and so does the voxel layer under a track at
+/// most 6 voxels across (widened by one voxel: the ground's voxels a walker's feet share); every other voxel has none.
 /// </para>
 /// <para>
 /// Call <see cref="Observe"/> with a frame's returns <em>before</em> integrating that frame into the map: the streaks
@@ -66,7 +66,6 @@ public sealed class FlowEstimator
     private int[] _remap = [];
     private double _time = double.NegativeInfinity;
     private int _nextId = 1;
-    private int _lastTied; // the axes (bits x 1, y 2, z 4) the last registration could not tell
 
     /// <summary>Creates an estimator for a map.</summary>
     /// <param name="map">The map the frames are integrated into.</param>
@@ -420,7 +419,7 @@ public sealed class FlowEstimator
         foreach ((float _, int c, int t) in _pairs)
         {
             if (_trackOfCluster[c] >= 0 || _tracks[t].LastSeen == now || (_clusters[c].Voxels < MinClusterVoxels && !_tracks[t].IsMoving)
-                || !TryRegister(_tracks[t], _clusters[c], now, out Vector3 displacement))
+                || !TryRegister(_tracks[t], _clusters[c], now, out Vector3 displacement, out int tied))
             {
                 continue;
             }
@@ -429,7 +428,7 @@ public sealed class FlowEstimator
             bool seenInPart = false;
             if (_clusters[c].Voxels >= MinClusterVoxels)
             {
-                matched.Measured |= ~_lastTied & 7;
+                matched.Measured |= ~tied & 7;
 
                 // A young track whose cluster grew or shrank several times over was seen in part (a car coming into
                 // range, cut by it): its displacements so far measured what came into view, not its motion.
@@ -551,7 +550,8 @@ public sealed class FlowEstimator
     // and around the centroids' difference) under which most of the cluster's voxels land on the track's last voxels,
     // refined by the mean offset of each voxel's mean return to the nearest last mean. False when fewer than half
     // overlap (the cluster is another object).
-    private bool TryRegister(Track track, in Cluster cluster, double now, out Vector3 displacement)
+    // The axes (bits x 1, y 2, z 4) it could not tell are returned in tied.
+    private bool TryRegister(Track track, in Cluster cluster, double now, out Vector3 displacement, out int tied)
     {
         float r = (float)_map.Resolution;
         // Integer shifts in two windows: around the prediction (the track's velocity) and around the centroids' difference (right for compact objects whatever the prediction).
@@ -589,11 +589,11 @@ public sealed class FlowEstimator
         // The best overlap; between nearly equal ones the shift nearest the prediction. Where the nearly equal shifts
         // differ along an axis (a face sliding along itself, or cut by the edge of the view, overlaps itself under
         // many shifts), the overlap says nothing along that axis: an established track keeps its prediction there.
-        int sx = 0, sy = 0, sz = 0, bestSpread = int.MaxValue, tied = best - Math.Max(1, best / 50);
+        int sx = 0, sy = 0, sz = 0, bestSpread = int.MaxValue, nearlyBest = best - Math.Max(1, best / 50);
         VoxelKey low = new(int.MaxValue, int.MaxValue, int.MaxValue), high = new(int.MinValue, int.MinValue, int.MinValue);
         for (int i = 0; i < n; i++)
         {
-            if (scores[i] < tied)
+            if (scores[i] < nearlyBest)
             {
                 continue;
             }
@@ -611,6 +611,7 @@ public sealed class FlowEstimator
         if (best < 0.5 * Math.Min(cluster.Voxels, track.Points.Count))
         {
             displacement = default;
+            tied = 7;
             return false;
         }
 
@@ -664,12 +665,12 @@ public sealed class FlowEstimator
         // Along a tied axis the overlap measured nothing: a track that has measured that axis before keeps its
         // prediction; one that never has (the first frames of an object seen as a face) takes no motion along it.
         displacement = shift + fraction;
-        _lastTied = (high.X > low.X ? 1 : 0) | (high.Y > low.Y ? 2 : 0) | (high.Z > low.Z ? 4 : 0);
+        tied = (high.X > low.X ? 1 : 0) | (high.Y > low.Y ? 2 : 0) | (high.Z > low.Z ? 4 : 0);
         bool predicted = track.Frames >= 2;
         displacement = new Vector3(
-            (_lastTied & 1) == 0 ? displacement.X : predicted && (track.Measured & 1) != 0 ? guess.X : 0,
-            (_lastTied & 2) == 0 ? displacement.Y : predicted && (track.Measured & 2) != 0 ? guess.Y : 0,
-            (_lastTied & 4) == 0 ? displacement.Z : predicted && (track.Measured & 4) != 0 ? guess.Z : 0);
+            (tied & 1) == 0 ? displacement.X : predicted && (track.Measured & 1) != 0 ? guess.X : 0,
+            (tied & 2) == 0 ? displacement.Y : predicted && (track.Measured & 2) != 0 ? guess.Y : 0,
+            (tied & 4) == 0 ? displacement.Z : predicted && (track.Measured & 4) != 0 ? guess.Z : 0);
         return true;
     }
 
