@@ -11,7 +11,7 @@ using Occupancy.Simulation;
 /// ego car's four roof cameras at 10 Hz for 8 s, default depth noise, exponential decay; flow and forecasts scored from
 /// 1 s on. `flow tune` sweeps the estimator's parameters on the tuning seeds 1-3; `flow SEED...` scores seeds (the
 /// evaluation seeds, 101-105, were not looked at while tuning); `flow explain SEED [0]` splits a seed's end-point error
-/// by kind of mover.
+/// by kind of mover; `flow trace SEED [0]` prints it frame by frame, by mover, with the estimator's tracks.
 /// </summary>
 internal static class Flow
 {
@@ -27,6 +27,11 @@ internal static class Flow
         if (args.Count is 2 or 3 && args[0] == "explain")
         {
             return Explain(int.Parse(args[1], CultureInfo.InvariantCulture), args.Count == 2 || args[2] != "0");
+        }
+
+        if (args.Count is 2 or 3 && args[0] == "trace")
+        {
+            return Trace(int.Parse(args[1], CultureInfo.InvariantCulture), args.Count == 2 || args[2] != "0");
         }
 
         int[] seeds = args.Count == 0 ? [101, 102, 103, 104, 105] : [.. args.Select(a => int.Parse(a, CultureInfo.InvariantCulture))];
@@ -107,6 +112,77 @@ internal static class Flow
             Console.WriteLine($"  {kind,-24} share of EPE {error / Math.Max(1, voxels):F3}  voxels {n,7}  mean error {error / n:F2} m/s");
         }
 
+        return 0;
+    }
+
+    /// <summary>
+    /// A seed frame by frame from 1 s on: each mover within 25 m of the ego car (its position, true velocity, the moving
+    /// voxels the map holds occupied nearest to it and their mean end-point error), then each track the estimator
+    /// published with at least 10 voxels (centroid, velocity, voxels, frames, moving). `flow trace SEED [0]` (0: no depth
+    /// noise). For finding which mover and which frames an error comes from.
+    /// </summary>
+    private static int Trace(int seed, bool noisy)
+    {
+        MovingWorld world = StreetScene.CreateTrafficWorld(seed);
+        var errors = new double[world.Movers.Count];
+        var counts = new int[world.Movers.Count];
+        FlowRun.Run(world, StreetScene.EgoRegion, StreetScene.Resolution, StreetScene.SurroundRig(), _ => StreetScene.EgoPose,
+            StreetScene.MaxRange, 10, 8, DecayPolicy.Exponential(8, 0.25), noisy ? StreetScene.DepthNoise : DepthNoiseModel.None, seed, 1.0, Horizons,
+            frame =>
+            {
+                if (frame.Time < 1.0 - 1e-9)
+                {
+                    return;
+                }
+
+                Array.Clear(errors);
+                Array.Clear(counts);
+                FlowTruth truth = FlowTruth.Voxelize(world, frame.Time, StreetScene.EgoRegion, StreetScene.Resolution);
+                foreach ((VoxelKey key, System.Numerics.Vector3 velocity) in truth.Velocities)
+                {
+                    if (velocity == System.Numerics.Vector3.Zero || frame.Map.GetState(key) != VoxelState.Occupied)
+                    {
+                        continue;
+                    }
+
+                    frame.Flow.TryGetVelocity(key, out System.Numerics.Vector3 estimate);
+                    System.Numerics.Vector3 centre = frame.Map.CenterOf(key);
+                    int nearest = 0;
+                    for (int m = 1; m < world.Movers.Count; m++)
+                    {
+                        if (System.Numerics.Vector3.Distance(world.Movers[m].Path.PoseAt(frame.Time).Position, centre)
+                            < System.Numerics.Vector3.Distance(world.Movers[nearest].Path.PoseAt(frame.Time).Position, centre))
+                        {
+                            nearest = m;
+                        }
+                    }
+
+                    errors[nearest] += System.Numerics.Vector3.Distance(estimate, velocity);
+                    counts[nearest]++;
+                }
+
+                var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $"t={frame.Time:F1}"));
+                for (int m = 0; m < world.Movers.Count; m++)
+                {
+                    System.Numerics.Vector3 p = world.Movers[m].Path.PoseAt(frame.Time).Position;
+                    System.Numerics.Vector3 v = world.Movers[m].Path.VelocityAt(frame.Time).Linear;
+                    if (System.Numerics.Vector3.Distance(p, StreetScene.EgoPose.Position) <= 25)
+                    {
+                        line.Append(CultureInfo.InvariantCulture, $" | mover {m} ({p.X:F1}, {p.Y:F1}) v ({v.X:F1}, {v.Y:F1}) voxels {counts[m]} EPE {(counts[m] > 0 ? errors[m] / counts[m] : 0):F2}");
+                    }
+                }
+
+                Console.WriteLine(line.ToString());
+                foreach (FlowTrack t in frame.Flow.Tracks)
+                {
+                    if (t.Voxels >= 10)
+                    {
+                        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                            $"    track {t.Id} ({t.Position.X:F1}, {t.Position.Y:F1}, {t.Position.Z:F1}) v ({t.Velocity.X:F2}, {t.Velocity.Y:F2}, {t.Velocity.Z:F2}) voxels {t.Voxels} frames {t.Frames}{(t.IsMoving ? " moving" : "")}"));
+                    }
+                }
+            },
+            null);
         return 0;
     }
 

@@ -17,7 +17,7 @@ namespace Occupancy.Race;
 ///   scene NAME SCAN.bin OCTOMAP_PREFIX REPS RACE.json [BONXAI.json]   a LiDAR scene's rows, appended to race.json
 ///   files SCAN.bin [MAP]                 the file rows only (our side), on the exact map of the scans; saves it
 ///   ghosts [HALF_LIFE IN_VIEW]           ghost trails of a person crossing the room, without and with decay
-///   flow [tune | explain SEED [0] | SEED...] occupancy flow and forecasts on the street with traffic
+///   flow [tune | explain|trace SEED [0] | SEED...] occupancy flow and forecasts on the street with traffic
 ///   rolling [BUDGET]                     the rolling window on a 1 km drive: memory against the budget, eviction cost
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
@@ -110,7 +110,7 @@ public static class Program
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain SEED [0] | SEED...]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain|trace SEED [0] | SEED...]");
         return 2;
     }
 
