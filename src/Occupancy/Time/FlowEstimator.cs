@@ -34,9 +34,11 @@ namespace Occupancy;
 /// range, cut by it) restarts its fit. A cluster joins a moving track by its box only near the track's own boxes, not
 /// near parts joined before. A track's velocity is the least-squares slope of its accumulated displacement over the
 /// last <see cref="Window"/> seconds. Voxels of a cluster of a moving track, and the map's occupied voxels within the
-/// track's box (this frame's and its boxes of the last three frames moved along its velocity, widened by
-/// <see cref="BoxMargin"/> voxels across and one up), take its velocity, and so does the voxel layer under a track at
-/// most 6 voxels across (widened by one voxel: the ground's voxels a walker's feet share); every other voxel has none.
+/// track's box (this frame's and its boxes of the last three frames moved along its velocity, and for a vehicle seen
+/// end-on, at most 11 voxels deep along its motion, its boxes of the last seven frames where they were: its earlier
+/// hits, which it now hides; widened by <see cref="BoxMargin"/> voxels across and one up), take its velocity, and so
+/// does the voxel layer under a track at most 6 voxels across (widened by one voxel: the ground's voxels a walker's
+/// feet share); every other voxel has none.
 /// </para>
 /// <para>
 /// Call <see cref="Observe"/> with a frame's returns <em>before</em> integrating that frame into the map: the streaks
@@ -118,6 +120,10 @@ public sealed class FlowEstimator
     // a few frames ago (a car's front, seen as it came) that the present view does not show.
     private const int ExtentFrames = 3;
 
+    // A vehicle's box at most this many voxels deep along its motion is of its front or back seen end-on (2.2 m at the
+    // street's 0.2 m: half a car's length).
+    private const int EndOnDepth = 11;
+
     // Tracks at most this many voxels across (x and y) stand on the ground (a walker's feet); wider ones (vehicles) clear it.
     private const int StandingSize = 6;
 
@@ -190,9 +196,10 @@ public sealed class FlowEstimator
 
     /// <summary>
     /// The velocity of a voxel at the last frame: a moving track's when the voxel is in its cluster or in its box (this
-    /// frame's, and its boxes of the last three frames moved along its velocity: parts seen as it came), widened by
-    /// <see cref="BoxMargin"/> voxels across and one voxel up (a roof seen at a grazing angle lies above the returns
-    /// that made the cluster). The box is not widened down, where the ground is, except under a track at most 6 voxels
+    /// frame's, and its boxes of the last three frames moved along its velocity: parts seen as it came; for a vehicle
+    /// seen end-on also its boxes of the last seven frames where they were: its earlier hits, now hidden inside it),
+    /// widened by <see cref="BoxMargin"/> voxels across and one voxel up (a roof seen at a grazing angle lies above the
+    /// returns that made the cluster). The box is not widened down, where the ground is, except under a track at most 6 voxels
     /// across (a walker, whose feet share the ground's voxels; vehicles clear the ground): there the layer under its
     /// box, widened by one voxel, takes its velocity too. False, with zero, for every other voxel.
     /// </summary>
@@ -793,6 +800,21 @@ public sealed class FlowEstimator
                 int ox = (int)MathF.Round(shift.X), oy = (int)MathF.Round(shift.Y), oz = (int)MathF.Round(shift.Z);
                 lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X + ox), Math.Min(lo.Y, _boxMins[k].Y + oy), Math.Min(lo.Z, _boxMins[k].Z + oz));
                 hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X + ox), Math.Max(hi.Y, _boxMaxs[k].Y + oy), Math.Max(hi.Z, _boxMaxs[k].Z + oz));
+            }
+
+            // A vehicle seen end-on (its box at most EndOnDepth voxels deep along its motion: a car's front or back)
+            // hides its own earlier hits: the voxels where its front was a few frames ago, which the map still holds
+            // occupied, are inside it now. Its own boxes of its last frames, where they were, take its velocity too.
+            // (Seen from the side, a car's box is its length deep, and behind it the map clears what it left.)
+            bool alongX = MathF.Abs(Velocity.X) >= MathF.Abs(Velocity.Y);
+            if (!IsStanding && (alongX ? Max.X - Min.X : Max.Y - Min.Y) < EndOnDepth)
+            {
+                for (int i = 1; i < BoxHistory && i < _boxCount; i++)
+                {
+                    int k = (_boxNext - 1 - i + (2 * BoxHistory)) % BoxHistory;
+                    lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X), Math.Min(lo.Y, _boxMins[k].Y), Math.Min(lo.Z, _boxMins[k].Z));
+                    hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X), Math.Max(hi.Y, _boxMaxs[k].Y), Math.Max(hi.Z, _boxMaxs[k].Z));
+                }
             }
 
             ExtentMin = lo;

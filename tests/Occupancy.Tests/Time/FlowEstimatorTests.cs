@@ -134,6 +134,48 @@ public class FlowEstimatorTests
     }
 
     [Fact]
+    public void A_vehicle_seen_end_on_lends_its_velocity_to_its_own_earlier_hits_that_it_now_hides()
+    {
+        // A car (1.8 m wide, 4.5 m long, 1.5 m tall) drives at 3 m/s straight at the sensor from beyond its 7 m range
+        // (returns farther away are no returns): only its front is seen. Its front's hits of the last frames stay
+        // occupied in the map, hidden by the front as it comes on; the truth there is the car's body. Those of the
+        // last 7 frames take the car's velocity, though no surface seen now is there.
+        const float Range = 7;
+        var velocity = new Vector3(0, -3, 0);
+        var size = new Vector3(1.8f, 4.5f, 1.5f);
+        Vector3 Centre(double t) => new Vector3(0.3f, 9.5f, 0.8f) + (velocity * (float)t);
+        var map = new OccupancyMap(Resolution);
+        var integrator = new PointCloudIntegrator(map);
+        var flow = new FlowEstimator(map);
+        const int Frames = 16;
+        for (int k = 0; k < Frames; k++)
+        {
+            double t = k / 10.0;
+            Vector3 c = Centre(t);
+            var points = BoxFace(c, size).Concat(Wall().Where(p => !Hidden(p, c, size))).Where(p => Vector3.Distance(p, Origin) <= Range).ToArray();
+            flow.Observe(points, t);
+            integrator.IntegrateWorldFrame(points, Origin, t);
+        }
+
+        FlowTrack car = Assert.Single(flow.Tracks, t => t.IsMoving);
+        Assert.True(Vector3.Distance(car.Velocity, velocity) < 0.3f, $"velocity {car.Velocity}");
+        double last = (Frames - 1) / 10.0;
+        float front = Centre(last).Y - (size.Y / 2), sevenBefore = Centre(last - 0.7).Y - (size.Y / 2);
+        int hidden = 0;
+        foreach (VoxelInfo voxel in map.EnumerateVoxels(VoxelState.Occupied))
+        {
+            Vector3 p = map.CenterOf(voxel.Key);
+            if (p.Y > front + 0.3f && p.Y < sevenBefore && MathF.Abs(p.X - 0.3f) < 0.8f && p.Z > 0.2f && p.Z < 1.5f)
+            {
+                Assert.True(flow.TryGetVelocity(voxel.Key, out Vector3 v) && Vector3.Distance(v, velocity) < 0.3f, $"no velocity at the hidden hit {voxel.Key}");
+                hidden++;
+            }
+        }
+
+        Assert.True(hidden > 50, $"{hidden} hits of the last fronts inside the car held occupied");
+    }
+
+    [Fact]
     public void A_moving_track_seen_in_a_few_voxels_coasts_and_a_few_voxels_alone_start_nothing()
     {
         var velocity = new Vector3(3, 0, 0);
