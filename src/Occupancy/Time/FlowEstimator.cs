@@ -797,9 +797,7 @@ public sealed class FlowEstimator
             {
                 int k = (_boxNext - 1 - i + (2 * BoxHistory)) % BoxHistory;
                 Vector3 shift = Velocity * (float)((now - _boxTimes[k]) / resolution);
-                int ox = (int)MathF.Round(shift.X), oy = (int)MathF.Round(shift.Y), oz = (int)MathF.Round(shift.Z);
-                lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X + ox), Math.Min(lo.Y, _boxMins[k].Y + oy), Math.Min(lo.Z, _boxMins[k].Z + oz));
-                hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X + ox), Math.Max(hi.Y, _boxMaxs[k].Y + oy), Math.Max(hi.Z, _boxMaxs[k].Z + oz));
+                Cover(ref lo, ref hi, k, new VoxelKey((int)MathF.Round(shift.X), (int)MathF.Round(shift.Y), (int)MathF.Round(shift.Z)));
             }
 
             // A vehicle seen end-on (its box at most EndOnDepth voxels deep along its motion: a car's front or back)
@@ -811,14 +809,19 @@ public sealed class FlowEstimator
             {
                 for (int i = 1; i < BoxHistory && i < _boxCount; i++)
                 {
-                    int k = (_boxNext - 1 - i + (2 * BoxHistory)) % BoxHistory;
-                    lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X), Math.Min(lo.Y, _boxMins[k].Y), Math.Min(lo.Z, _boxMins[k].Z));
-                    hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X), Math.Max(hi.Y, _boxMaxs[k].Y), Math.Max(hi.Z, _boxMaxs[k].Z));
+                    Cover(ref lo, ref hi, (_boxNext - 1 - i + (2 * BoxHistory)) % BoxHistory, default);
                 }
             }
 
             ExtentMin = lo;
             ExtentMax = hi;
+        }
+
+        // Grows a box to cover the own box in ring slot k, moved by the offset (voxels).
+        private void Cover(ref VoxelKey lo, ref VoxelKey hi, int k, VoxelKey offset)
+        {
+            lo = new VoxelKey(Math.Min(lo.X, _boxMins[k].X + offset.X), Math.Min(lo.Y, _boxMins[k].Y + offset.Y), Math.Min(lo.Z, _boxMins[k].Z + offset.Z));
+            hi = new VoxelKey(Math.Max(hi.X, _boxMaxs[k].X + offset.X), Math.Max(hi.Y, _boxMaxs[k].Y + offset.Y), Math.Max(hi.Z, _boxMaxs[k].Z + offset.Z));
         }
 
         // Forgets the history its velocity is fitted to, as if first seen now.
