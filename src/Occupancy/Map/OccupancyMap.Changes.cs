@@ -199,6 +199,9 @@ public sealed partial class OccupancyMap
     /// <summary>Bytes of the dense brick directory (the rest of <see cref="MemoryBytes"/> scales with the slots).</summary>
     internal long DirectoryBytes => _grid.MemoryBytes;
 
+    /// <summary>How many times the dense brick directory was built anew (tests).</summary>
+    internal int DirectoryGrowths => _grid.Growths;
+
     /// <summary>The packed coordinate of a slot's brick. Writers only.</summary>
     internal long PackedKeyOf(int slot) => _brickKeys[slot];
 

@@ -449,7 +449,7 @@ public sealed partial class OccupancyMap
     private void AddSlab()
     {
         int floats = SlabLength(_slabCount) * BrickVoxels;
-        float[] fresh = GC.AllocateUninitializedArray<float>(floats);
+        float[] fresh = GC.AllocateUninitializedArray<float>(floats, pinned: true);
         if (_slabCount == _slabs.Length)
         {
             Array.Resize(ref _slabs, _slabCount * 2);
@@ -502,6 +502,27 @@ public sealed partial class OccupancyMap
     {
         int slot = _slotHighWater++;
         Publish(slot, VoxelKey.PackBrick(bx, by, bz), _slabs[SlabIndexOf(slot)]);
+    }
+
+    /// <summary>
+    /// Grows the brick directory once to cover the bricks between two points (world frame, metres; corners of a box in
+    /// any order) that a writer is about to fill, rather than brick by brick as they come (see <see cref="BrickGrid.Reserve"/>).
+    /// A hint only: nothing changes when either point is not finite or lies outside the map.
+    /// </summary>
+    internal void ReserveDirectory(Vector3 a, Vector3 b)
+    {
+        if (!TryGetKey(a, out VoxelKey ka) || !TryGetKey(b, out VoxelKey kb))
+        {
+            return;
+        }
+
+        lock (_addLock)
+        {
+            _grid.Reserve(
+                Math.Min(ka.BrickX, kb.BrickX), Math.Min(ka.BrickY, kb.BrickY), Math.Min(ka.BrickZ, kb.BrickZ),
+                Math.Max(ka.BrickX, kb.BrickX), Math.Max(ka.BrickY, kb.BrickY), Math.Max(ka.BrickZ, kb.BrickZ),
+                AllBricks);
+        }
     }
 
     /// <summary>Every brick as (x, y, z, slot), for filling a grown grid.</summary>

@@ -339,11 +339,14 @@ public sealed class PointCloudIntegrator
         {
             w.Abandon();
         }
+
+        _marks.DropChunks(); // a claim that failed before it was listed would stay set
     }
 
     /// <summary>Claims the voxels of one origin's rays; claims accumulate until <see cref="Finish"/> applies them once.</summary>
     private unsafe void Mark(ReadOnlySpan<Vector3> points, Vector3 sensorOrigin, VoxelKey originKey)
     {
+        ReserveDirectory(points, sensorOrigin);
         if (Mode == PointCloudMode.Exact)
         {
             MarkRays(points, sensorOrigin, originKey);
@@ -377,6 +380,37 @@ public sealed class PointCloudIntegrator
             _spill.Finish();
         }
     }
+
+    /// <summary>
+    /// Grows the map's brick directory once to the box of the scan's rays, where it would grow again and again as the
+    /// rays reach out (<see cref="OccupancyMap.ReserveDirectory"/>). The box is that of the origin and about
+    /// <see cref="DirectorySamples"/> points spread over the scan, each cut at the range: a hint, so a point outside it
+    /// grows the directory as before (around both), and a few microseconds a scan however many points it has.
+    /// </summary>
+    private void ReserveDirectory(ReadOnlySpan<Vector3> points, Vector3 origin)
+    {
+        Vector3 low = origin, high = origin;
+        float range = MaxRange;
+        int stride = Math.Max(1, points.Length / DirectorySamples);
+        for (int i = 0; i < points.Length; i += stride)
+        {
+            Vector3 d = points[i] - origin;
+            float length = d.Length();
+            if (!float.IsFinite(length))
+            {
+                continue; // no return (counted where the ray is cast)
+            }
+
+            Vector3 p = length > range ? origin + (d * (range / length)) : points[i];
+            low = Vector3.Min(low, p);
+            high = Vector3.Max(high, p);
+        }
+
+        _map.ReserveDirectory(low, high);
+    }
+
+    /// <summary>How many points <see cref="ReserveDirectory"/> looks at, about.</summary>
+    private const int DirectorySamples = 4096;
 
     /// <summary>Traces the rays in runs over the threads (each claiming in its walk grid or the shared planes).</summary>
     private unsafe void MarkRays(ReadOnlySpan<Vector3> rays, Vector3 sensorOrigin, VoxelKey originKey)
@@ -415,7 +449,10 @@ public sealed class PointCloudIntegrator
         foreach (ScanWorker w in _workers)
         {
             w.Reserve(claimed, occupied);
+            w.ReturnLists();
         }
+
+        _marks.ReturnChunks(); // every claim bit is clear again
 
         return new IntegrationStats(measurements, noReturn, outOfMap, beyond, occupied, free);
     }

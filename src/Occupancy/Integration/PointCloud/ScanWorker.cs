@@ -33,8 +33,9 @@ internal sealed unsafe partial class ScanWorker
         _wideKeys = kernels.Keys == KernelWidth.Vector512;
     }
 
-    public int[] Free = new int[4096];
-    public int[] Hits = new int[1024];
+    // The claim lists, taken from ClaimListPool when a scan starts (Reset) and given back when it ends (ReturnLists).
+    public int[] Free = [];
+    public int[] Hits = [];
     public int FreeCount;
     public int HitCount;
     public int NoReturn;
@@ -80,15 +81,8 @@ internal sealed unsafe partial class ScanWorker
     public void Reset()
     {
         FreeCount = HitCount = NoReturn = OutOfMap = Beyond = Applied = 0;
-        if (Free.Length < _reserveFree)
-        {
-            Free = GC.AllocateUninitializedArray<int>(_reserveFree);
-        }
-
-        if (Hits.Length < _reserveHits)
-        {
-            Hits = GC.AllocateUninitializedArray<int>(_reserveHits);
-        }
+        Free = ClaimListPool.FreeLists.Rent(Math.Max(MinimumFree, _reserveFree));
+        Hits = ClaimListPool.HitLists.Rent(Math.Max(MinimumHits, _reserveHits));
 
         _brickX = int.MinValue;
         _brickCache.AsSpan().Fill(new BrickCacheEntry { Key = -1 });
@@ -97,14 +91,36 @@ internal sealed unsafe partial class ScanWorker
 
     /// <summary>
     /// After a scan failed part way (an exception in any pass): clears the claim bits its lists name, so that later
-    /// scans can claim those voxels, and drops the walk grid, which may hold marks (it is not returned to the pool).
+    /// scans can claim those voxels, gives the lists back, and drops the walk grid, which may hold marks (it is not
+    /// returned to the pool).
     /// </summary>
     public void Abandon()
     {
         ClearClaimBits();
+        FreeCount = HitCount = 0;
+        ReturnLists();
         DropGrid();
         _queued = 0;
     }
+
+    /// <summary>Gives the claim lists back to <see cref="ClaimListPool"/> once their claims are applied or cleared (the counts stay for the scan's statistics).</summary>
+    public void ReturnLists()
+    {
+        if (Free.Length > 0)
+        {
+            ClaimListPool.FreeLists.Return(Free);
+            Free = [];
+        }
+
+        if (Hits.Length > 0)
+        {
+            ClaimListPool.HitLists.Return(Hits);
+            Hits = [];
+        }
+    }
+
+    /// <summary>Smallest lists a scan starts with.</summary>
+    private const int MinimumFree = 4096, MinimumHits = 1024;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int SlotOf(int bx, int by, int bz)
