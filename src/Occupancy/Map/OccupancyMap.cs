@@ -327,6 +327,19 @@ public sealed partial class OccupancyMap
     internal static int CellStart(int slot) =>
         (slot & (Math.Min(1 << BitOperations.Log2((uint)slot | 8), SlabBricks) - 1)) * BrickVoxels;
 
+    /// <summary>
+    /// Asks the cache for a voxel's line ahead of an update (a hint: nothing happens where the CPU has no prefetch or the
+    /// slot holds no brick). Writers only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe void PrefetchVoxel(int slot, int local)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported && _bricks[slot] is { } slab)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(Unsafe.AsPointer(ref Unsafe.Add(ref System.Runtime.InteropServices.MemoryMarshal.GetArrayDataReference(slab), CellStart(slot) + local)));
+        }
+    }
+
     /// <summary>The slab of a slot in use: its voxels are the <see cref="BrickVoxels"/> from <see cref="CellStart"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal float[] SlabOf(int slot) => Volatile.Read(ref _bricks)[slot]!;

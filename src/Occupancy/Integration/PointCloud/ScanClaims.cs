@@ -24,6 +24,9 @@ internal static class ScanClaims
     /// <summary>First word of the hit plane.</summary>
     public const int HitPlane = OccupancyMap.BrickVoxels / 64;
 
+    /// <summary>How many claims ahead the apply asks for a voxel's cache line.</summary>
+    private const int PrefetchDistance = 32;
+
     /// <summary>Applies one worker's claimed misses (skipping voxels hit in this scan) or hits, clearing their bits.</summary>
     public sealed class ApplyJob(ScanWorker[] workers, OccupancyMap map, SlotWords marks, bool hits) : ParallelJob
     {
@@ -49,6 +52,12 @@ internal static class ScanClaims
                 do
                 {
                     run |= 1UL << list[n];
+                    if (n + PrefetchDistance < count)
+                    {
+                        int ahead = list[n + PrefetchDistance];
+                        map.PrefetchVoxel(ahead >> 9, ahead & 511);
+                    }
+
                     n++;
                 }
                 while (n < count && list[n] >> 6 == word);
