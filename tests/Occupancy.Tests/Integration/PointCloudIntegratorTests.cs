@@ -136,11 +136,14 @@ public class PointCloudIntegratorTests
     }
 
     [Theory]
-    [InlineData(1, 0.05)]
-    [InlineData(2, 0.01)]
-    [InlineData(3, 0.2)]
-    public void A_scan_marks_exactly_the_voxels_of_its_rays_walks(int seed, double resolution)
+    [InlineData(1, 0.05, 1)]
+    [InlineData(1, 0.05, 2)]
+    [InlineData(2, 0.01, 1)]
+    [InlineData(2, 0.01, 2)]
+    [InlineData(3, 0.2, 2)]
+    public void A_scan_marks_exactly_the_voxels_of_its_rays_walks(int seed, double resolution, int threads)
     {
+        // One thread claims with plain ORs (ScanWorker.Alone), more with interlocked ones: both must mark the same.
         // Oracle: VoxelTraversal (itself checked against a dense walk) stepped voxel by voxel. Every voxel a walk passes
         // before its end voxel gets one miss, every end voxel one hit (the hit wins), nothing else is touched. Origins on
         // both sides of zero, rays in every direction incl. along axes and diagonals, crossing many bricks.
@@ -174,7 +177,7 @@ public class PointCloudIntegratorTests
             }
         }
 
-        new PointCloudIntegrator(map, maxRange: 10).IntegrateWorldFrame(points.ToArray(), origin);
+        new PointCloudIntegrator(map, maxRange: 10) { MaxDegreeOfParallelism = threads }.IntegrateWorldFrame(points.ToArray(), origin);
         Dictionary<VoxelKey, float> snapshot = TestData.Snapshot(map);
         free.ExceptWith(hits);
         Assert.Equal(free.Count + hits.Count, snapshot.Count);

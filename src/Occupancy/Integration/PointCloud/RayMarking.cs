@@ -82,6 +82,7 @@ internal sealed unsafe class RayMarkJob(ScanWorker[] workers, OccupancyMap map) 
         int run = Claim(worker);
         ScanWorker w = workers[worker];
         float maxRange = _maxRange;
+        w.Alone = _parts == 1; // one part: the pool runs every run on the calling thread (WorkerPool.Run)
         w.BeginRays(_origin, _originKey, map.InverseResolution, map.Resolution, maxRange);
         int i = run * _perJob, end = Math.Min(_count, (run + 1) * _perJob);
         if (w.SetsUpEight)
