@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -36,6 +35,7 @@ public sealed unsafe class SemiGlobalMatcher
 
     private readonly SgmKernel _kernel;
     private readonly KernelWidth _census;
+    private readonly KernelWidth _costs;
     private int _busy;
     private readonly StageJob _job;
     private int _width, _height;
@@ -67,6 +67,7 @@ public sealed unsafe class SemiGlobalMatcher
         Options = options;
         _kernel = SgmKernel.For(kernels.Sgm);
         _census = kernels.Census;
+        _costs = kernels.Cost;
         _job = new StageJob(this);
     }
 
@@ -317,30 +318,16 @@ public sealed unsafe class SemiGlobalMatcher
         | ((ulong)((uint)(r[3] - c) >> 31) << 5) | ((ulong)((uint)(r[4] - c) >> 31) << 4) | ((ulong)((uint)(r[5] - c) >> 31) << 3)
         | ((ulong)((uint)(r[6] - c) >> 31) << 2) | ((ulong)((uint)(r[7] - c) >> 31) << 1) | (ulong)((uint)(r[8] - c) >> 31);
 
-    /// <summary>Hamming costs of rows [y0, y1) for every disparity.</summary>
-    private void Costs(int y0, int y1)
+    /// <summary>Hamming costs of rows [y0, y1) for every disparity (<see cref="SgmCosts"/>).</summary>
+    private void Costs(WorkerBuffers w, int y0, int y1)
     {
         int width = _width, dmax = Options.MaxDisparity;
-        ulong* cl = Pointer(_censusLeft), cr = Pointer(_censusRight);
+        ulong* cl = Pointer(_censusLeft), cr = Pointer(_censusRight), reversed = Pointer(w.Reversed);
         byte* volume = Pointer(_cost);
         for (int y = y0; y < y1; y++)
         {
-            ulong* leftRow = cl + (y * width), rightRow = cr + (y * width);
-            for (int u = 0; u < width; u++)
-            {
-                byte* cost = volume + ((nint)((y * width) + u) * dmax);
-                ulong c = leftRow[u];
-                int reach = Math.Min(u + 1, dmax);
-                for (int d = 0; d < reach; d++)
-                {
-                    cost[d] = (byte)BitOperations.PopCount(c ^ rightRow[u - d]);
-                }
-
-                for (int d = reach; d < dmax; d++)
-                {
-                    cost[d] = NoMatchCost;
-                }
-            }
+            nint row = (nint)y * width;
+            SgmCosts.Row(_costs, cl + row, cr + row, reversed, width, dmax, volume + (row * dmax));
         }
     }
 
@@ -583,6 +570,9 @@ public sealed unsafe class SemiGlobalMatcher
         public int[] RightCost { get; } = new int[width];
 
         public int[] RightDisparity { get; } = new int[width];
+
+        /// <summary>A right census row reversed, with its padding, for the vector cost rows.</summary>
+        public ulong[] Reversed { get; } = GC.AllocateArray<ulong>(width + SgmCosts.ReversedPadding(disparities), pinned: true);
     }
 
     private sealed class StageJob(SemiGlobalMatcher owner) : ParallelJob
@@ -606,7 +596,7 @@ public sealed unsafe class SemiGlobalMatcher
                     owner.Census(Pointer(owner._paddedRight), Pointer(owner._censusRight), y0, y1);
                     break;
                 case Stage.Cost:
-                    owner.Costs(y0, y1);
+                    owner.Costs(owner._workers[worker], y0, y1);
                     break;
                 case Stage.Aggregate:
                     owner.Aggregate(index == 0);
