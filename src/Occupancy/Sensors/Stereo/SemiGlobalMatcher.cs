@@ -478,43 +478,10 @@ public sealed unsafe class SemiGlobalMatcher
     /// <summary>3 × 3 median over the valid neighbours of each valid pixel of rows [y0, y1); invalid pixels stay invalid.</summary>
     private void Median(float* output, int y0, int y1)
     {
-        int width = _width, height = _height;
         float* raw = Pointer(_raw);
-        float* window = stackalloc float[9];
         for (int y = y0; y < y1; y++)
         {
-            for (int x = 0; x < width; x++)
-            {
-                float centre = raw[(y * width) + x];
-                if (float.IsNaN(centre))
-                {
-                    output[(y * width) + x] = float.NaN;
-                    continue;
-                }
-
-                int n = 0;
-                for (int yy = Math.Max(y - 1, 0); yy <= Math.Min(y + 1, height - 1); yy++)
-                {
-                    for (int xx = Math.Max(x - 1, 0); xx <= Math.Min(x + 1, width - 1); xx++)
-                    {
-                        float v = raw[(yy * width) + xx];
-                        if (!float.IsNaN(v))
-                        {
-                            // Insertion sort: at most nine values.
-                            int i = n++;
-                            while (i > 0 && window[i - 1] > v)
-                            {
-                                window[i] = window[i - 1];
-                                i--;
-                            }
-
-                            window[i] = v;
-                        }
-                    }
-                }
-
-                output[(y * width) + x] = (n & 1) == 1 ? window[n / 2] : 0.5f * (window[(n / 2) - 1] + window[n / 2]);
-            }
+            _kernel.MedianRow(raw, output, y, _width, _height);
         }
     }
 

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Occupancy.Stereo;
@@ -72,6 +73,55 @@ internal abstract unsafe class SgmKernel
                 rightDisparity[x] = d;
             }
         }
+    }
+
+    /// <summary>
+    /// The 3 × 3 median of row <paramref name="y"/> of <paramref name="raw"/> into the same row of
+    /// <paramref name="output"/>: over the valid (not NaN) neighbours of each valid pixel, the mean of the two middle
+    /// values when their number is even; invalid pixels stay invalid. The vector strategies take 8 or 4 pixels at once
+    /// where all nine neighbours of each are valid (a min/max network: the same middle value), else this one's pixels.
+    /// </summary>
+    public virtual void MedianRow(float* raw, float* output, int y, int width, int height)
+    {
+        for (int x = 0; x < width; x++)
+        {
+            output[(y * width) + x] = MedianPixel(raw, x, y, width, height);
+        }
+    }
+
+    /// <summary>The median of one pixel (see <see cref="MedianRow"/>): insertion sort of its valid neighbours.</summary>
+    [SkipLocalsInit]
+    protected static float MedianPixel(float* raw, int x, int y, int width, int height)
+    {
+        float centre = raw[(y * width) + x];
+        if (float.IsNaN(centre))
+        {
+            return float.NaN;
+        }
+
+        float* window = stackalloc float[9];
+        int n = 0;
+        for (int yy = Math.Max(y - 1, 0); yy <= Math.Min(y + 1, height - 1); yy++)
+        {
+            for (int xx = Math.Max(x - 1, 0); xx <= Math.Min(x + 1, width - 1); xx++)
+            {
+                float v = raw[(yy * width) + xx];
+                if (!float.IsNaN(v))
+                {
+                    // Insertion sort: at most nine values.
+                    int i = n++;
+                    while (i > 0 && window[i - 1] > v)
+                    {
+                        window[i] = window[i - 1];
+                        i--;
+                    }
+
+                    window[i] = v;
+                }
+            }
+        }
+
+        return (n & 1) == 1 ? window[n / 2] : 0.5f * (window[(n / 2) - 1] + window[n / 2]);
     }
 
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>

@@ -84,4 +84,61 @@ internal sealed unsafe class SgmKernelVector256 : SgmKernel
 
         return HorizontalMin(Vector128.Min(runMin.GetLower(), runMin.GetUpper()));
     }
+
+    [SkipLocalsInit]
+    public override void MedianRow(float* raw, float* output, int y, int width, int height)
+    {
+        if (y == 0 || y == height - 1 || width < 10)
+        {
+            base.MedianRow(raw, output, y, width, height);
+            return;
+        }
+
+        float* row = raw + (y * width);
+        float* target = output + (y * width);
+        target[0] = MedianPixel(raw, 0, y, width, height);
+        int x = 1;
+        for (; x + 8 < width; x += 8)
+        {
+            // Nine neighbours of 8 pixels; disparities are never −0 or NaN here, so min and max select exactly.
+            float* p = row + x;
+            Vector256<float> a0 = Vector256.Load(p - width - 1), a1 = Vector256.Load(p - width), a2 = Vector256.Load(p - width + 1);
+            Vector256<float> a3 = Vector256.Load(p - 1), a4 = Vector256.Load(p), a5 = Vector256.Load(p + 1);
+            Vector256<float> a6 = Vector256.Load(p + width - 1), a7 = Vector256.Load(p + width), a8 = Vector256.Load(p + width + 1);
+            Vector256<float> valid = Vector256.Equals(a0, a0) & Vector256.Equals(a1, a1) & Vector256.Equals(a2, a2) & Vector256.Equals(a3, a3) & Vector256.Equals(a4, a4)
+                & Vector256.Equals(a5, a5) & Vector256.Equals(a6, a6) & Vector256.Equals(a7, a7) & Vector256.Equals(a8, a8);
+            if (valid.AsUInt32() != Vector256<uint>.AllBitsSet)
+            {
+                for (int k = 0; k < 8; k++)
+                {
+                    target[x + k] = MedianPixel(raw, x + k, y, width, height);
+                }
+
+                continue;
+            }
+
+            // The median of nine by 19 compare-exchanges (Paeth's network).
+            Sort(ref a1, ref a2); Sort(ref a4, ref a5); Sort(ref a7, ref a8);
+            Sort(ref a0, ref a1); Sort(ref a3, ref a4); Sort(ref a6, ref a7);
+            Sort(ref a1, ref a2); Sort(ref a4, ref a5); Sort(ref a7, ref a8);
+            Sort(ref a0, ref a3); Sort(ref a5, ref a8); Sort(ref a4, ref a7);
+            Sort(ref a3, ref a6); Sort(ref a1, ref a4); Sort(ref a2, ref a5);
+            Sort(ref a4, ref a7); Sort(ref a4, ref a2); Sort(ref a6, ref a4);
+            Sort(ref a4, ref a2);
+            a4.Store(target + x);
+        }
+
+        for (; x < width; x++)
+        {
+            target[x] = MedianPixel(raw, x, y, width, height);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Sort(ref Vector256<float> a, ref Vector256<float> b)
+    {
+        Vector256<float> low = Vector256.MinNative(a, b);
+        b = Vector256.MaxNative(a, b);
+        a = low;
+    }
 }
