@@ -351,6 +351,10 @@ public sealed unsafe class SemiGlobalMatcher
         ushort** curRows = stackalloc ushort*[4];
         ushort** prevMins = stackalloc ushort*[4];
         ushort** curMins = stackalloc ushort*[4];
+        ushort** previous = stackalloc ushort*[4];
+        ushort** current = stackalloc ushort*[4];
+        ushort* previousMin = stackalloc ushort[4];
+        ushort* min = stackalloc ushort[4];
         for (int yi = 0; yi < height; yi++)
         {
             int y = forward ? yi : height - 1 - yi;
@@ -367,26 +371,38 @@ public sealed unsafe class SemiGlobalMatcher
             {
                 int x = forward ? xi : width - 1 - xi;
                 nint pixel = (nint)((y * width) + x) * dmax;
-                byte* cost = costs + pixel;
-                ushort* sum = volume + pixel;
                 nint here = (nint)x * stride;
+                for (int k = 0; k < directions; k++)
+                {
+                    current[k] = curRows[k] + here;
+                }
 
                 // Along the row: the previous pixel of this row.
                 bool has = xi > 0;
-                curMins[0][x] = kernel.Step(cost, has ? curRows[0] + here - (s * stride) : zero, has ? curMins[0][x - s] : (ushort)0, curRows[0] + here, sum, false, dmax, p1, p2);
+                previous[0] = has ? curRows[0] + here - (s * stride) : zero;
+                previousMin[0] = has ? curMins[0][x - s] : (ushort)0;
 
                 // Along the column: the same column of the previous row.
                 has = !top;
-                curMins[1][x] = kernel.Step(cost, has ? prevRows[1] + here : zero, has ? prevMins[1][x] : (ushort)0, curRows[1] + here, sum, true, dmax, p1, p2);
+                previous[1] = has ? prevRows[1] + here : zero;
+                previousMin[1] = has ? prevMins[1][x] : (ushort)0;
                 if (directions == 4)
                 {
                     // Diagonal: the previous row, one column back.
                     has = !top && xi > 0;
-                    curMins[2][x] = kernel.Step(cost, has ? prevRows[2] + here - (s * stride) : zero, has ? prevMins[2][x - s] : (ushort)0, curRows[2] + here, sum, true, dmax, p1, p2);
+                    previous[2] = has ? prevRows[2] + here - (s * stride) : zero;
+                    previousMin[2] = has ? prevMins[2][x - s] : (ushort)0;
 
                     // Anti-diagonal: the previous row, one column ahead.
                     has = !top && xi < width - 1;
-                    curMins[3][x] = kernel.Step(cost, has ? prevRows[3] + here + (s * stride) : zero, has ? prevMins[3][x + s] : (ushort)0, curRows[3] + here, sum, true, dmax, p1, p2);
+                    previous[3] = has ? prevRows[3] + here + (s * stride) : zero;
+                    previousMin[3] = has ? prevMins[3][x + s] : (ushort)0;
+                }
+
+                kernel.Steps(costs + pixel, previous, previousMin, current, min, volume + pixel, directions, dmax, p1, p2);
+                for (int k = 0; k < directions; k++)
+                {
+                    curMins[k][x] = min[k];
                 }
             }
         }

@@ -38,6 +38,30 @@ internal abstract unsafe class SgmKernel
     /// <returns>min_d L(p, d).</returns>
     public abstract ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2);
 
+    /// <summary>
+    /// The steps of all paths of one sweep at pixel p (<paramref name="directions"/> of them, 2 or 4), each as
+    /// <see cref="Step"/>: <paramref name="sum"/> is set to the sum of their L(p, d), which is what one
+    /// non-accumulating step followed by accumulating ones gives. The vector strategies load the costs and store the sum
+    /// once for all paths.
+    /// </summary>
+    /// <param name="cost">C(p, 0..D−1).</param>
+    /// <param name="previous">L(p−r, ·) of each path, each padded as for <see cref="Step"/>.</param>
+    /// <param name="previousMins">min_k L(p−r, k) of each path.</param>
+    /// <param name="current">Receives L(p, ·) of each path.</param>
+    /// <param name="mins">Receives min_d L(p, d) of each path.</param>
+    /// <param name="sum">Receives the sum over the paths.</param>
+    /// <param name="directions">2 or 4.</param>
+    /// <param name="disparities">D, a multiple of 16.</param>
+    /// <param name="p1">Penalty for a disparity change of one.</param>
+    /// <param name="p2">Penalty for a larger change.</param>
+    public virtual void Steps(byte* cost, ushort** previous, ushort* previousMins, ushort** current, ushort* mins, ushort* sum, int directions, int disparities, ushort p1, ushort p2)
+    {
+        for (int k = 0; k < directions; k++)
+        {
+            mins[k] = Step(cost, previous[k], previousMins[k], current[k], sum, k > 0, disparities, p1, p2);
+        }
+    }
+
     /// <summary>Writes a[d] + b[d] to <paramref name="sum"/> and returns the smallest d of the minimum.</summary>
     /// <param name="a">One aggregate (forward paths).</param>
     /// <param name="b">The other aggregate (backward paths).</param>
