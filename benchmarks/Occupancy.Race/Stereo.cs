@@ -20,12 +20,14 @@ namespace Occupancy.Race;
 /// "good enough"), with Cv2.SetNumThreads set to the core count. OpenCV's output is fixed-point disparity × 16, invalid
 /// below minDisparity × 16 (here: negative).</para>
 /// <para>Timing: the methods take turns, pair by pair, round by round, so that all are measured under the same
-/// conditions; two warm-up rounds, then the median of the rounds per pair and method (the targets) and the least (beside
+/// conditions, with a 50 ms pause off the clock before each call (OpenCV's workers wait actively after a parallel loop
+/// and took a core from the next method: without the pause MODE_SGBM_3WAY took 45 ms a pair and ours 85 ms, with it
+/// 26 ms and 50 ms); two warm-up rounds, then the median of the rounds per pair and method (the targets) and the least (beside
 /// it: on a machine shared with other work, the least shows the code's own speed best). Inputs and outputs are allocated
 /// before the clock starts; the clock covers one Compute call.</para>
 /// <para>Scores, per pair and over all four: density (valid share of the pixels with a true disparity), end-point error
 /// (mean |d − d_true| over the valid pixels), the share within 1 px, the share beyond 3 px, the mean error of the
-/// pixels within 1 px, and, for each OpenCV mode, both matchers' end-point error over the pixels both made valid.</para>
+/// pixels within 1 px, the share of the summed error carried by the pixels beyond 3 px, and, for each OpenCV mode, both matchers' end-point error over the pixels both made valid.</para>
 /// </summary>
 internal static class Stereo
 {
@@ -45,6 +47,7 @@ internal static class Stereo
 
     private const int Disparities = 128;
     private const int WarmUpRounds = 2;
+    private const int Pause = 50;
 
     private sealed record Method(string Name, Action<byte[], byte[], float[]> Compute, Action? Dispose = null);
 
@@ -117,6 +120,9 @@ internal static class Stereo
             {
                 for (int m = 0; m < methods.Count; m++)
                 {
+                    // A pause between methods, off the clock: OpenCV's worker threads wait actively for a while after a
+                    // parallel loop, and would otherwise take a core from whichever method runs next.
+                    Thread.Sleep(Pause);
                     long start = Stopwatch.GetTimestamp();
                     methods[m].Compute(lefts[c], rights[c], outputs[m][c]);
                     double ms = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -137,7 +143,7 @@ internal static class Stereo
         var results = new JsonArray();
         var scores = new Score[methods.Count];
         Console.WriteLine();
-        Console.WriteLine($"{"method",-15} {"pair",5} {"ms",9} {"min ms",9} {"density",9} {"EPE px",8} {"<=1 px",8} {">3 px",8} {"EPE<=1",8}");
+        Console.WriteLine($"{"method",-15} {"pair",5} {"ms",9} {"min ms",9} {"density",9} {"EPE px",8} {"<=1 px",8} {">3 px",8} {"EPE<=1",8} {"err>3px",8}");
         for (int m = 0; m < methods.Count; m++)
         {
             var pairRows = new JsonArray();
@@ -150,7 +156,7 @@ internal static class Stereo
                 double least = all ? totalMin : times[m][c].Min();
                 totalMs += all ? 0 : ms;
                 totalMin += all ? 0 : least;
-                Console.WriteLine($"{methods[m].Name,-15} {(all ? "all" : c.ToString()),5} {ms,9:F1} {least,9:F1} {s.Density,9:P2} {s.EndPointError,8:F3} {s.WithinOne,8:P2} {s.BeyondThree,8:P2} {s.InlierError,8:F3}");
+                Console.WriteLine($"{methods[m].Name,-15} {(all ? "all" : c.ToString()),5} {ms,9:F1} {least,9:F1} {s.Density,9:P2} {s.EndPointError,8:F3} {s.WithinOne,8:P2} {s.BeyondThree,8:P2} {s.InlierError,8:F3} {s.BeyondThreeErrorShare,8:P1}");
                 JsonObject row = s.ToJson();
                 row[all ? "ms_sum_of_pair_medians" : "median_ms"] = ms;
                 row[all ? "ms_sum_of_pair_minima" : "min_ms"] = least;
@@ -176,6 +182,22 @@ internal static class Stereo
             (double ours, double theirs, long count) = CommonError(outputs[0], outputs[m], truths);
             Console.WriteLine($"EPE over the {count} pixels valid in both ours and {methods[m].Name}: ours {ours:F3} px, {methods[m].Name} {theirs:F3} px");
             common.Add(new JsonObject { ["method"] = methods[m].Name, ["pixels"] = count, ["ours_epe"] = ours, ["theirs_epe"] = theirs });
+        }
+
+        // Analysis only: ours after OpenCV's speckle filter with the settings OpenCV runs with (regions of fewer than 100
+        // pixels whose neighbours differ by at most 2 px are removed): how much of our error sits in small islands.
+        JsonObject? speckled = null;
+        if (openCv is not null)
+        {
+            var filtered = new float[pairs][];
+            for (int c = 0; c < pairs; c++)
+            {
+                filtered[c] = SpeckleFiltered(outputs[0][c], k.Width, k.Height);
+            }
+
+            Score f = Score.Of(filtered, truths);
+            Console.WriteLine($"ours after OpenCV's filterSpeckles (100 px, 2 px): density {f.Density:P2}, EPE {f.EndPointError:F3} px, within 1 px {f.WithinOne:P2}, beyond 3 px {f.BeyondThree:P2}");
+            speckled = f.ToJson();
         }
 
         // The targets: twice as fast as OpenCV's fastest mode, at least as accurate as MODE_HH, no less dense than today.
@@ -220,6 +242,7 @@ internal static class Stereo
             ["ours_settings"] = JsonSerializer.SerializeToNode(matcher.Options),
             ["methods"] = results,
             ["common_pixels"] = common,
+            ["ours_speckle_filtered"] = speckled,
             ["rows"] = rows,
         };
         string path = Path.Combine(outDir, "stereo.json");
@@ -265,6 +288,27 @@ internal static class Stereo
         });
     }
 
+    private static float[] SpeckleFiltered(float[] disparity, int width, int height)
+    {
+        using var mat = new Mat(height, width, MatType.CV_16SC1);
+        var fixedPoint = new short[disparity.Length];
+        for (int i = 0; i < disparity.Length; i++)
+        {
+            fixedPoint[i] = float.IsNaN(disparity[i]) ? (short)-16 : (short)MathF.Round(disparity[i] * 16f);
+        }
+
+        Marshal.Copy(fixedPoint, 0, mat.Data, fixedPoint.Length);
+        Cv2.FilterSpeckles(mat, -16, 100, 32);
+        Marshal.Copy(mat.Data, fixedPoint, 0, fixedPoint.Length);
+        var result = new float[disparity.Length];
+        for (int i = 0; i < result.Length; i++)
+        {
+            result[i] = fixedPoint[i] < 0 ? float.NaN : disparity[i];
+        }
+
+        return result;
+    }
+
     private static (double Ours, double Theirs, long Count) CommonError(float[][] ours, float[][] theirs, float[][] truths)
     {
         double a = 0, b = 0;
@@ -287,14 +331,14 @@ internal static class Stereo
     }
 
     /// <summary>Accuracy of one method over some pairs, as <see cref="DisparityMetrics"/> counts it, plus the outlier split.</summary>
-    private readonly record struct Score(long Evaluated, long Valid, double EndPointError, double WithinOne, double BeyondThree, double InlierError)
+    private readonly record struct Score(long Evaluated, long Valid, double EndPointError, double WithinOne, double BeyondThree, double InlierError, double BeyondThreeErrorShare)
     {
         public double Density => (double)Valid / Evaluated;
 
         public static Score Of(float[][] estimates, float[][] truths)
         {
             long evaluated = 0, valid = 0, within = 0, beyond = 0;
-            double sum = 0, inlierSum = 0;
+            double sum = 0, inlierSum = 0, outlierSum = 0;
             for (int c = 0; c < truths.Length; c++)
             {
                 // The library's metric decides validity and the shares; the split below only adds the inliers' error.
@@ -311,17 +355,18 @@ internal static class Stereo
                     {
                         double error = Math.Abs((double)e - t);
                         inlierSum += error <= 1 ? error : 0;
+                        outlierSum += error > 3 ? error : 0;
                     }
                 }
             }
 
-            return new Score(evaluated, valid, sum / valid, (double)within / valid, (double)beyond / valid, inlierSum / within);
+            return new Score(evaluated, valid, sum / valid, (double)within / valid, (double)beyond / valid, inlierSum / within, outlierSum / sum);
         }
 
         public JsonObject ToJson() => new()
         {
             ["evaluated"] = Evaluated, ["valid"] = Valid, ["density"] = Density, ["epe_px"] = EndPointError, ["within_1px"] = WithinOne,
-            ["beyond_3px"] = BeyondThree, ["epe_within_1px_px"] = InlierError,
+            ["beyond_3px"] = BeyondThree, ["epe_within_1px_px"] = InlierError, ["error_share_beyond_3px"] = BeyondThreeErrorShare,
         };
     }
 }
