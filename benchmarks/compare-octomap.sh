@@ -10,7 +10,10 @@
 #      (benchmarks/bonxai; rows skipped with a message otherwise);
 #   6. prints a table and writes OUT/race.json (every figure, every ratio, the machine);
 #   7. races the LiDAR scenes of the street (VLP-16 and 64 beams, 5 and 10 cm, unlimited and 30 m range), appending each
-#      scene's rows to OUT/race.json (LIDAR_SCENES=0 skips them).
+#      scene's rows to OUT/race.json (LIDAR_SCENES=0 skips them);
+#   8. races our stereo matcher against OpenCV's StereoSGBM (four modes, through OpenCvSharp4, a benchmark-only package)
+#      on the street's four stereo pairs, writing OUT/stereo.json (STEREO=0 skips it; without OpenCV's native runtime,
+#      which needs Debian's libgtk-3-0, the OpenCV rows are skipped with a message).
 # Usage: benchmarks/compare-octomap.sh [OUT]   (OUT defaults to out/race, ignored by git)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -55,5 +58,13 @@ if [ "${LIDAR_SCENES:-1}" != 0 ]; then
     fi
     "${race[@]}" scene "$name" "$out/$name.scan.bin" "$out/$name.octomap" "$reps" "$out/race.json" $scene_bonxai
   done
+fi
+
+# Stereo (STEREO=0 skips it): our SGM against OpenCV's StereoSGBM in modes SGBM, HH, SGBM_3WAY and HH4, the methods
+# taking turns pair by pair, REPS+4 timed rounds after two warm-up rounds (medians), each scored against the true
+# disparity (benchmarks/Occupancy.Race/Stereo.cs).
+if [ "${STEREO:-1}" != 0 ]; then
+  echo "== stereo: the street's four pairs, ours against OpenCV StereoSGBM"
+  "${race[@]}" stereo "$out" $(( reps + 4 ))
 fi
 echo "finished in $(( $(date +%s) - start )) s"

@@ -22,6 +22,7 @@ namespace Occupancy.Race;
 ///   scaling [THREADS...]                 integration time per frame by thread count (for many-core machines)
 ///   soak [FRAMES]                        every integrator over many jittered frames: memory must stay flat (Soak.cs)
 ///   discretize SCAN.bin... [-r ROUNDS]   exact against discretized ray casting, taking turns (Discretize.cs)
+///   stereo OUT_DIR [ROUNDS [BLOCK]]      our SGM against OpenCV's StereoSGBM on the street's four pairs (Stereo.cs)
 /// </summary>
 public static class Program
 {
@@ -105,12 +106,17 @@ public static class Program
             return Discretize.Run(args[1..]);
         }
 
+        if (args.Length is >= 2 and <= 4 && args[0] == "stereo")
+        {
+            return Stereo.Run(args[1], args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 7, args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : Stereo.BlockSize);
+        }
+
         if (args.Length >= 1 && args[0] == "soak")
         {
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain|trace SEED [0] | SEED...]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | stereo OUT_DIR [ROUNDS [BLOCK_SIZE]] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain|trace SEED [0] | SEED...]");
         return 2;
     }
 

@@ -71,6 +71,12 @@ internal static class KernelFamilies
     public static readonly KernelFamily Merge = new("merge", 10, "evidence merge: fixed-point log-odds sums and known masks of a brick; log-odds to fixed point and back (clamped once)",
         (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Vector256Runs), (KernelWidth.Vector512, static () => Vector512.IsHardwareAccelerated));
 
+    /// <summary>The byte cost volume of stereo matching: census Hamming distances for every disparity (<c>SgmCosts</c>).</summary>
+    /// <remarks>.NET 10 has no x86 vector popcount, so both vector widths count bits by nibble look-up (byte shuffles) and SAD.</remarks>
+    public static readonly KernelFamily Cost = new("cost", 11, "stereo cost volume: census Hamming distances of a row for every disparity (nibble look-up popcount, 16 or 8 disparities a step)",
+        (KernelWidth.Scalar, Always), (KernelWidth.Vector256, Avx2Runs),
+        (KernelWidth.Vector512, static () => Avx2Runs() && Vector512.IsHardwareAccelerated && Avx512F.IsSupported && Avx512BW.IsSupported));
+
     /// <summary>Every family, in <see cref="KernelFamily.Index"/> order.</summary>
-    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay, Smoothing, Merge];
+    public static IReadOnlyList<KernelFamily> All { get; } = [Projective, Endpoints, Walk, Keys, Lookups, Counts, Census, Sgm, Decay, Smoothing, Merge, Cost];
 }

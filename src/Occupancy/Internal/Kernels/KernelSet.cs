@@ -80,6 +80,8 @@ internal sealed class KernelSet
 
     public KernelWidth Merge => _widths[KernelFamilies.Merge.Index];
 
+    public KernelWidth Cost => _widths[KernelFamilies.Cost.Index];
+
     /// <summary>The implementation chosen for a family.</summary>
     public KernelWidth this[KernelFamily family] => _widths[family.Index];
 

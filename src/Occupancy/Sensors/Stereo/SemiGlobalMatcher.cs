@@ -1,7 +1,6 @@
 using System;
 using System.Threading;
 using System.Globalization;
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -36,6 +35,7 @@ public sealed unsafe class SemiGlobalMatcher
 
     private readonly SgmKernel _kernel;
     private readonly KernelWidth _census;
+    private readonly KernelWidth _costs;
     private int _busy;
     private readonly StageJob _job;
     private int _width, _height;
@@ -67,6 +67,7 @@ public sealed unsafe class SemiGlobalMatcher
         Options = options;
         _kernel = SgmKernel.For(kernels.Sgm);
         _census = kernels.Census;
+        _costs = kernels.Cost;
         _job = new StageJob(this);
     }
 
@@ -317,30 +318,16 @@ public sealed unsafe class SemiGlobalMatcher
         | ((ulong)((uint)(r[3] - c) >> 31) << 5) | ((ulong)((uint)(r[4] - c) >> 31) << 4) | ((ulong)((uint)(r[5] - c) >> 31) << 3)
         | ((ulong)((uint)(r[6] - c) >> 31) << 2) | ((ulong)((uint)(r[7] - c) >> 31) << 1) | (ulong)((uint)(r[8] - c) >> 31);
 
-    /// <summary>Hamming costs of rows [y0, y1) for every disparity.</summary>
-    private void Costs(int y0, int y1)
+    /// <summary>Hamming costs of rows [y0, y1) for every disparity (<see cref="SgmCosts"/>).</summary>
+    private void Costs(WorkerBuffers w, int y0, int y1)
     {
         int width = _width, dmax = Options.MaxDisparity;
-        ulong* cl = Pointer(_censusLeft), cr = Pointer(_censusRight);
+        ulong* cl = Pointer(_censusLeft), cr = Pointer(_censusRight), reversed = Pointer(w.Reversed);
         byte* volume = Pointer(_cost);
         for (int y = y0; y < y1; y++)
         {
-            ulong* leftRow = cl + (y * width), rightRow = cr + (y * width);
-            for (int u = 0; u < width; u++)
-            {
-                byte* cost = volume + ((nint)((y * width) + u) * dmax);
-                ulong c = leftRow[u];
-                int reach = Math.Min(u + 1, dmax);
-                for (int d = 0; d < reach; d++)
-                {
-                    cost[d] = (byte)BitOperations.PopCount(c ^ rightRow[u - d]);
-                }
-
-                for (int d = reach; d < dmax; d++)
-                {
-                    cost[d] = NoMatchCost;
-                }
-            }
+            nint row = (nint)y * width;
+            SgmCosts.Row(_costs, cl + row, cr + row, reversed, width, dmax, volume + (row * dmax));
         }
     }
 
@@ -364,6 +351,10 @@ public sealed unsafe class SemiGlobalMatcher
         ushort** curRows = stackalloc ushort*[4];
         ushort** prevMins = stackalloc ushort*[4];
         ushort** curMins = stackalloc ushort*[4];
+        ushort** previous = stackalloc ushort*[4];
+        ushort** current = stackalloc ushort*[4];
+        ushort* previousMin = stackalloc ushort[4];
+        ushort* min = stackalloc ushort[4];
         for (int yi = 0; yi < height; yi++)
         {
             int y = forward ? yi : height - 1 - yi;
@@ -380,26 +371,38 @@ public sealed unsafe class SemiGlobalMatcher
             {
                 int x = forward ? xi : width - 1 - xi;
                 nint pixel = (nint)((y * width) + x) * dmax;
-                byte* cost = costs + pixel;
-                ushort* sum = volume + pixel;
                 nint here = (nint)x * stride;
+                for (int k = 0; k < directions; k++)
+                {
+                    current[k] = curRows[k] + here;
+                }
 
                 // Along the row: the previous pixel of this row.
                 bool has = xi > 0;
-                curMins[0][x] = kernel.Step(cost, has ? curRows[0] + here - (s * stride) : zero, has ? curMins[0][x - s] : (ushort)0, curRows[0] + here, sum, false, dmax, p1, p2);
+                previous[0] = has ? curRows[0] + here - (s * stride) : zero;
+                previousMin[0] = has ? curMins[0][x - s] : (ushort)0;
 
                 // Along the column: the same column of the previous row.
                 has = !top;
-                curMins[1][x] = kernel.Step(cost, has ? prevRows[1] + here : zero, has ? prevMins[1][x] : (ushort)0, curRows[1] + here, sum, true, dmax, p1, p2);
+                previous[1] = has ? prevRows[1] + here : zero;
+                previousMin[1] = has ? prevMins[1][x] : (ushort)0;
                 if (directions == 4)
                 {
                     // Diagonal: the previous row, one column back.
                     has = !top && xi > 0;
-                    curMins[2][x] = kernel.Step(cost, has ? prevRows[2] + here - (s * stride) : zero, has ? prevMins[2][x - s] : (ushort)0, curRows[2] + here, sum, true, dmax, p1, p2);
+                    previous[2] = has ? prevRows[2] + here - (s * stride) : zero;
+                    previousMin[2] = has ? prevMins[2][x - s] : (ushort)0;
 
                     // Anti-diagonal: the previous row, one column ahead.
                     has = !top && xi < width - 1;
-                    curMins[3][x] = kernel.Step(cost, has ? prevRows[3] + here + (s * stride) : zero, has ? prevMins[3][x + s] : (ushort)0, curRows[3] + here, sum, true, dmax, p1, p2);
+                    previous[3] = has ? prevRows[3] + here + (s * stride) : zero;
+                    previousMin[3] = has ? prevMins[3][x + s] : (ushort)0;
+                }
+
+                kernel.Steps(costs + pixel, previous, previousMin, current, min, volume + pixel, directions, dmax, p1, p2);
+                for (int k = 0; k < directions; k++)
+                {
+                    curMins[k][x] = min[k];
                 }
             }
         }
@@ -491,43 +494,10 @@ public sealed unsafe class SemiGlobalMatcher
     /// <summary>3 × 3 median over the valid neighbours of each valid pixel of rows [y0, y1); invalid pixels stay invalid.</summary>
     private void Median(float* output, int y0, int y1)
     {
-        int width = _width, height = _height;
         float* raw = Pointer(_raw);
-        float* window = stackalloc float[9];
         for (int y = y0; y < y1; y++)
         {
-            for (int x = 0; x < width; x++)
-            {
-                float centre = raw[(y * width) + x];
-                if (float.IsNaN(centre))
-                {
-                    output[(y * width) + x] = float.NaN;
-                    continue;
-                }
-
-                int n = 0;
-                for (int yy = Math.Max(y - 1, 0); yy <= Math.Min(y + 1, height - 1); yy++)
-                {
-                    for (int xx = Math.Max(x - 1, 0); xx <= Math.Min(x + 1, width - 1); xx++)
-                    {
-                        float v = raw[(yy * width) + xx];
-                        if (!float.IsNaN(v))
-                        {
-                            // Insertion sort: at most nine values.
-                            int i = n++;
-                            while (i > 0 && window[i - 1] > v)
-                            {
-                                window[i] = window[i - 1];
-                                i--;
-                            }
-
-                            window[i] = v;
-                        }
-                    }
-                }
-
-                output[(y * width) + x] = (n & 1) == 1 ? window[n / 2] : 0.5f * (window[(n / 2) - 1] + window[n / 2]);
-            }
+            _kernel.MedianRow(raw, output, y, _width, _height);
         }
     }
 
@@ -583,6 +553,9 @@ public sealed unsafe class SemiGlobalMatcher
         public int[] RightCost { get; } = new int[width];
 
         public int[] RightDisparity { get; } = new int[width];
+
+        /// <summary>A right census row reversed, with its padding, for the vector cost rows.</summary>
+        public ulong[] Reversed { get; } = GC.AllocateArray<ulong>(width + SgmCosts.ReversedPadding(disparities), pinned: true);
     }
 
     private sealed class StageJob(SemiGlobalMatcher owner) : ParallelJob
@@ -606,7 +579,7 @@ public sealed unsafe class SemiGlobalMatcher
                     owner.Census(Pointer(owner._paddedRight), Pointer(owner._censusRight), y0, y1);
                     break;
                 case Stage.Cost:
-                    owner.Costs(y0, y1);
+                    owner.Costs(owner._workers[worker], y0, y1);
                     break;
                 case Stage.Aggregate:
                     owner.Aggregate(index == 0);

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace Occupancy.Stereo;
@@ -37,6 +38,30 @@ internal abstract unsafe class SgmKernel
     /// <returns>min_d L(p, d).</returns>
     public abstract ushort Step(byte* cost, ushort* previous, ushort previousMin, ushort* current, ushort* sum, bool accumulate, int disparities, ushort p1, ushort p2);
 
+    /// <summary>
+    /// The steps of all paths of one sweep at pixel p (<paramref name="directions"/> of them, 2 or 4), each as
+    /// <see cref="Step"/>: <paramref name="sum"/> is set to the sum of their L(p, d), which is what one
+    /// non-accumulating step followed by accumulating ones gives. The vector strategies load the costs and store the sum
+    /// once for all paths.
+    /// </summary>
+    /// <param name="cost">C(p, 0..D−1).</param>
+    /// <param name="previous">L(p−r, ·) of each path, each padded as for <see cref="Step"/>.</param>
+    /// <param name="previousMins">min_k L(p−r, k) of each path.</param>
+    /// <param name="current">Receives L(p, ·) of each path.</param>
+    /// <param name="mins">Receives min_d L(p, d) of each path.</param>
+    /// <param name="sum">Receives the sum over the paths.</param>
+    /// <param name="directions">2 or 4.</param>
+    /// <param name="disparities">D, a multiple of 16.</param>
+    /// <param name="p1">Penalty for a disparity change of one.</param>
+    /// <param name="p2">Penalty for a larger change.</param>
+    public virtual void Steps(byte* cost, ushort** previous, ushort* previousMins, ushort** current, ushort* mins, ushort* sum, int directions, int disparities, ushort p1, ushort p2)
+    {
+        for (int k = 0; k < directions; k++)
+        {
+            mins[k] = Step(cost, previous[k], previousMins[k], current[k], sum, k > 0, disparities, p1, p2);
+        }
+    }
+
     /// <summary>Writes a[d] + b[d] to <paramref name="sum"/> and returns the smallest d of the minimum.</summary>
     /// <param name="a">One aggregate (forward paths).</param>
     /// <param name="b">The other aggregate (backward paths).</param>
@@ -72,6 +97,55 @@ internal abstract unsafe class SgmKernel
                 rightDisparity[x] = d;
             }
         }
+    }
+
+    /// <summary>
+    /// The 3 × 3 median of row <paramref name="y"/> of <paramref name="raw"/> into the same row of
+    /// <paramref name="output"/>: over the valid (not NaN) neighbours of each valid pixel, the mean of the two middle
+    /// values when their number is even; invalid pixels stay invalid. The vector strategies take 8 or 4 pixels at once
+    /// where all nine neighbours of each are valid (a min/max network: the same middle value), else this one's pixels.
+    /// </summary>
+    public virtual void MedianRow(float* raw, float* output, int y, int width, int height)
+    {
+        for (int x = 0; x < width; x++)
+        {
+            output[(y * width) + x] = MedianPixel(raw, x, y, width, height);
+        }
+    }
+
+    /// <summary>The median of one pixel (see <see cref="MedianRow"/>): insertion sort of its valid neighbours.</summary>
+    [SkipLocalsInit]
+    protected static float MedianPixel(float* raw, int x, int y, int width, int height)
+    {
+        float centre = raw[(y * width) + x];
+        if (float.IsNaN(centre))
+        {
+            return float.NaN;
+        }
+
+        float* window = stackalloc float[9];
+        int n = 0;
+        for (int yy = Math.Max(y - 1, 0); yy <= Math.Min(y + 1, height - 1); yy++)
+        {
+            for (int xx = Math.Max(x - 1, 0); xx <= Math.Min(x + 1, width - 1); xx++)
+            {
+                float v = raw[(yy * width) + xx];
+                if (!float.IsNaN(v))
+                {
+                    // Insertion sort: at most nine values.
+                    int i = n++;
+                    while (i > 0 && window[i - 1] > v)
+                    {
+                        window[i] = window[i - 1];
+                        i--;
+                    }
+
+                    window[i] = v;
+                }
+            }
+        }
+
+        return (n & 1) == 1 ? window[n / 2] : 0.5f * (window[(n / 2) - 1] + window[n / 2]);
     }
 
     /// <summary>Every strategy, the non-accelerated one first, whether or not it runs here.</summary>
