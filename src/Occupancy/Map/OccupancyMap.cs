@@ -44,7 +44,11 @@ public sealed partial class OccupancyMap
     /// <summary>
     /// Bricks in each slab after the first three (which hold 8, 8 and 16): 32, 64 KiB, below the large-object heap's
     /// 85,000 bytes. Large-object (and pinned) slabs measured two to five times slower to fill in a burst of loads:
-    /// their memory is fresh each time and their allocations wait on background collections.
+    /// their memory is fresh each time and their allocations wait on background collections. Pinned slabs spare the
+    /// collector copying a growing map's slabs between generations (a fresh one-scan LiDAR build at 5 cm, 100 MB of
+    /// slabs: 131 against 166-222 ms), but after a full collection the pinned heap's memory comes back from the system
+    /// page by page: 120 slabs in 22 ms (1 300 page faults) against 0.16 ms, and a room map's `.bt` read 20 ms
+    /// against 1.1 (2-core AMD EPYC VM).
     /// </summary>
     private const int SlabShift = 5;
     private const int SlabBricks = 1 << SlabShift;
@@ -462,7 +466,7 @@ public sealed partial class OccupancyMap
     private void AddSlab()
     {
         int floats = SlabLength(_slabCount) * BrickVoxels;
-        float[] fresh = GC.AllocateUninitializedArray<float>(floats, pinned: true);
+        float[] fresh = GC.AllocateUninitializedArray<float>(floats);
         if (_slabCount == _slabs.Length)
         {
             Array.Resize(ref _slabs, _slabCount * 2);
