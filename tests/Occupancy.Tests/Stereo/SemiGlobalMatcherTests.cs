@@ -157,6 +157,38 @@ public class SemiGlobalMatcherTests
     }
 
     [Fact]
+    public void Sub_pixel_disparities_are_not_pulled_toward_whole_pixels()
+    {
+        // On the ground plane the true disparities take every fraction. Of the inliers whose true disparity is at least
+        // 0.2 px from a whole pixel, an estimate within 0.1 px of one was pulled there: a parabola through the census
+        // costs pulled 5.1% of them, with an inlier error of 0.090 px; the equiangular fit 2.6% and 0.074 px.
+        var scene = new StereoScene(192, 128, seed: 11);
+        var disparity = new float[scene.Width * scene.Height];
+        new SemiGlobalMatcher(new SgmOptions { MaxDisparity = 64 }).Compute(scene.Left, scene.Right, scene.Width, scene.Height, disparity);
+        float[] truth = scene.TruthAwayFromBorders(margin: 3);
+        int inliers = 0, nearWhole = 0;
+        double error = 0;
+        for (int i = 0; i < truth.Length; i++)
+        {
+            float d = disparity[i], t = truth[i];
+            if (float.IsNaN(d) || float.IsNaN(t) || MathF.Abs(d - t) > 1 || MathF.Abs(t - MathF.Round(t)) < 0.2f)
+            {
+                continue; // invalid, an outlier, or a true disparity itself near a whole pixel
+            }
+
+            inliers++;
+            error += MathF.Abs(d - t);
+            nearWhole += MathF.Abs(d - MathF.Round(d)) < 0.1f ? 1 : 0;
+        }
+
+        double share = (double)nearWhole / inliers, epe = error / inliers;
+        TestContext.Current.TestOutputHelper?.WriteLine($"{inliers} inliers with fractional truth: {share:P1} within 0.1 px of a whole pixel, EPE {epe:F3} px");
+        Assert.True(inliers > 1000, $"only {inliers} inliers with a fractional true disparity");
+        Assert.True(share < 0.04, $"{share:P1} of the estimates within 0.1 px of a whole pixel");
+        Assert.True(epe < 0.082, $"inlier EPE {epe:F3} px");
+    }
+
+    [Fact]
     public unsafe void The_vectorised_census_equals_the_scalar_one()
     {
         // Random rows, flat runs (ties: equal is not darker) and the extremes 0 and 255, in a padded image 7 rows high.

@@ -17,7 +17,7 @@ namespace Occupancy.Stereo;
 /// <para>Stages: a 9 × 7 census transform of both images (62 bits, neighbour darker than the centre; pixels outside
 /// the image repeat the nearest edge pixel); a cost volume of Hamming distances for disparities 0 to D − 1, where
 /// columns u &lt; d, which have no match, get cost 64 (more than any census distance); aggregation along 8 (or 4)
-/// straight paths with penalties P1 and P2, summed into 16-bit totals S; winner-takes-all with a parabola fit for
+/// straight paths with penalties P1 and P2, summed into 16-bit totals S; winner-takes-all with an equiangular (V-shaped) fit for
 /// sub-pixel disparity; a uniqueness check; a left-right consistency check against the right view's disparity from the
 /// same volume, d_R(x) = argmin_d S(x + d, d); and optionally a 3 × 3 median over valid neighbours.</para>
 /// <para>A matcher owns its buffers (about 5·W·H·D bytes: the byte cost volume and two 16-bit aggregates) and reuses
@@ -459,10 +459,10 @@ public sealed unsafe class SemiGlobalMatcher
                 if (subpixel && best > 0 && best < dmax - 1)
                 {
                     int a = sum[best - 1], c = sum[best + 1];
-                    int curvature = a - (2 * min) + c;
-                    if (curvature > 0)
+                    int slope = Math.Max(a, c) - min;
+                    if (slope > 0)
                     {
-                        disparity += (a - c) / (2f * curvature);
+                        disparity += (a - c) / (2f * slope);
                     }
                 }
 

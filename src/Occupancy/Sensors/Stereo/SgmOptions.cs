@@ -126,7 +126,11 @@ public sealed record SgmOptions
         }
     }
 
-    /// <summary>Whether the winning disparity is refined by a parabola through its cost and its two neighbours'. Default true.</summary>
+    /// <summary>
+    /// Whether the winning disparity is refined to a fraction of a pixel by an equiangular fit: two lines of opposite slopes
+    /// through its cost and its two neighbours', which suits census costs better than a parabola (less pull toward whole
+    /// pixels). Default true.
+    /// </summary>
     public bool Subpixel { get; init; } = true;
 
     /// <summary>Whether a 3 × 3 median filter (over the valid neighbours only) is applied to the disparity image at the end. Default true.</summary>
