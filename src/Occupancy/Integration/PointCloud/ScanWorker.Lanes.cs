@@ -294,7 +294,7 @@ internal sealed unsafe partial class ScanWorker
             ulong v = r[RowVoxel + lane];
             ulong p = (ulong)((long)(v & 0xFF) + FieldToGrid) | ((ulong)((long)((v >> 8) & 0xFF) + FieldToGrid) << 21) | ((ulong)((long)(v >> 16) + FieldToGrid) << 42);
             _ = EnterAt(c, p, out int slot);
-            Walk(c, p, (long)r[RowMaxX + lane], (long)r[RowMaxY + lane], (long)r[RowMaxZ + lane], slot, _alone);
+            Walk(c, p, (long)r[RowMaxX + lane], (long)r[RowMaxY + lane], (long)r[RowMaxZ + lane], slot, Alone);
         }
 
         int parked = 0;

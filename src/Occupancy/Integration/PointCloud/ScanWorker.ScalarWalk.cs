@@ -43,7 +43,7 @@ internal sealed unsafe partial class ScanWorker
         PackedWalk c = Packed(x0, y0, z0, endKey, stepX, stepY, stepZ, deltaX, deltaY, deltaZ);
         ulong position = ((1UL << 20) + (ulong)(x0 & 7)) | (((1UL << 20) + (ulong)(y0 & 7)) << 21) | (((1UL << 20) + (ulong)(z0 & 7)) << 42);
         int slot = SlotOf(x0 >> VoxelKey.BrickShift, y0 >> VoxelKey.BrickShift, z0 >> VoxelKey.BrickShift);
-        Walk(c, position, maxX, maxY, maxZ, slot, _alone);
+        Walk(c, position, maxX, maxY, maxZ, slot, Alone);
     }
 
     /// <summary>

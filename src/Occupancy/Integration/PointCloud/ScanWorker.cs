@@ -43,17 +43,11 @@ internal sealed unsafe partial class ScanWorker
     public int Beyond;
     public int Applied;
 
-    private bool _alone;
-
     /// <summary>
     /// Whether this worker is the only thread claiming in the scan under way (the integrator runs it on one thread):
     /// its walks then claim with plain ORs. Set before the scan's rays are cast.
     /// </summary>
-    public bool Alone
-    {
-        get => _alone;
-        set => _alone = value;
-    }
+    public bool Alone { get; set; }
 
     // Brick cache: consecutive voxels of a ray mostly share a brick, so the hash lookup runs once per brick crossed.
     private int _brickX = int.MinValue, _brickY, _brickZ, _slot;
