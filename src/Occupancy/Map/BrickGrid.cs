@@ -8,7 +8,9 @@ namespace Occupancy;
 /// A dense directory of brick slots over the box of brick coordinates the map has touched: finding a brick is an
 /// index computation and one load, where the hash table costs a multiply and a probe (about 10 ns a lookup on the
 /// standard room, against 2 to 3 ns here). It covers at most <see cref="MaxCells"/> bricks; a map that spreads wider
-/// keeps the grid it has and finds bricks outside it through the hash table, which always holds every brick.
+/// keeps the grid it has and finds bricks outside it through the hash table, which holds every brick added while the
+/// grid could not hold it (and keeps it when a grown grid covers it later). A grid that replaces another covers every
+/// brick the map has (it grows, or is rebuilt, around them all), so each brick is in the grid, the table, or both.
 /// </summary>
 /// <remarks>
 /// Lookups are lock-free and may run while one writer adds bricks: a cell is written only after the brick is
@@ -57,29 +59,33 @@ internal sealed class BrickGrid
     /// <param name="bz">Brick z.</param>
     /// <param name="slot">Its slot, or −1 to record that it was removed.</param>
     /// <param name="allBricks">Every brick of the map as (x, y, z, slot), to fill a grown grid.</param>
-    public void Set(int bx, int by, int bz, int slot, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
+    /// <returns>True when the grid holds the brick's cell now; false when the brick lies outside any grid it can hold.</returns>
+    public bool Set(int bx, int by, int bz, int slot, Func<(int X, int Y, int Z, int Slot)[]> allBricks)
     {
-        if (slot >= 0)
-        {
-            Include(bx, by, bz);
-        }
-
         Cells? c = _cells;
         if (c is null || !c.Contains(bx, by, bz))
         {
             if (slot < 0)
             {
-                return;
+                return false;
             }
 
             c = Grow(bx, by, bz, allBricks);
             if (c is null)
             {
-                return; // too wide: this brick stays in the hash table only
+                // Too wide: this brick goes to the hash table, and stays out of the box recorded, so that the grid still
+                // grows around the other bricks (one far brick stopped it for good).
+                return false;
             }
         }
 
+        if (slot >= 0)
+        {
+            Include(bx, by, bz);
+        }
+
         Volatile.Write(ref c.Slots[c.Index(bx, by, bz)], slot);
+        return true;
     }
 
     /// <summary>
@@ -151,9 +157,13 @@ internal sealed class BrickGrid
 
         // The reserved box joins the box recorded: the grid keeps covering the bricks it has, and a brick of the scan
         // outside the reserved box (the box is a hint) grows the grid around both rather than back to the bricks so far.
+        (int, int, int, int, int, int) recorded = (_minX, _minY, _minZ, _maxX, _maxY, _maxZ);
         Include(x0, y0, z0);
         Include(x1, y1, z1);
-        GrowTo(_minX, _minY, _minZ, _maxX, _maxY, _maxZ, allBricks);
+        if (GrowTo(_minX, _minY, _minZ, _maxX, _maxY, _maxZ, allBricks) is null)
+        {
+            (_minX, _minY, _minZ, _maxX, _maxY, _maxZ) = recorded; // too wide: as if never asked
+        }
     }
 
     private Cells? Grow(int bx, int by, int bz, Func<(int X, int Y, int Z, int Slot)[]> allBricks) =>

@@ -202,6 +202,9 @@ public sealed partial class OccupancyMap
     /// <summary>How many times the dense brick directory was built anew (tests).</summary>
     internal int DirectoryGrowths => _grid.Growths;
 
+    /// <summary>Bricks in the hash table: those added while the directory could not hold them (tests).</summary>
+    internal int HashedBricks => _table.Count;
+
     /// <summary>The packed coordinate of a slot's brick. Writers only.</summary>
     internal long PackedKeyOf(int slot) => _brickKeys[slot];
 

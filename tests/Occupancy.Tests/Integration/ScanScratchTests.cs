@@ -60,6 +60,11 @@ public class ScanScratchTests
         Assert.InRange(map.DirectoryGrowths, 1, 2);
         int growths = map.DirectoryGrowths;
 
+        // The directory holds every brick: none went to the hash table as well (it held all 50 000 of them, grown and
+        // rehashed seven times).
+        Assert.Equal(0, map.HashedBricks);
+        Assert.True(map.BrickCount > 10_000, $"{map.BrickCount} bricks");
+
         // The same scan again: the directory covers it already.
         new PointCloudIntegrator(map, float.PositiveInfinity).IntegrateWorldFrame(points, origin);
         Assert.Equal(growths, map.DirectoryGrowths);

@@ -32,4 +32,49 @@ public class BrickGridTests
         Assert.True(float.IsNaN(map.GetLogOdds(new VoxelKey(743, -20, -67))));
         Assert.Equal(keys.Count, map.CountVoxels().Known);
     }
+
+    [Fact]
+    public void Bricks_the_directory_cannot_hold_are_found_in_the_hash_table_added_once_and_released()
+    {
+        // At 1 m, a brick 2^22 voxels away cannot share a directory with the bricks near the origin: the directory holds
+        // the near ones, the hash table the far one (and only it: the directory still grows around the near ones).
+        var map = new OccupancyMap(1.0);
+        var near = new VoxelKey(3, 4, 5);
+        var near2 = new VoxelKey(40, -12, 9);
+        var far = new VoxelKey(1 << 22, 1 << 22, 1 << 22);
+        map.UpdateVoxel(near, occupied: true);
+        map.UpdateVoxel(far, occupied: true);
+        map.UpdateVoxel(near2, occupied: false);
+        Assert.Equal(3, map.BrickCount);
+        Assert.Equal(1, map.HashedBricks);
+
+        // Each brick again: found where it went, not added a second time.
+        map.UpdateVoxel(far, occupied: true);
+        map.UpdateVoxel(near, occupied: true);
+        map.UpdateVoxel(new VoxelKey(far.X + 1, far.Y, far.Z), occupied: false);
+        Assert.Equal(3, map.BrickCount);
+        Assert.Equal(1, map.HashedBricks);
+        Assert.Equal(2 * map.SensorModel.HitLogOdds, map.GetLogOdds(far));
+        Assert.Equal(2 * map.SensorModel.HitLogOdds, map.GetLogOdds(near));
+        Assert.Equal(map.SensorModel.MissLogOdds, map.GetLogOdds(near2));
+        Assert.Equal(VoxelState.Occupied, map.GetState(map.CenterOf(far)));
+
+        // The near bricks released, the directory rebuilt around the far one: the far brick is in both, found, and
+        // released from both.
+        Assert.Equal(2, map.ClearRegion(new Aabb(new System.Numerics.Vector3(-100), new System.Numerics.Vector3(100))));
+        Assert.Equal(1, map.BrickCount);
+        map.CompactDirectory();
+        Assert.Equal(2 * map.SensorModel.HitLogOdds, map.GetLogOdds(far));
+        Assert.Equal(2, map.ClearRegion(new Aabb(map.CenterOf(far) - new System.Numerics.Vector3(4), map.CenterOf(far) + new System.Numerics.Vector3(4))));
+        Assert.Equal(0, map.BrickCount);
+        Assert.Equal(0, map.HashedBricks);
+        Assert.True(float.IsNaN(map.GetLogOdds(far)));
+
+        // Added again, it goes to the directory that now covers it.
+        map.UpdateVoxel(far, occupied: false);
+        Assert.Equal(1, map.BrickCount);
+        Assert.Equal(0, map.HashedBricks);
+        Assert.Equal(map.SensorModel.MissLogOdds, map.GetLogOdds(far));
+        Assert.Equal(1, map.CountVoxels().Known);
+    }
 }

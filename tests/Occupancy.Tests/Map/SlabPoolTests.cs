@@ -1,0 +1,63 @@
+using System;
+using System.Runtime.CompilerServices;
+using Xunit;
+
+namespace Occupancy.Tests.Map;
+
+/// <summary>
+/// A collected map's slabs serve the next map (<see cref="SlabPool"/>). The pool is process-wide: these tests run alone
+/// (<see cref="Integration.RunsAlone"/>), so that no other test's maps take or give slabs meanwhile.
+/// </summary>
+[Collection(nameof(Integration.RunsAlone))]
+public class SlabPoolTests
+{
+    private const int Bricks = 300; // slabs of 8, 8 and 16 bricks, then eight full ones of 32 and part of a ninth
+
+    [Fact]
+    public void A_collected_maps_slabs_serve_the_next_map_and_carry_nothing_of_it_over()
+    {
+        // Earlier tests' maps collected and their slabs taken out first: the pool then holds this test's slabs only.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        while (SlabPool.TryRent() is not null)
+        {
+        }
+
+        FillAndDrop();
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        int waiting = SlabPool.Count;
+        Assert.Equal(9, waiting); // the full-size slabs only
+
+        // A new map takes them before allocating: its bricks hold what it wrote, nothing of the old map's all-occupied
+        // cells.
+        var map = new OccupancyMap(0.1);
+        for (int b = 0; b < Bricks; b++)
+        {
+            map.UpdateVoxel(new VoxelKey(b * 8, 0, 3), occupied: false);
+        }
+
+        Assert.Equal(0, SlabPool.Count);
+        VoxelCounts counts = map.CountVoxels();
+        Assert.Equal(Bricks, counts.Known);
+        Assert.Equal(0, counts.Occupied);
+        for (int b = 0; b < Bricks; b++)
+        {
+            Assert.Equal(map.SensorModel.MissLogOdds, map.GetLogOdds(new VoxelKey(b * 8, 0, 3)));
+            Assert.True(float.IsNaN(map.GetLogOdds(new VoxelKey((b * 8) + 1, 0, 3))));
+        }
+    }
+
+    /// <summary>A map of <see cref="Bricks"/> all-occupied bricks, left for the collector.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void FillAndDrop()
+    {
+        var map = new OccupancyMap(0.1);
+        for (int b = 0; b < Bricks; b++)
+        {
+            map.AdoptFilledBrick(b, 0, 0, map.SensorModel.ClampMaxLogOdds);
+        }
+
+        Assert.Equal(Bricks * VoxelKey.BrickVoxels, map.CountVoxels().Occupied);
+    }
+}
