@@ -48,9 +48,9 @@ public static class Program
             return LidarScenes.Export(args[1], args[2], double.Parse(args[3], CultureInfo.InvariantCulture), double.Parse(args[4], CultureInfo.InvariantCulture));
         }
 
-        if (args.Length is 6 or 7 && args[0] == "scene")
+        if (args.Length >= 5 && args[0] == "scenes")
         {
-            return LidarScenes.Run(args[1], args[2], args[3], int.Parse(args[4], CultureInfo.InvariantCulture), args[5], args.Length == 7 ? args[6] : null);
+            return LidarScenes.RunAll(args[1], int.Parse(args[2], CultureInfo.InvariantCulture), args[3], args[4..]);
         }
 
         if (args.Length >= 1 && args[0] == "scaling")
@@ -116,7 +116,7 @@ public static class Program
             return Soak.Run(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10_000);
         }
 
-        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | stereo OUT_DIR [ROUNDS [BLOCK_SIZE]] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain|trace SEED [0] | SEED...]");
+        Console.Error.WriteLine("usage: export SCAN.bin | run SCAN.bin OCTOMAP_PREFIX REPETITIONS OUT.json | export-lidar SCAN.bin vlp16|hdl64 RESOLUTION RANGE | scenes DIR REPETITIONS OUT.json NAME... | files SCAN.bin [MAP.occ|.bt|.ot] | scaling [THREADS...] | soak [FRAMES] | discretize SCAN.bin... [-r ROUNDS] | stereo OUT_DIR [ROUNDS [BLOCK_SIZE]] | ghosts [HALF_LIFE HALF_LIFE_IN_VIEW] | rolling [BUDGET_BYTES] | flow [tune | explain|trace SEED [0] | SEED...]");
         return 2;
     }
 
@@ -159,8 +159,8 @@ public static class Program
         ScanFile scans = ScanFile.Read(scanPath);
         JsonNode octomap = JsonNode.Parse(File.ReadAllText(octomapPrefix + ".json"))!;
         JsonNode? bonxai = bonxaiPath is not null && File.Exists(bonxaiPath) ? JsonNode.Parse(File.ReadAllText(bonxaiPath)) : null;
-        Dictionary<(int, int, int), byte> octomapVoxels = VoxelFile.Read(octomapPrefix + ".voxels.bin");
-        Dictionary<(int, int, int), byte> octomapDiscretizedVoxels = VoxelFile.Read(octomapPrefix + ".discretized.voxels.bin");
+        string octomapVoxels = octomapPrefix + ".voxels.bin";
+        string octomapDiscretizedVoxels = octomapPrefix + ".discretized.voxels.bin";
         float[][] depth = RenderRoom();
         float maxRange = (float)scans.MaxRange;
         int frames = scans.Frames.Count;
@@ -203,8 +203,8 @@ public static class Program
             VoxelCounts counts = maps[name].CountVoxels();
             mode["known_voxels"] = counts.Known;
             mode["occupied_voxels"] = counts.Occupied;
-            mode["agreement_with_octomap_full"] = Agreement(maps[name], octomapVoxels);
-            mode["agreement_with_octomap_discretized"] = Agreement(maps[name], octomapDiscretizedVoxels);
+            mode["agreement_with_octomap_full"] = VoxelFile.Agreement(octomapVoxels, maps[name]);
+            mode["agreement_with_octomap_discretized"] = VoxelFile.Agreement(octomapDiscretizedVoxels, maps[name]);
             results[name] = mode;
         }
 
@@ -400,7 +400,7 @@ public static class Program
     /// <summary>
     /// Times builds of a mode, milliseconds a frame per thread count, and returns the last map. Warm-up first, until
     /// tiered compilation has settled (methods move to optimised code after 30 calls and a 100 ms delay; a build may be
-    /// a few frames): at least two builds and one second for each thread count. Then the thread counts take turns,
+    /// a few frames): at least two builds for each thread count, and one second for all of them. Then the thread counts take turns,
     /// build by build, so that both are measured under the same conditions (this machine's second core has slow phases
     /// lasting seconds; measured one after the other, a phase that fell on one of them alone moved the cores' speed-up
     /// by a third): at least <paramref name="repetitions"/> rounds, and rounds until <paramref name="minSeconds"/> have
@@ -408,37 +408,57 @@ public static class Program
     /// </summary>
     internal static (List<double>[] Ms, OccupancyMap Map) TimeBuilds(Func<int, Func<OccupancyMap>> prepare, int[] threadCounts, int repetitions, double minSeconds, int frames)
     {
-        foreach (int threads in threadCounts)
+        (List<double>[][] ms, OccupancyMap[] maps) = TimeModes([prepare], threadCounts, repetitions, minSeconds, frames);
+        return (ms[0], maps[0]);
+    }
+
+    /// <summary>
+    /// <see cref="TimeBuilds"/> for several modes at once, taking turns build by build over every mode and thread count,
+    /// so that modes compared with each other (discretized against exact) are measured under the same conditions:
+    /// measured one after the other, a slow phase of this machine that fell on one alone decided the comparison.
+    /// Milliseconds a frame per mode and thread count, and each mode's last map; <paramref name="minSeconds"/> is per mode.
+    /// The warm-up's second (<paramref name="warmUpSeconds"/>) may be 0 where the process has run these modes already:
+    /// two builds for each thread count remain.
+    /// </summary>
+    internal static (List<double>[][] Ms, OccupancyMap[] Maps) TimeModes(IReadOnlyList<Func<int, Func<OccupancyMap>>> prepares, int[] threadCounts, int repetitions, double minSeconds, int frames, double warmUpSeconds = 1)
+    {
+        foreach (Func<int, Func<OccupancyMap>> prepare in prepares)
         {
             long warmStart = Stopwatch.GetTimestamp();
-            for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < 1; w++)
+            for (int w = 0; w < 2 || Stopwatch.GetElapsedTime(warmStart).TotalSeconds < warmUpSeconds; w++)
             {
-                prepare(threads)();
+                foreach (int threads in threadCounts)
+                {
+                    prepare(threads)();
+                }
             }
         }
 
-        var ms = threadCounts.Select(_ => new List<double>()).ToArray();
-        OccupancyMap? map = null;
+        var ms = prepares.Select(_ => threadCounts.Select(_ => new List<double>()).ToArray()).ToArray();
+        var maps = new OccupancyMap[prepares.Count];
         long measureStart = Stopwatch.GetTimestamp();
-        for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(measureStart).TotalSeconds < minSeconds; r++)
+        for (int r = 0; r < repetitions || Stopwatch.GetElapsedTime(measureStart).TotalSeconds < minSeconds * prepares.Count; r++)
         {
-            for (int t = 0; t < threadCounts.Length; t++)
+            for (int m = 0; m < prepares.Count; m++)
             {
-                Func<OccupancyMap> build = prepare(threadCounts[t]);
-                // The last build's map and integrator collected before the clock starts, as OctoMap's harness frees its
-                // last tree before its clock starts: left to the background collector, collecting them competed with
-                // the timed build for this machine's two cores. The finalizers hand the last point-cloud integrator's
-                // walk grids on to the next integrator (PointCloudIntegrator.GridPool), as a program that makes
-                // integrators often gets them.
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                long start = Stopwatch.GetTimestamp();
-                map = build();
-                ms[t].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
+                for (int t = 0; t < threadCounts.Length; t++)
+                {
+                    Func<OccupancyMap> build = prepares[m](threadCounts[t]);
+                    // The last build's map and integrator collected before the clock starts, as OctoMap's harness frees its
+                    // last tree before its clock starts: left to the background collector, collecting them competed with
+                    // the timed build for this machine's two cores. The finalizers hand the last point-cloud integrator's
+                    // walk grids on to the next integrator (PointCloudIntegrator.GridPool), as a program that makes
+                    // integrators often gets them.
+                    GC.Collect();
+                    GC.WaitForPendingFinalizers();
+                    long start = Stopwatch.GetTimestamp();
+                    maps[m] = build();
+                    ms[m][t].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds / frames);
+                }
             }
         }
 
-        return (ms, map!);
+        return (ms, maps);
     }
 
     /// <summary>A new map and point-cloud integrator; the returned build integrates every scan into them.</summary>
@@ -505,25 +525,6 @@ public static class Program
         }
 
         return (GC.GetTotalAllocatedBytes(precise: true) - before) / (double)depth.Length;
-    }
-
-    /// <summary>Share of the voxels known to either map that both classify the same (unknown, free, occupied).</summary>
-    internal static double Agreement(OccupancyMap map, Dictionary<(int, int, int), byte> octomap)
-    {
-        long union = 0, same = 0;
-        foreach (VoxelInfo v in map.EnumerateVoxels())
-        {
-            union++;
-            byte ours = v.State == VoxelState.Occupied ? (byte)2 : (byte)1;
-            same += octomap.TryGetValue((v.Key.X, v.Key.Y, v.Key.Z), out byte theirs) && theirs == ours ? 1 : 0;
-        }
-
-        foreach (((int x, int y, int z), _) in octomap)
-        {
-            union += map.GetState(new VoxelKey(x, y, z)) == VoxelState.Unknown ? 1 : 0;
-        }
-
-        return (double)same / union;
     }
 
     /// <summary>

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
 
@@ -123,5 +124,51 @@ internal static class VoxelFile
         }
 
         return voxels;
+    }
+
+    /// <summary>
+    /// How far a map agrees with a peer's classification file, voxel for voxel: the voxels both classify alike (free or
+    /// occupied) over the voxels either of them knows. The file is streamed against the map's lookups rather than read
+    /// into a table first: on the 64-beam scans at 5 cm (8 million voxels a file, two files a scene) the table took most
+    /// of a scene's time in the race.
+    /// </summary>
+    public static double Agreement(string path, OccupancyMap map)
+    {
+        const int EntryBytes = 13;
+        const int EntriesPerRead = 1 << 16;
+        using FileStream file = File.OpenRead(path);
+        Span<byte> head = stackalloc byte[16];
+        file.ReadExactly(head);
+        if (!head[..8].SequenceEqual("OCCVOX01"u8))
+        {
+            throw new InvalidDataException($"{path} is not an OCCVOX01 file.");
+        }
+
+        long left = (long)BinaryPrimitives.ReadUInt64LittleEndian(head[8..]);
+        long union = map.CountVoxels().Known, same = 0;
+        byte[] buffer = new byte[EntryBytes * EntriesPerRead];
+        while (left > 0)
+        {
+            int n = (int)Math.Min(left, EntriesPerRead);
+            file.ReadExactly(buffer, 0, n * EntryBytes);
+            for (int i = 0; i < n; i++)
+            {
+                ReadOnlySpan<byte> e = buffer.AsSpan(i * EntryBytes, EntryBytes);
+                var key = new VoxelKey(BinaryPrimitives.ReadInt32LittleEndian(e), BinaryPrimitives.ReadInt32LittleEndian(e[4..]), BinaryPrimitives.ReadInt32LittleEndian(e[8..]));
+                VoxelState ours = map.GetState(key);
+                if (ours == VoxelState.Unknown)
+                {
+                    union++; // known to the peer only
+                }
+                else if ((ours == VoxelState.Occupied ? 2 : 1) == e[12])
+                {
+                    same++;
+                }
+            }
+
+            left -= n;
+        }
+
+        return (double)same / union;
     }
 }

@@ -26,6 +26,11 @@ if [ ! -f /usr/include/eigen3/Eigen/Geometry ]; then
   rm -f "$log"
 fi
 
+# Up to date: built after its sources, this script and the Bonxai checkout's map source.
+if [ -x "$OUT" ] && [ "$OUT" -nt "$HERE/bonxai_race.cpp" ] && [ "$OUT" -nt "$HERE/../common/occscan.hpp" ] && [ "$OUT" -nt "${BASH_SOURCE[0]}" ] && [ "$OUT" -nt "$dir/bonxai_map/src/probabilistic_map.cpp" ] && [ -z "$(find "$dir/bonxai_core" "$dir/bonxai_map/include" -newer "$OUT" -print -quit)" ]; then
+  exit 0
+fi
+
 # Single-threaded, -O3 -march=native, as Bonxai's own benchmarks build it.
 mkdir -p "$(dirname "$OUT")"
 g++ -O3 -march=native -DNDEBUG -std=c++17 -I"$dir/bonxai_core/include" -I"$dir/bonxai_map/include" \

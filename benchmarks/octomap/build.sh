@@ -21,6 +21,12 @@ if ! dpkg -s liboctomap-dev >/dev/null 2>&1; then
   rm -f "$log"
 fi
 
+# Up to date: built after its sources, this script and the installed library.
+lib="$(ls /usr/lib/*/liboctomap.so* 2>/dev/null | head -n 1 || true)"
+if [ -x "$OUT" ] && [ "$OUT" -nt "$HERE/octomap_race.cpp" ] && [ "$OUT" -nt "$HERE/../common/occscan.hpp" ] && [ "$OUT" -nt "${BASH_SOURCE[0]}" ] && { [ -z "$lib" ] || [ "$OUT" -nt "$lib" ]; }; then
+  exit 0
+fi
+
 # Debian puts headers in /usr/include/octomap and libs in /usr/lib/<multiarch>: default search paths.
 mkdir -p "$(dirname "$OUT")"
 # No floating-point contraction: OctoMap as Debian builds it (generic x86-64) has no FMA, and its templates are
