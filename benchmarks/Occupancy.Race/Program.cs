@@ -446,9 +446,8 @@ public static class Program
                     Func<OccupancyMap> build = prepares[m](threadCounts[t]);
                     // The last build's map and integrator collected before the clock starts, as OctoMap's harness frees its
                     // last tree before its clock starts: left to the background collector, collecting them competed with
-                    // the timed build for this machine's two cores. The finalizers hand the last point-cloud integrator's
-                    // walk grids on to the next integrator (PointCloudIntegrator.GridPool), as a program that makes
-                    // integrators often gets them.
+                    // the timed build for this machine's two cores. The last map's finalizer gives its slabs to the next
+                    // map (SlabPool), as a program that makes maps often gets them.
                     GC.Collect();
                     GC.WaitForPendingFinalizers();
                     long start = Stopwatch.GetTimestamp();
