@@ -48,6 +48,60 @@ public class SlabPoolTests
         }
     }
 
+    [Fact]
+    public void Slabs_no_map_asks_for_go_to_the_collector_half_at_a_time_and_all_under_memory_pressure()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        while (SlabPool.TryRent() is not null)
+        {
+        }
+
+        for (int i = 0; i < 8; i++)
+        {
+            SlabPool.Return(GC.AllocateUninitializedArray<float>(OccupancyMap.FullSlabFloats));
+        }
+
+        Assert.Equal(0, SlabPool.Trim(all: false)); // asked for since the last trim (the drain): all stay
+        Assert.Equal(8, SlabPool.Count);
+        Assert.Equal(4, SlabPool.Trim(all: false)); // no one asked: half go
+        Assert.Equal(2, SlabPool.Trim(all: false));
+        Assert.NotNull(SlabPool.TryRent());
+        Assert.Equal(0, SlabPool.Trim(all: false));
+        Assert.Equal(1, SlabPool.Trim(all: true)); // high memory load: all go
+        Assert.Equal(0, SlabPool.Count);
+    }
+
+    [Fact]
+    public void A_full_collection_trims_slabs_no_map_asked_for()
+    {
+        // The trimmer is in the oldest generation after a few full collections; then each full collection trims.
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+
+        while (SlabPool.TryRent() is not null)
+        {
+        }
+
+        for (int i = 0; i < 8; i++)
+        {
+            SlabPool.Return(GC.AllocateUninitializedArray<float>(OccupancyMap.FullSlabFloats));
+        }
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(8, SlabPool.Count); // asked for since the last trim (the drain)
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(4, SlabPool.Count);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        Assert.Equal(2, SlabPool.Count);
+    }
+
     /// <summary>A map of <see cref="Bricks"/> all-occupied bricks, left for the collector.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void FillAndDrop()
