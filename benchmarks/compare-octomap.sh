@@ -63,7 +63,8 @@ if [ "${LIDAR_SCENES:-1}" != 0 ]; then
 fi
 
 # Stereo (STEREO=0 skips it): our SGM against OpenCV's StereoSGBM in modes SGBM, HH, SGBM_3WAY and HH4, the methods
-# taking turns pair by pair, REPS+1 timed rounds after two warm-up rounds (medians), each scored against the true
+# taking turns pair by pair, REPS+1 timed rounds after two warm-up rounds (medians; the eight-path modes MODE_HH and
+# MODE_HH4, ten times slower, one of each), each scored against the true
 # disparity (benchmarks/Occupancy.Race/Stereo.cs).
 if [ "${STEREO:-1}" != 0 ]; then
   echo "== stereo: the street's four pairs, ours against OpenCV StereoSGBM"
