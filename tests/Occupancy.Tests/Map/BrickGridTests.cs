@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Numerics;
 using Xunit;
 
 namespace Occupancy.Tests.Map;
@@ -76,5 +78,54 @@ public class BrickGridTests
         Assert.Equal(0, map.HashedBricks);
         Assert.Equal(map.SensorModel.MissLogOdds, map.GetLogOdds(far));
         Assert.Equal(1, map.CountVoxels().Known);
+    }
+
+    [Fact]
+    public void Threads_adding_bricks_the_directory_cannot_hold_add_each_once()
+    {
+        // Scans near the origin and 3 600 km away, at 1 m: the directory holds the near bricks, the hash table the far
+        // ones. Threads that reach a new far brick together race to add it; the one that comes second must find it (in
+        // the table, under the map's lock) rather than add it again. The maps must equal a one-thread build's.
+        var random = new Random(19);
+        Vector3 near = new(0.5f, 0.5f, 1.5f), far = new(3_000_000.5f, -2_000_000.5f, 1.5f);
+        Vector3[] Cloud(Vector3 origin)
+        {
+            var points = new Vector3[4000];
+            for (int i = 0; i < points.Length; i++)
+            {
+                var direction = Vector3.Normalize(new Vector3((float)((random.NextDouble() * 2) - 1), (float)((random.NextDouble() * 2) - 1), (float)((random.NextDouble() * 0.6) - 0.3)));
+                points[i] = origin + (direction * (float)(5 + (random.NextDouble() * 25)));
+            }
+
+            return points;
+        }
+
+        Vector3[] nearCloud = Cloud(near), farCloud = Cloud(far);
+        OccupancyMap Build(int threads)
+        {
+            var map = new OccupancyMap(1.0);
+            var integrator = new PointCloudIntegrator(map) { MaxDegreeOfParallelism = threads };
+            for (int i = 0; i < 3; i++)
+            {
+                integrator.IntegrateWorldFrame(nearCloud, near);
+                integrator.IntegrateWorldFrame(farCloud, far);
+            }
+
+            return map;
+        }
+
+        OccupancyMap one = Build(1);
+        Assert.True(one.HashedBricks > 50 && one.HashedBricks < one.BrickCount, $"{one.HashedBricks} of {one.BrickCount} bricks hashed");
+        for (int run = 0; run < 4; run++)
+        {
+            OccupancyMap many = Build(4);
+            Assert.Equal(one.BrickCount, many.BrickCount);
+            Assert.Equal(one.HashedBricks, many.HashedBricks);
+            Assert.Equal(one.CountVoxels(), many.CountVoxels());
+            foreach (VoxelInfo v in one.EnumerateVoxels())
+            {
+                Assert.Equal(v.LogOdds, many.GetLogOdds(v.Key));
+            }
+        }
     }
 }
